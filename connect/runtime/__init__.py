@@ -1,0 +1,1 @@
+"""The worker runtime: herders, task loops, stores, error handling and metrics."""

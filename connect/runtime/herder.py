@@ -1,0 +1,182 @@
+"""The herder: the worker's public interface, the only thing the REST API and the CLI talk to.
+
+Standalone and distributed herders implement the same protocol; data shapes below are
+the Kafka Connect REST shapes, so REST resources only serialize them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class State(StrEnum):
+    UNASSIGNED = "UNASSIGNED"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    STOPPED = "STOPPED"
+    FAILED = "FAILED"
+    RESTARTING = "RESTARTING"
+    DESTROYED = "DESTROYED"
+
+
+class TargetState(StrEnum):
+    """What the user asked a connector to be."""
+
+    STARTED = "STARTED"
+    PAUSED = "PAUSED"
+    STOPPED = "STOPPED"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskId:
+    connector: str
+    task: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"connector": self.connector, "task": self.task}
+
+
+@dataclass(slots=True)
+class ConnectorInfo:
+    """`GET /connectors/{name}`: name, (masked) config, tasks, type."""
+
+    name: str
+    config: dict[str, Any]
+    tasks: list[TaskId]
+    type: str  # "source" | "sink" | "unknown"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "config": self.config, "tasks": [t.to_json() for t in self.tasks],
+                "type": self.type}
+
+
+@dataclass(slots=True)
+class StateInfo:
+    state: State
+    worker_id: str
+    trace: str | None = None
+    id: int | None = None  # task id for tasks
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. snapshot progress
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"state": self.state.value, "worker_id": self.worker_id}
+        if self.id is not None:
+            out = {"id": self.id, **out}
+        if self.trace:
+            out["trace"] = self.trace
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+@dataclass(slots=True)
+class ConnectorStatus:
+    """`GET /connectors/{name}/status`."""
+
+    name: str
+    connector: StateInfo
+    tasks: list[StateInfo]
+    type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "connector": self.connector.to_json(),
+                "tasks": [t.to_json() for t in self.tasks], "type": self.type}
+
+
+@dataclass(slots=True)
+class TaskInfo:
+    """`GET /connectors/{name}/tasks` item."""
+
+    id: TaskId
+    config: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id.to_json(), "config": self.config}
+
+
+@dataclass(slots=True)
+class PluginInfo:
+    class_name: str
+    type: str
+    version: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"class": self.class_name, "type": self.type, "version": self.version}
+
+
+@dataclass(slots=True)
+class WorkerInfo:
+    version: str
+    commit: str
+    kafka_cluster_id: str | None
+
+
+class Herder(Protocol):
+    """Operations on connectors. Errors: NotFoundException (404), AlreadyExistsException (409),
+    BadRequestException (400/409), ConfigException and ConnectorConfigError (400)."""
+
+    def worker_info(self) -> WorkerInfo: ...
+
+    def connectors(self) -> list[str]: ...
+
+    def connector_info(self, name: str) -> ConnectorInfo: ...
+
+    def connector_config(self, name: str) -> dict[str, Any]: ...
+
+    def put_connector_config(self, name: str, config: Mapping[str, Any], *, allow_replace: bool,
+                             initial_state: TargetState = TargetState.STARTED) -> tuple[bool, ConnectorInfo]:
+        """Create or replace; returns (created, info). Raises ConnectorConfigError when invalid."""
+        ...
+
+    def patch_connector_config(self, name: str, patch: Mapping[str, Any | None]) -> ConnectorInfo:
+        """Merge `patch` into the config; a None value removes the key."""
+        ...
+
+    def delete_connector(self, name: str) -> None: ...
+
+    def connector_status(self, name: str) -> ConnectorStatus: ...
+
+    def task_configs(self, name: str) -> list[TaskInfo]: ...
+
+    def task_status(self, name: str, task: int) -> StateInfo: ...
+
+    def restart_connector(self, name: str, *, include_tasks: bool = False,
+                          only_failed: bool = False) -> ConnectorStatus: ...
+
+    def restart_task(self, name: str, task: int) -> None: ...
+
+    def pause_connector(self, name: str) -> None: ...
+
+    def resume_connector(self, name: str) -> None: ...
+
+    def stop_connector(self, name: str) -> None: ...
+
+    def connector_active_topics(self, name: str) -> list[str]: ...
+
+    def reset_connector_active_topics(self, name: str) -> None: ...
+
+    def connector_offsets(self, name: str) -> list[dict[str, Any]]:
+        """[{"partition": {...}, "offset": {...}}] for sources; for sinks partition is
+        {"kafka_topic", "kafka_partition"} and offset {"kafka_offset"} (Kafka Connect's shape)."""
+        ...
+
+    def alter_connector_offsets(self, name: str, offsets: list[dict[str, Any]]) -> str:
+        """Only on a STOPPED connector (else BadRequestException); returns the success message."""
+        ...
+
+    def reset_connector_offsets(self, name: str) -> str: ...
+
+    def validate_connector_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Kafka Connect's ConfigInfos JSON: name, error_count, groups, configs[definition, value]."""
+        ...
+
+    def connector_plugins(self, connectors_only: bool = True) -> list[PluginInfo]: ...
+
+    def plugin_config(self, plugin: str) -> list[dict[str, Any]]:
+        """Config definitions of one plugin (ConfigKeyInfo JSON list)."""
+        ...
+
+    def health(self) -> dict[str, Any]: ...

@@ -1,0 +1,90 @@
+"""Sink tasks: write batches of records and say which offsets are safe to commit.
+
+Lifecycle, in call order: initialize(context) → start(props) → open(partitions) →
+put(records) repeatedly → flush(offsets)/pre_commit(offsets) → close(partitions) → stop().
+The runtime commits consumer offsets only to what `pre_commit` returns, so a task that
+buffers writes returns only the offsets of what is durable in the target.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Mapping
+from typing import Any, NamedTuple, Protocol
+
+from connect.data import SinkRecord
+
+
+class TopicPartition(NamedTuple):
+    topic: str
+    partition: int
+
+
+class ErrantRecordReporter(Protocol):
+    """Send one record that the target rejected to the error handling (log / dead-letter topic).
+
+    Raises when `errors.tolerance` is `none`: the task then fails.
+    """
+
+    def report(self, record: SinkRecord, error: BaseException) -> None: ...
+
+
+class SinkTaskContext(Protocol):
+    """What the runtime offers a running sink task."""
+
+    @property
+    def connector_name(self) -> str: ...
+
+    @property
+    def task_id(self) -> int: ...
+
+    def assignment(self) -> set[TopicPartition]: ...
+
+    def pause(self, *partitions: TopicPartition) -> None: ...
+
+    def resume(self, *partitions: TopicPartition) -> None: ...
+
+    def offset(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Rewind or skip: the next records consumed start at these offsets."""
+        ...
+
+    def request_commit(self) -> None: ...
+
+    @property
+    def errant_record_reporter(self) -> ErrantRecordReporter | None: ...
+
+
+class SinkTask(ABC):
+    """A sink task; one instance per task, driven by one worker thread."""
+
+    def __init__(self) -> None:
+        self.context: SinkTaskContext | None = None
+
+    def initialize(self, context: SinkTaskContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def start(self, props: Mapping[str, Any]) -> None:
+        """Open connections to the target."""
+
+    def open(self, partitions: Collection[TopicPartition]) -> None:  # noqa: B027
+        """Partitions newly assigned to this task."""
+
+    @abstractmethod
+    def put(self, records: list[SinkRecord]) -> None:
+        """Write (or buffer) a batch. Raise RetriableException to have the same batch retried."""
+
+    def flush(self, offsets: Mapping[TopicPartition, int]) -> None:  # noqa: B027
+        """Make everything put so far durable."""
+
+    def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> Mapping[TopicPartition, int]:
+        """Offsets (next to read) safe to commit; default: flush everything, then all of them."""
+        self.flush(offsets)
+        return offsets
+
+    def close(self, partitions: Collection[TopicPartition]) -> None:  # noqa: B027
+        """Partitions taken away (rebalance or stop): drop their buffered state."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Release connections."""
