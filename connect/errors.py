@@ -53,5 +53,6 @@ class ConnectorConfigError(BadRequestException):
         super().__init__(
             f"Connector configuration is invalid and contains the following {count} error(s):\n"
             + "\n".join(problems)
-            + "\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+            + "\nYou can also find the above list of errors at the endpoint "
+            "`/connector-plugins/{connectorType}/config/validate`"
         )

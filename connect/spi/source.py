@@ -80,4 +80,4 @@ class SourceTask(ABC):
 
     @abstractmethod
     def stop(self) -> None:
-        """Called from another thread; make poll() return promptly."""
+        """Release resources; called from the task thread after the final offset commit."""

@@ -1,0 +1,62 @@
+"""Worker configuration: the keys of worker.properties, overridable by CONNECT_* variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from connect.config import ConfigDef, Importance, NonNegative, Range, Type
+
+WORKER_CONFIG = (
+    ConfigDef()
+    .define("bootstrap.servers", Type.LIST, "localhost:9092", Importance.HIGH,
+            "Kafka brokers to connect to, host:port pairs.", group="Common")
+    .define("key.converter", Type.CLASS, "JsonConverter", Importance.HIGH,
+            "Converter for record keys, by alias or class name; `key.converter.*` keys configure it.",
+            group="Common")
+    .define("value.converter", Type.CLASS, "JsonConverter", Importance.HIGH,
+            "Converter for record values; `value.converter.*` keys configure it.", group="Common")
+    .define("header.converter", Type.CLASS, "SimpleHeaderConverter", Importance.LOW,
+            "Converter for header values; `header.converter.*` keys configure it.", group="Common")
+    .define("offset.storage.file.filename", Type.STRING, None, Importance.HIGH,
+            "Standalone mode: file that stores source connector offsets. Without it offsets live in memory "
+            "and are lost at restart.", group="Offsets")
+    .define("offset.flush.interval.ms", Type.LONG, 60_000, Importance.LOW,
+            "How often source offsets (and sink consumer offsets) are committed.", validator=Range.at_least(1),
+            group="Offsets")
+    .define("offset.flush.timeout.ms", Type.LONG, 5_000, Importance.LOW,
+            "How long to wait for in-flight records to be acknowledged before an offset flush gives up and "
+            "retries at the next interval.", validator=Range.at_least(1), group="Offsets")
+    .define("task.shutdown.graceful.timeout.ms", Type.LONG, 5_000, Importance.LOW,
+            "How long a stopping task may take to flush before it is abandoned.", validator=NonNegative,
+            group="Common")
+    .define("listeners", Type.LIST, "http://0.0.0.0:8083", Importance.LOW,
+            "REST listeners, e.g. `http://0.0.0.0:8083,https://0.0.0.0:8443`.", group="REST")
+    .define("rest.advertised.listener", Type.STRING, None, Importance.LOW, "Advertised protocol.", group="REST")
+    .define("rest.advertised.host.name", Type.STRING, None, Importance.LOW, "Advertised host name.", group="REST")
+    .define("rest.advertised.port", Type.INT, None, Importance.LOW, "Advertised port.", group="REST")
+    .define("client.id.prefix", Type.STRING, "connect", Importance.LOW,
+            "Prefix of the client.id of producers and consumers made by the worker.", group="Common")
+    .define("connector.client.config.override.policy", Type.STRING, "All", Importance.MEDIUM,
+            "Which `producer.override.*`/`consumer.override.*` connector keys are allowed: All or None.",
+            group="Common")
+    .define("metrics.enabled", Type.BOOLEAN, True, Importance.LOW,
+            "Record Prometheus metrics (served at GET /metrics).", group="Metrics")
+)
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`CONNECT_BOOTSTRAP_SERVERS=x` → `bootstrap.servers=x` (the Confluent image convention)."""
+    env = os.environ if environ is None else environ
+    out = {}
+    for name, value in env.items():
+        if name.startswith("CONNECT_") and len(name) > 8:
+            out[name[8:].lower().replace("__", "-").replace("_", ".")] = value
+    return out
+
+
+def prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """The props under `prefix`, with the prefix stripped."""
+    n = len(prefix)
+    return {k[n:]: v for k, v in props.items() if k.startswith(prefix)}
