@@ -75,10 +75,13 @@ class PluginRegistry:
             self._names[kind] = names
 
     @classmethod
-    def of(cls, kind: PluginKind, classes: dict[str, type]) -> PluginRegistry:
-        """A registry of given classes (for tests and embedding)."""
-        return cls({kind: [_Entry(alias, f"{c.__module__}:{c.__qualname__}", lambda c=c: c)
-                           for alias, c in classes.items()]})
+    def of(cls, plugins: dict[PluginKind, dict[str, type]], base: PluginRegistry | None = None) -> PluginRegistry:
+        """A registry of the given classes, plus those of `base` (for tests and embedding)."""
+        entries: dict[PluginKind, list[_Entry]] = {k: list(base._entries[k]) if base else [] for k in PluginKind}
+        for kind, classes in plugins.items():
+            entries[kind] += [_Entry(alias, f"{c.__module__}:{c.__qualname__}", lambda c=c: c)
+                              for alias, c in classes.items()]
+        return cls(entries)
 
     def _load(self, kind: PluginKind, entry: _Entry) -> type:
         key = (kind, entry.value)

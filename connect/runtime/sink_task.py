@@ -1,0 +1,392 @@
+"""WorkerSinkTask: consume → convert → transforms → put, and commit only what the task flushed.
+
+The consumer group is `connect-<connector>`; auto-commit is off. Every
+`offset.flush.interval.ms` (and on rebalance and stop) the task's `pre_commit` says which
+offsets are durable in the target, and only those are committed. Records that fail
+conversion or transformation, and records the target rejects, go through the error
+handling (log, dead-letter topic with the original bytes) or fail the task.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message
+from confluent_kafka import TopicPartition as KafkaTopicPartition
+
+from connect.data import Header, SinkRecord
+from connect.errors import ConnectException, RetriableException
+from connect.runtime.errors.context import ErrorContext, RawMessage, Stage, class_name
+from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
+from connect.runtime.herder import TaskId
+from connect.runtime.metrics import TaskMetrics
+from connect.runtime.transform_chain import TransformationChain
+from connect.runtime.worker_task import StatusListener, WorkerTask
+from connect.spi import Converter, HeaderConverter, SinkTask, TopicPartition
+
+log = logging.getLogger(__name__)
+_TIMESTAMP_TYPES = {1: "CreateTime", 2: "LogAppendTime"}
+
+
+class SinkTaskContextImpl:
+    def __init__(self, runner: WorkerSinkTask) -> None:
+        self._runner = runner
+
+    @property
+    def connector_name(self) -> str:
+        return self._runner.id.connector
+
+    @property
+    def task_id(self) -> int:
+        return self._runner.id.task
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._runner.assigned)
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self._runner.pause_partitions(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self._runner.resume_partitions(partitions)
+
+    def offset(self, offsets: Mapping[TopicPartition, int]) -> None:
+        self._runner.rewind.update(offsets)
+
+    def request_commit(self) -> None:
+        self._runner.commit_requested = True
+
+    @property
+    def errant_record_reporter(self) -> ErrantReporter:
+        return self._runner.errant_reporter
+
+
+class ErrantReporter:
+    """Lets a sink task hand single rejected records to the error handling (SinkTaskContext SPI)."""
+
+    def __init__(self, runner: WorkerSinkTask) -> None:
+        self._runner = runner
+
+    def report(self, record: SinkRecord, error: BaseException) -> None:
+        self._runner.operator.failed(ErrorContext(Stage.TASK_PUT, class_name(self._runner.task), error,
+                                                  record=record))
+
+
+class WorkerSinkTask(WorkerTask):
+    def __init__(self, task_id: TaskId, task: SinkTask, props: Mapping[str, Any], *,
+                 key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter,
+                 chain: TransformationChain, operator: RetryWithToleranceOperator, consumer: Consumer,
+                 flush_interval_ms: int, listener: StatusListener, metrics: TaskMetrics,
+                 max_poll_records: int = 500, start_paused: bool = False) -> None:
+        super().__init__(task_id, listener, start_paused)
+        self.task = task
+        self.operator = operator
+        self._props = props
+        self._key_converter = key_converter
+        self._value_converter = value_converter
+        self._header_converter = header_converter
+        self._chain = chain
+        self._consumer = consumer
+        self._flush_interval = flush_interval_ms / 1000
+        self._metrics = metrics
+        self._max_poll = max_poll_records
+        self.assigned: set[TopicPartition] = set()
+        self._paused_by_task: set[TopicPartition] = set()
+        self._current: dict[TopicPartition, int] = {}  # next offset to read, per partition
+        self._committed: dict[TopicPartition, int] = {}
+        self.rewind: dict[TopicPartition, int] = {}
+        self.commit_requested = False
+        self._next_commit = time.monotonic() + self._flush_interval
+        self._retry_batch: list[SinkRecord] | None = None
+        self._retry_attempt = 0
+        self._all_paused = False
+        self.errant_reporter = ErrantReporter(self)
+        self.started = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def initialize_task(self) -> None:
+        self.task.initialize(SinkTaskContextImpl(self))
+        self.task.start(self._props)
+        self.started = True
+        topics = [t.strip() for t in str(self._props.get("topics") or "").split(",") if t.strip()]
+        regex = str(self._props.get("topics.regex") or "").strip()
+        if regex:
+            topics = ["^" + regex.lstrip("^")]
+        self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                 on_lost=self._on_lost)
+        self._metrics.running.set(1)
+
+    def iteration(self) -> None:
+        if self._retry_batch is not None:
+            self._retry_put()
+        else:
+            self._poll_and_put(timeout=0.5)
+        if self.commit_requested or time.monotonic() >= self._next_commit:
+            self.commit_offsets()
+
+    def while_paused(self) -> None:
+        # Keep polling (every partition paused) so the group membership stays alive.
+        if not self._all_paused:
+            self._consumer.pause([KafkaTopicPartition(tp.topic, tp.partition) for tp in self.assigned])
+            self._all_paused = True
+        msgs = self._consumer.consume(self._max_poll, 0.2)
+        if msgs:  # fetched before the pause took effect: keep them for after the resume
+            self._seek_back(msgs)
+        if time.monotonic() >= self._next_commit:
+            self.commit_offsets()
+
+    def resume(self) -> None:
+        super().resume()
+
+    def _resume_consumer_if_needed(self) -> None:
+        if self._all_paused:
+            active = [KafkaTopicPartition(tp.topic, tp.partition) for tp in self.assigned - self._paused_by_task]
+            if active:
+                self._consumer.resume(active)
+            self._all_paused = False
+
+    def close_task(self, failed: bool) -> None:
+        self._metrics.running.set(0)
+        try:
+            if self.started and not failed and self.assigned:
+                self.commit_offsets(final=True)
+            if self.started:
+                self.task.close(set(self.assigned))
+        finally:
+            try:
+                self._consumer.close()
+            finally:
+                if self.started:
+                    self.task.stop()
+                self._chain.close()
+
+    # -- consuming -------------------------------------------------------------------------
+    def _poll_and_put(self, timeout: float) -> None:
+        self._resume_consumer_if_needed()
+        msgs = self._consumer.consume(self._max_poll, timeout)
+        if self.rewind:
+            self._apply_rewind()
+        if not msgs:
+            self._deliver([])
+            return
+        records = []
+        current = self._current
+        for msg in msgs:
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
+                    continue
+                if err.fatal() or not err.retriable():
+                    raise ConnectException(f"consumer error: {err}")
+                log.warning("transient consumer error in %s: %s", self.id, err)
+                continue
+            tp = TopicPartition(msg.topic(), msg.partition())
+            current[tp] = msg.offset() + 1
+            record = self._convert(msg)
+            if record is not None and self._chain:
+                record = self._chain.apply(record)
+            if record is not None:
+                records.append(record)
+        self._metrics.read.inc(len(msgs))
+        self._deliver(records)
+
+    def _convert(self, msg: Message) -> SinkRecord | None:
+        topic = msg.topic()
+        try:
+            key = self._key_converter.to_connect(topic, msg.key())
+            value = self._value_converter.to_connect(topic, msg.value())
+            headers = self._headers(topic, msg.headers())
+        except Exception as exc:
+            return self._convert_failed(msg, exc)
+        ts_type, ts = msg.timestamp()
+        return SinkRecord(topic, msg.partition(), key.schema, key.value, value.schema, value.value, msg.offset(),
+                          ts if ts_type else None, headers, _TIMESTAMP_TYPES.get(ts_type, "NoTimestampType"))
+
+    def _headers(self, topic: str, raw: list[tuple[str, bytes | None]] | None) -> tuple[Header, ...]:
+        if not raw:
+            return ()
+        out = []
+        for key, data in raw:
+            sv = self._header_converter.to_connect_header(topic, key, data)
+            out.append(Header(key, sv.value, sv.schema))
+        return tuple(out)
+
+    def _convert_failed(self, msg: Message, exc: Exception) -> None:
+        """Find the failing stage and hand the raw message to the error handling."""
+        topic = msg.topic()
+        stages = ((Stage.KEY_CONVERTER, self._key_converter, lambda: self._key_converter.to_connect(topic, msg.key())),
+                  (Stage.VALUE_CONVERTER, self._value_converter,
+                   lambda: self._value_converter.to_connect(topic, msg.value())),
+                  (Stage.HEADER_CONVERTER, self._header_converter, lambda: self._headers(topic, msg.headers())))
+        raw = raw_message(msg)
+        for stage, conv, call in stages:
+            try:
+                call()
+            except Exception as stage_exc:
+                self.operator.execute(stage, class_name(conv), _raiser(stage_exc), consumed=raw)
+                return None
+        self.operator.execute(Stage.VALUE_CONVERTER, class_name(self._value_converter), _raiser(exc), consumed=raw)
+        return None
+
+    # -- putting ---------------------------------------------------------------------------
+    def _deliver(self, records: list[SinkRecord]) -> None:
+        try:
+            self.task.put(records)
+        except RetriableException as exc:
+            log.warning("sink task %s asked to retry a batch of %d: %s", self.id, len(records), exc)
+            self._retry_batch = records
+            self._retry_attempt = 0
+            self._pause_all_for_retry()
+            return
+        except Exception as exc:
+            if not self.operator.config.tolerance_all or not records:
+                raise ConnectException(f"sink task {self.id.connector}-{self.id.task} put() failed: {exc}") from exc
+            self._put_one_by_one(records)
+        if records:
+            self._metrics.put.inc(len(records))
+            self._metrics.batch_size.observe(len(records))
+
+    def _put_one_by_one(self, records: list[SinkRecord]) -> None:
+        """errors.tolerance=all: isolate the records the target rejects and report only those."""
+        for record in records:
+            self.operator.execute(Stage.TASK_PUT, class_name(self.task),
+                                  lambda r=record: self.task.put([r]), record=record)
+
+    def _pause_all_for_retry(self) -> None:
+        self._consumer.pause([KafkaTopicPartition(tp.topic, tp.partition) for tp in self.assigned])
+        self._all_paused = True
+
+    def _retry_put(self) -> None:
+        assert self._retry_batch is not None
+        self._retry_attempt += 1
+        delay = self.operator.backoff(self._retry_attempt)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and not self.stopping:
+            msgs = self._consumer.consume(self._max_poll, min(0.2, max(0.0, deadline - time.monotonic())))
+            if msgs:
+                self._seek_back(msgs)
+        if self.stopping:
+            return
+        batch, self._retry_batch = self._retry_batch, None
+        self._deliver(batch)
+        if self._retry_batch is None:
+            self._resume_consumer_if_needed()
+
+    def _seek_back(self, msgs: list[Message]) -> None:
+        """Messages fetched while paused are read again after the resume."""
+        first: dict[TopicPartition, int] = {}
+        for m in msgs:
+            if m.error() is None:
+                first.setdefault(TopicPartition(m.topic(), m.partition()), m.offset())
+        for tp, offset in first.items():
+            self._consumer.seek(KafkaTopicPartition(tp.topic, tp.partition, offset))
+
+    # -- partitions and offsets ------------------------------------------------------------
+    def pause_partitions(self, partitions: Collection[TopicPartition]) -> None:
+        self._paused_by_task.update(partitions)
+        self._consumer.pause([KafkaTopicPartition(tp.topic, tp.partition) for tp in partitions])
+
+    def resume_partitions(self, partitions: Collection[TopicPartition]) -> None:
+        self._paused_by_task.difference_update(partitions)
+        if not self._all_paused and not self.paused:
+            self._consumer.resume([KafkaTopicPartition(tp.topic, tp.partition) for tp in partitions])
+
+    def _apply_rewind(self) -> None:
+        for tp, offset in list(self.rewind.items()):
+            if tp in self.assigned:
+                self._consumer.seek(KafkaTopicPartition(tp.topic, tp.partition, offset))
+                self._current[tp] = offset
+        self.rewind.clear()
+
+    def commit_offsets(self, final: bool = False, only: Collection[TopicPartition] | None = None) -> None:
+        self.commit_requested = False
+        self._next_commit = time.monotonic() + self._flush_interval
+        if self._retry_batch is not None:  # a batch awaiting retry is not written yet: commit nothing
+            return
+        scope = set(self.assigned if only is None else only)
+        current = {tp: o for tp, o in self._current.items() if tp in scope}
+        if not current:
+            return
+        started = time.monotonic()
+        try:
+            safe = self.task.pre_commit(dict(current))
+        except Exception as exc:
+            self._metrics.commit_failures.inc()
+            log.error("pre_commit of %s failed; offsets not committed: %s", self.id, exc)
+            if final:
+                return
+            raise
+        to_commit = [KafkaTopicPartition(tp.topic, tp.partition, int(o)) for tp, o in safe.items()
+                     if tp in scope and self._committed.get(tp) != o]
+        if not to_commit:
+            return
+        try:
+            self._consumer.commit(offsets=to_commit, asynchronous=False)
+        except KafkaException as exc:
+            self._metrics.commit_failures.inc()
+            log.warning("offset commit of %s failed (will retry at the next interval): %s", self.id, exc)
+            return
+        for ktp in to_commit:
+            self._committed[TopicPartition(ktp.topic, ktp.partition)] = ktp.offset
+        self._metrics.commit_seconds.observe(time.monotonic() - started)
+        self._record_lag(to_commit)
+
+    def _record_lag(self, committed: list[KafkaTopicPartition]) -> None:
+        for ktp in committed:
+            try:
+                _low, high = self._consumer.get_watermark_offsets(ktp, cached=True)
+            except KafkaException:
+                continue
+            if high is not None and high >= 0:
+                self._metrics.lag(ktp.topic, ktp.partition, max(0, high - ktp.offset))
+
+    def _on_assign(self, _consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
+        tps = {TopicPartition(p.topic, p.partition) for p in partitions}
+        self.assigned |= tps
+        for p in self._consumer.committed(partitions, timeout=10):
+            if p.offset != OFFSET_INVALID and p.offset >= 0:
+                self._committed[TopicPartition(p.topic, p.partition)] = p.offset
+        self.task.open(tps)
+        if self._all_paused or self.paused:
+            self._consumer.pause(partitions)
+            self._all_paused = True
+
+    def _on_revoke(self, _consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
+        tps = {TopicPartition(p.topic, p.partition) for p in partitions}
+        if self._retry_batch is None:
+            try:
+                self.commit_offsets(final=True, only=tps)
+            except Exception as exc:
+                log.warning("commit on revoke failed for %s: %s", self.id, exc)
+        self._forget(tps)
+
+    def _on_lost(self, _consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
+        self._forget({TopicPartition(p.topic, p.partition) for p in partitions})
+
+    def _forget(self, tps: set[TopicPartition]) -> None:
+        self.task.close(tps)
+        self.assigned -= tps
+        self._paused_by_task -= tps
+        for tp in tps:
+            self._current.pop(tp, None)
+            self._committed.pop(tp, None)
+        if self._retry_batch is not None:
+            self._retry_batch = [r for r in self._retry_batch
+                                 if TopicPartition(r.original_topic, r.original_kafka_partition) not in tps]
+
+
+def raw_message(msg: Message) -> RawMessage:
+    ts_type, ts = msg.timestamp()
+    return RawMessage(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), list(msg.headers() or []),
+                      ts if ts_type else None)
+
+
+def _raiser(exc: Exception) -> Any:
+    def fail() -> Any:
+        raise exc
+    return fail
+
+
+__all__ = ["SKIP", "WorkerSinkTask", "raw_message"]

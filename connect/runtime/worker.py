@@ -1,0 +1,224 @@
+"""The Worker builds what a connector or task needs: plugin instances, converters, clients, loops.
+
+It owns no connector state (the herder does); it only turns configs into running parts.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient
+
+from connect.config.providers import resolve
+from connect.data import SinkRecord
+from connect.errors import ConfigException
+from connect.plugins import PluginKind, PluginRegistry
+from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, LogReporter, RetryWithToleranceOperator
+from connect.runtime.errors.context import ErrorContext, RawMessage
+from connect.runtime.herder import TaskId
+from connect.runtime.metrics import TaskMetrics
+from connect.runtime.sink_task import WorkerSinkTask
+from connect.runtime.source_task import WorkerSourceTask
+from connect.runtime.topic_creation import TopicCreator
+from connect.runtime.transform_chain import build_chain
+from connect.runtime.worker_config import prefixed
+from connect.runtime.worker_task import StatusListener, WorkerTask
+from connect.spi import Connector, Converter, HeaderConverter, SinkConnector, SinkTask, SourceTask
+from connect.storage.offsets import OffsetBackingStore
+
+log = logging.getLogger(__name__)
+
+PRODUCER_DEFAULTS = {
+    "acks": "all",
+    "enable.idempotence": True,
+    "linger.ms": 5,
+    "compression.type": "none",
+    "queue.buffering.max.messages": 200_000,
+}
+CONSUMER_DEFAULTS = {
+    "enable.auto.commit": False,
+    "auto.offset.reset": "earliest",
+    "enable.partition.eof": False,
+    "isolation.level": "read_committed",
+}
+
+
+def _client_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """librdkafka accepts strings for everything; keep bools/ints as they are."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+class Worker:
+    def __init__(self, worker_props: Mapping[str, Any], registry: PluginRegistry,
+                 offset_store: OffsetBackingStore, worker_id: str | None = None) -> None:
+        self.props = dict(worker_props)
+        self.registry = registry
+        self.offset_store = offset_store
+        self.worker_id = worker_id or f"{socket.gethostname()}:{self._rest_port()}"
+        self._bootstrap = ",".join(self.props["bootstrap.servers"]) if isinstance(
+            self.props["bootstrap.servers"], list) else str(self.props["bootstrap.servers"])
+        self._admin: AdminClient | None = None
+
+    def _rest_port(self) -> str:
+        listeners = self.props.get("listeners") or ["http://0.0.0.0:8083"]
+        first = listeners[0] if isinstance(listeners, list) else str(listeners).split(",")[0]
+        return first.rsplit(":", 1)[-1]
+
+    @property
+    def admin(self) -> AdminClient:
+        if self._admin is None:
+            self._admin = AdminClient(_client_props({"bootstrap.servers": self._bootstrap,
+                                                     **prefixed(self.props, "admin.")}))
+        return self._admin
+
+    def kafka_cluster_id(self, timeout: float = 10.0) -> str | None:
+        try:
+            return self.admin.list_topics(timeout=timeout).cluster_id
+        except Exception as exc:
+            log.warning("cannot reach Kafka at %s: %s", self._bootstrap, exc)
+            return None
+
+    # -- plugins ---------------------------------------------------------------------------
+    def connector_class(self, config: Mapping[str, Any]) -> type[Connector]:
+        name = config.get("connector.class")
+        if not name:
+            raise ConfigException("connector.class", None, "Missing required configuration with no default value")
+        cls = self.registry.load(PluginKind.CONNECTOR, str(name))
+        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+            raise ConfigException("connector.class", name, "Not a connector plugin")
+        return cls
+
+    def converter(self, key: str, connector_props: Mapping[str, Any], is_key: bool) -> Converter:
+        """key.converter / value.converter: the connector's override with its own settings, else the worker's."""
+        source = connector_props if connector_props.get(key) else self.props
+        cls = self.registry.load(PluginKind.CONVERTER, str(source[key]))
+        converter = cls()
+        settings = resolve(prefixed(source, key + "."))
+        try:
+            converter.configure(settings, is_key)
+        except ConfigException as exc:
+            raise ConfigException(f"{key}.{exc.name}", exc.value, exc.reason) from None
+        return converter
+
+    def header_converter(self, connector_props: Mapping[str, Any]) -> HeaderConverter:
+        key = "header.converter"
+        source = connector_props if connector_props.get(key) else self.props
+        cls = self.registry.load(PluginKind.HEADER_CONVERTER, str(source[key]))
+        converter = cls()
+        converter.configure(resolve(prefixed(source, key + ".")))
+        return converter
+
+    # -- clients ---------------------------------------------------------------------------
+    def producer(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> Producer:
+        props = {**PRODUCER_DEFAULTS, "bootstrap.servers": self._bootstrap,
+                 "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
+                 **prefixed(self.props, "producer."), **self._overrides(connector_props, "producer.override.")}
+        return Producer(_client_props(props))
+
+    def consumer(self, name: str, task: int, connector_props: Mapping[str, Any]) -> Consumer:
+        props = {**CONSUMER_DEFAULTS, "bootstrap.servers": self._bootstrap, "group.id": f"connect-{name}",
+                 "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}-{task}",
+                 **prefixed(self.props, "consumer."), **self._overrides(connector_props, "consumer.override.")}
+        return Consumer(_client_props(props))
+
+    def _overrides(self, connector_props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+        overrides = prefixed(connector_props, prefix)
+        policy = str(self.props.get("connector.client.config.override.policy", "All")).lower()
+        if overrides and policy == "none":
+            raise ConfigException(prefix + next(iter(overrides)), None,
+                                  "client overrides are disabled by connector.client.config.override.policy=None")
+        return resolve(overrides)
+
+    # -- tasks -----------------------------------------------------------------------------
+    def build_task(self, task_id: TaskId, connector_cls: type[Connector], connector_props: Mapping[str, Any],
+                   task_props: Mapping[str, Any], listener: StatusListener, start_paused: bool) -> WorkerTask:
+        """A ready-to-start task runner; configuration errors raise before anything runs."""
+        props = resolve(connector_props)
+        metrics = TaskMetrics(task_id.connector, task_id.task)
+        key_conv = self.converter("key.converter", props, True)
+        value_conv = self.converter("value.converter", props, False)
+        header_conv = self.header_converter(props)
+        errors = ErrorConfig.from_props(props)
+        reporters: list[Any] = []
+        if str(props.get("errors.log.enable", "false")).lower() == "true":
+            reporters.append(LogReporter(task_id.connector, task_id.task,
+                                         str(props.get("errors.log.include.messages", "false")).lower() == "true"))
+        task_cls = connector_cls.task_class
+        task = task_cls()
+        flush_ms = int(self.props.get("offset.flush.interval.ms", 60_000))
+
+        def on_error(ctx: ErrorContext, tolerated: bool) -> None:
+            metrics.error(ctx.stage)
+
+        if issubclass(connector_cls, SinkConnector):
+            assert isinstance(task, SinkTask)
+            dlq_topic = str(props.get("errors.deadletterqueue.topic.name") or "").strip()
+            dlq_producer = None
+            if dlq_topic:
+                self._ensure_dlq_topic(dlq_topic, int(props.get("errors.deadletterqueue.topic.replication.factor", 3)))
+                dlq_producer = self.producer(task_id.connector, props, f"-dlq-{task_id.task}")
+                reporter = _CountingDlq(DeadLetterQueueReporter(
+                    dlq_topic, task_id.connector, task_id.task,
+                    str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
+                    dlq_producer.produce, _reserializer(key_conv, value_conv, header_conv)), dlq_producer, metrics)
+                reporters.append(reporter)
+            operator = RetryWithToleranceOperator(errors, reporters, on_error)
+            chain = build_chain(self.registry, props, operator)
+            consumer = self.consumer(task_id.connector, task_id.task, props)
+            return WorkerSinkTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
+                                  header_converter=header_conv, chain=chain, operator=operator, consumer=consumer,
+                                  flush_interval_ms=flush_ms, listener=listener, metrics=metrics,
+                                  max_poll_records=int(props.get("consumer.override.max.poll.records", 500)),
+                                  start_paused=start_paused)
+        assert isinstance(task, SourceTask)
+        operator = RetryWithToleranceOperator(errors, reporters, on_error)
+        chain = build_chain(self.registry, props, operator)
+        producer = self.producer(task_id.connector, props, f"-{task_id.task}")
+        creator = TopicCreator(self.admin, props)
+        return WorkerSourceTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
+                                header_converter=header_conv, chain=chain, operator=operator, producer=producer,
+                                offset_store=self.offset_store, topic_creator=creator, flush_interval_ms=flush_ms,
+                                flush_timeout_ms=int(self.props.get("offset.flush.timeout.ms", 5_000)),
+                                listener=listener, metrics=metrics, start_paused=start_paused)
+
+    def _ensure_dlq_topic(self, topic: str, replication: int) -> None:
+        try:
+            brokers = len(self.admin.list_topics(timeout=10).brokers)
+        except Exception:
+            brokers = 1
+        if replication > brokers:
+            log.warning("dead-letter topic %s: replication factor %d capped to the %d broker(s) available",
+                        topic, replication, brokers)
+            replication = brokers
+        TopicCreator(self.admin, {"topic.creation.default.replication.factor": replication}).ensure(topic)
+
+
+class _CountingDlq:
+    """Wraps the dead-letter reporter: counts, and flushes so a reported record is really stored."""
+
+    def __init__(self, inner: DeadLetterQueueReporter, producer: Producer, metrics: TaskMetrics) -> None:
+        self.inner = inner
+        self._producer = producer
+        self._metrics = metrics
+
+    def report(self, ctx: ErrorContext) -> None:
+        self.inner.report(ctx)
+        self._metrics.dead_lettered.inc()
+        self._producer.flush(10)
+
+
+def _reserializer(key_conv: Converter, value_conv: Converter, header_conv: HeaderConverter) -> Any:
+    """Turn a sink record rejected after conversion back into bytes, as Kafka Connect's errant reporter does."""
+
+    def to_raw(record: SinkRecord) -> RawMessage:
+        topic = record.original_topic
+        headers = [(h.key, header_conv.from_connect_header(topic, h.key, h.schema, h.value)) for h in record.headers]
+        return RawMessage(topic, record.original_kafka_partition, record.original_kafka_offset,
+                          key_conv.from_connect(topic, record.key_schema, record.key),
+                          value_conv.from_connect(topic, record.value_schema, record.value), headers, record.timestamp)
+
+    return to_raw

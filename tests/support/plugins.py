@@ -1,0 +1,157 @@
+"""Small plugins for runtime tests: a counting source, a collecting sink, a transform, a predicate, a converter."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import orjson
+
+from connect.config import NO_DEFAULT, ConfigDef, Importance, Range, Type
+from connect.data import ConnectRecord, Schema, SchemaAndValue, SinkRecord, SourceRecord
+from connect.errors import DataException
+from connect.plugins import PluginKind, PluginRegistry
+from connect.spi import Converter, HeaderConverter, Predicate, SinkConnector, SinkTask, SourceConnector, SourceTask
+from connect.spi import Transformation
+
+
+class CountingSourceTask(SourceTask):
+    """Emits {"seq": n} records to `topic`, `batch` per poll, up to `count`; resumes from its offset."""
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.topic = props["topic"]
+        self.count = int(props.get("count", 100))
+        self.batch = int(props.get("batch", 10))
+        self.partition = {"task": props.get("task.id", "0")}
+        assert self.context is not None
+        stored = self.context.offset_reader.offset(self.partition)
+        self.next = stored["seq"] + 1 if stored else 0
+
+    def poll(self) -> list[SourceRecord] | None:
+        if self.next >= self.count:
+            threading.Event().wait(0.05)
+            return None
+        end = min(self.count, self.next + self.batch)
+        out = [SourceRecord(self.partition, {"seq": n}, self.topic, None, None, f"k{n % 7}", None,
+                            {"seq": n, "poison": n in POISON}) for n in range(self.next, end)]
+        self.next = end
+        return out
+
+    def stop(self) -> None:
+        pass
+
+
+POISON: set[int] = set()
+
+
+class CountingSource(SourceConnector):
+    config_def: ClassVar[ConfigDef] = (
+        ConfigDef()
+        .define("topic", Type.STRING, NO_DEFAULT, Importance.HIGH, "Target topic.")
+        .define("count", Type.INT, 100, Importance.LOW, "Records to emit.", validator=Range.at_least(0))
+    )
+    task_class = CountingSourceTask
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.props = dict(props)
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
+        return [{**self.props, "task.id": str(i)} for i in range(max_tasks)]
+
+
+SINK_RECEIVED: dict[str, list[SinkRecord]] = {}
+
+
+class CollectingSinkTask(SinkTask):
+    """Appends every record to SINK_RECEIVED[<connector name>]; fails on values with "fail": true."""
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.name = props["name"]
+        SINK_RECEIVED.setdefault(self.name, [])
+
+    def put(self, records: list[SinkRecord]) -> None:
+        for r in records:
+            if isinstance(r.value, dict) and r.value.get("fail"):
+                raise DataException(f"rejected record at offset {r.kafka_offset}")
+        SINK_RECEIVED[self.name].extend(records)
+
+    def stop(self) -> None:
+        pass
+
+
+class CollectingSink(SinkConnector):
+    config_def: ClassVar[ConfigDef] = ConfigDef()
+    task_class = CollectingSinkTask
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.props = dict(props)
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
+        return [dict(self.props)]
+
+
+class Poison(Transformation):
+    """Raises DataException on records whose value has poison=true."""
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord | None:
+        if isinstance(record.value, dict) and record.value.get("poison"):
+            raise DataException("poisoned record")
+        return record
+
+
+class AddField(Transformation):
+    config_def: ClassVar[ConfigDef] = (
+        ConfigDef().define("field", Type.STRING, NO_DEFAULT, Importance.HIGH, "Field name.")
+        .define("value", Type.STRING, "x", Importance.LOW, "Field value."))
+
+    def configure(self, props: Mapping[str, Any]) -> None:
+        parsed = self.config_def.parse(props)
+        self.field, self.value = parsed["field"], parsed["value"]
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord | None:
+        return record.replace(value={**record.value, self.field: self.value})
+
+
+class TopicIs(Predicate):
+    config_def: ClassVar[ConfigDef] = ConfigDef().define("topic", Type.STRING, NO_DEFAULT, Importance.HIGH, "Topic.")
+
+    def configure(self, props: Mapping[str, Any]) -> None:
+        self.topic = self.config_def.parse(props)["topic"]
+
+    def test(self, record: ConnectRecord) -> bool:
+        return record.topic == self.topic
+
+
+class PlainJson(Converter):
+    """Schemaless JSON; bytes that are not JSON raise DataException."""
+
+    def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
+        return None if value is None else orjson.dumps(value)
+
+    def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
+        if data is None:
+            return SchemaAndValue(None, None)
+        try:
+            return SchemaAndValue(None, orjson.loads(data))
+        except orjson.JSONDecodeError as exc:
+            raise DataException(f"not JSON: {exc}") from None
+
+
+class Utf8Headers(HeaderConverter):
+    def from_connect_header(self, topic: str, key: str, schema: Schema | None, value: Any) -> bytes | None:
+        return None if value is None else str(value).encode()
+
+    def to_connect_header(self, topic: str, key: str, data: bytes | None) -> SchemaAndValue:
+        return SchemaAndValue(None, None if data is None else data.decode())
+
+
+def fake_registry() -> PluginRegistry:
+    """Installed plugins plus these fakes."""
+    return PluginRegistry.of({
+        PluginKind.CONNECTOR: {"counting": CountingSource, "collecting": CollectingSink},
+        PluginKind.TRANSFORMATION: {"Poison": Poison, "AddField": AddField},
+        PluginKind.PREDICATE: {"TopicIs": TopicIs},
+        PluginKind.CONVERTER: {"PlainJson": PlainJson},
+        PluginKind.HEADER_CONVERTER: {"Utf8Headers": Utf8Headers},
+    }, base=PluginRegistry())

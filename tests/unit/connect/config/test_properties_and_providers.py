@@ -1,0 +1,29 @@
+"""Java-properties parsing and ${env:}/${file:} config providers."""
+
+import pytest
+
+from connect.config.properties import parse_properties
+from connect.config.providers import resolve
+from connect.errors import ConfigException
+
+
+def test_properties_syntax():
+    text = "# comment\n! also\na=1\nb : two\nc three\nd=multi \\\n   line\ne=x\\=y\\tz\n\n"
+    assert parse_properties(text) == {"a": "1", "b": "two", "c": "three", "d": "multi line", "e": "x=y\tz"}
+
+
+def test_env_and_file_providers(tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.properties"
+    secrets.write_text("db.password=hunter2\n")
+    monkeypatch.setenv("DB_USER", "alice")
+    resolved = resolve({"user": "${env:DB_USER}", "password": "${file:%s:db.password}" % secrets, "plain": "x"})
+    assert resolved == {"user": "alice", "password": "hunter2", "plain": "x"}
+
+
+def test_missing_reference_names_the_key(tmp_path):
+    with pytest.raises(ConfigException) as info:
+        resolve({"database.password": "${env:SURELY_NOT_SET_123}"})
+    assert info.value.name == "database.password"
+    with pytest.raises(ConfigException, match="no key nope"):
+        (tmp_path / "p").write_text("a=1")
+        resolve({"k": "${file:%s:nope}" % (tmp_path / "p")})

@@ -1,0 +1,60 @@
+"""Retries with backoff, and the dead-letter record layout."""
+
+import pytest
+
+from connect.errors import RetriableException
+from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, ErrorContext, RetryWithToleranceOperator
+from connect.runtime.errors import Stage, ToleranceExceeded
+from connect.runtime.errors.context import RawMessage
+from connect.runtime.errors.operator import SKIP
+
+
+def test_retriable_errors_are_retried_until_success():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise RetriableException("not yet")
+        return "ok"
+
+    op = RetryWithToleranceOperator(ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1))
+    assert op.execute(Stage.TASK_PUT, "x", flaky) == "ok"
+    assert len(calls) == 3
+
+
+def test_retry_timeout_zero_means_no_retry():
+    op = RetryWithToleranceOperator(ErrorConfig(retry_timeout_ms=0, tolerance_all=True))
+    calls = []
+
+    def always():
+        calls.append(1)
+        raise RetriableException("down")
+
+    assert op.execute(Stage.TASK_PUT, "x", always) is SKIP
+    assert len(calls) == 1
+    with pytest.raises(ToleranceExceeded, match="down"):
+        RetryWithToleranceOperator(ErrorConfig()).execute(Stage.TASK_PUT, "x", always)
+
+
+def test_dead_letter_record_has_original_bytes_and_context_headers():
+    produced = []
+    reporter = DeadLetterQueueReporter("dlq", "conn", 3, True, lambda topic, **kw: produced.append((topic, kw)))
+    raw = RawMessage("orders", 2, 17, b"key", b"{bad", [("trace", b"abc")])
+    try:
+        raise ValueError("bad json")
+    except ValueError as exc:
+        reporter.report(ErrorContext(Stage.VALUE_CONVERTER, "connect.converters.json.JsonConverter", exc, raw))
+    topic, kw = produced[0]
+    headers = dict(kw["headers"])
+    assert topic == "dlq" and kw["key"] == b"key" and kw["value"] == b"{bad"
+    assert headers["trace"] == b"abc"
+    assert headers["__connect.errors.topic"] == b"orders"
+    assert headers["__connect.errors.partition"] == b"2"
+    assert headers["__connect.errors.offset"] == b"17"
+    assert headers["__connect.errors.connector.name"] == b"conn"
+    assert headers["__connect.errors.task.id"] == b"3"
+    assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
+    assert headers["__connect.errors.exception.class.name"] == b"builtins.ValueError"
+    assert headers["__connect.errors.exception.message"] == b"bad json"
+    assert b"ValueError" in headers["__connect.errors.exception.stacktrace"]

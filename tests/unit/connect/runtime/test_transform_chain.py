@@ -1,0 +1,57 @@
+"""The transformation chain: order, predicates, negate, and error tolerance."""
+
+import pytest
+
+from connect.data import SourceRecord
+from connect.errors import ConfigException, DataException
+from connect.runtime.errors import ErrorConfig, RetryWithToleranceOperator, ToleranceExceeded
+from connect.runtime.transform_chain import build_chain
+from tests.support.plugins import fake_registry
+
+REGISTRY = fake_registry()
+
+
+def rec(topic="orders", value=None):
+    return SourceRecord({"p": 1}, {"o": 1}, topic, value=value if value is not None else {"id": 1})
+
+
+def test_transforms_apply_in_order_behind_predicates():
+    chain = build_chain(REGISTRY, {
+        "transforms": "a,b", "predicates": "isOrders",
+        "transforms.a.type": "AddField", "transforms.a.field": "x", "transforms.a.value": "1",
+        "transforms.b.type": "AddField", "transforms.b.field": "y",
+        "transforms.b.predicate": "isOrders", "transforms.b.negate": "true",
+        "predicates.isOrders.type": "TopicIs", "predicates.isOrders.topic": "orders",
+    })
+    assert chain.apply(rec("orders")).value == {"id": 1, "x": "1"}
+    assert chain.apply(rec("users")).value == {"id": 1, "x": "1", "y": "x"}
+
+
+def test_missing_transform_key_is_named():
+    with pytest.raises(ConfigException) as info:
+        build_chain(REGISTRY, {"transforms": "a", "transforms.a.type": "AddField"})
+    assert info.value.name == "transforms.a.field"
+    with pytest.raises(ConfigException, match="transforms.b.type"):
+        build_chain(REGISTRY, {"transforms": "b"})
+
+
+def test_unknown_transform_class_cannot_import_anything():
+    with pytest.raises(Exception, match="Failed to find any class"):
+        build_chain(REGISTRY, {"transforms": "a", "transforms.a.type": "os.system"})
+
+
+def test_tolerance_all_skips_and_reports_tolerance_none_fails():
+    reported = []
+
+    class Collect:
+        def report(self, ctx):
+            reported.append(ctx)
+
+    props = {"transforms": "p", "transforms.p.type": "Poison"}
+    lenient = build_chain(REGISTRY, props, RetryWithToleranceOperator(ErrorConfig(tolerance_all=True), [Collect()]))
+    assert lenient.apply(rec(value={"poison": True})) is None
+    assert lenient.apply(rec()) is not None
+    assert reported[0].stage == "TRANSFORMATION" and isinstance(reported[0].error, DataException)
+    strict = build_chain(REGISTRY, props, RetryWithToleranceOperator(ErrorConfig(tolerance_all=False)))
+    with pytest.raises(ToleranceExceeded, match="poisoned record"):
+        strict.apply(rec(value={"poison": True}))
