@@ -12,8 +12,16 @@ from connect.config import NO_DEFAULT, ConfigDef, Importance, Range, Type
 from connect.data import ConnectRecord, Schema, SchemaAndValue, SinkRecord, SourceRecord
 from connect.errors import DataException
 from connect.plugins import PluginKind, PluginRegistry
-from connect.spi import Converter, HeaderConverter, Predicate, SinkConnector, SinkTask, SourceConnector, SourceTask
-from connect.spi import Transformation
+from connect.spi import (
+    Converter,
+    HeaderConverter,
+    Predicate,
+    SinkConnector,
+    SinkTask,
+    SourceConnector,
+    SourceTask,
+    Transformation,
+)
 
 
 class CountingSourceTask(SourceTask):

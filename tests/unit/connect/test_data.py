@@ -5,8 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from connect.data import INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, Schema, SinkRecord, SourceRecord, Type
-from connect.data import logical
+from connect.data import (
+    INT64_SCHEMA,
+    OPTIONAL_STRING_SCHEMA,
+    STRING_SCHEMA,
+    Schema,
+    SinkRecord,
+    SourceRecord,
+    Type,
+    logical,
+)
 from connect.errors import DataException
 
 USER = Schema.struct("user", [("id", INT64_SCHEMA), ("email", OPTIONAL_STRING_SCHEMA)])
@@ -14,7 +22,7 @@ USER = Schema.struct("user", [("id", INT64_SCHEMA), ("email", OPTIONAL_STRING_SC
 
 def test_struct_schema_fields_and_equality():
     assert USER.field("email").index == 1
-    assert USER == Schema.struct("user", [("id", INT64_SCHEMA), ("email", OPTIONAL_STRING_SCHEMA)])
+    assert Schema.struct("user", [("id", INT64_SCHEMA), ("email", OPTIONAL_STRING_SCHEMA)]) == USER
     assert hash(USER) == hash(Schema.struct("user", [("id", INT64_SCHEMA), ("email", OPTIONAL_STRING_SCHEMA)]))
     with pytest.raises(DataException, match="'nope' is not a field"):
         USER.field("nope")

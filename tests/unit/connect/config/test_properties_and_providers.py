@@ -16,7 +16,7 @@ def test_env_and_file_providers(tmp_path, monkeypatch):
     secrets = tmp_path / "secrets.properties"
     secrets.write_text("db.password=hunter2\n")
     monkeypatch.setenv("DB_USER", "alice")
-    resolved = resolve({"user": "${env:DB_USER}", "password": "${file:%s:db.password}" % secrets, "plain": "x"})
+    resolved = resolve({"user": "${env:DB_USER}", "password": f"${{file:{secrets}:db.password}}", "plain": "x"})
     assert resolved == {"user": "alice", "password": "hunter2", "plain": "x"}
 
 

@@ -3,8 +3,14 @@
 import pytest
 
 from connect.errors import RetriableException
-from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, ErrorContext, RetryWithToleranceOperator
-from connect.runtime.errors import Stage, ToleranceExceeded
+from connect.runtime.errors import (
+    DeadLetterQueueReporter,
+    ErrorConfig,
+    ErrorContext,
+    RetryWithToleranceOperator,
+    Stage,
+    ToleranceExceeded,
+)
 from connect.runtime.errors.context import RawMessage
 from connect.runtime.errors.operator import SKIP
 

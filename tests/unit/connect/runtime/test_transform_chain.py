@@ -31,7 +31,7 @@ def test_missing_transform_key_is_named():
     with pytest.raises(ConfigException) as info:
         build_chain(REGISTRY, {"transforms": "a", "transforms.a.type": "AddField"})
     assert info.value.name == "transforms.a.field"
-    with pytest.raises(ConfigException, match="transforms.b.type"):
+    with pytest.raises(ConfigException, match=r"transforms\.b\.type"):
         build_chain(REGISTRY, {"transforms": "b"})
 
 
