@@ -137,9 +137,6 @@ class WorkerSinkTask(WorkerTask):
         if time.monotonic() >= self._next_commit:
             self.commit_offsets()
 
-    def resume(self) -> None:
-        super().resume()
-
     def _resume_consumer_if_needed(self) -> None:
         if self._all_paused:
             active = [KafkaTopicPartition(tp.topic, tp.partition) for tp in self.assigned - self._paused_by_task]

@@ -66,6 +66,7 @@ def _version() -> str:
 class StandaloneHerder:
     def __init__(self, worker_props: Mapping[str, Any], registry: PluginRegistry | None = None,
                  offset_store: OffsetBackingStore | None = None) -> None:
+        self.raw_props = dict(worker_props)
         self.props = WORKER_CONFIG.parse(worker_props)
         self.registry = registry or default_registry()
         if offset_store is None:

@@ -1,0 +1,132 @@
+"""The standalone worker against a real Kafka: delivery, offsets across restarts, errors and dead letters."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from connect.errors import ConnectorConfigError
+from connect.runtime.herder import State
+from connect.runtime.standalone import StandaloneHerder, running
+from tests.support import plugins
+from tests.support.kafka import produce, read_topic, wait_until
+
+
+@pytest.fixture
+def worker_props(services, tmp_path):
+    return {"bootstrap.servers": services.kafka_bootstrap, "key.converter": "PlainJson",
+            "value.converter": "PlainJson", "header.converter": "Utf8Headers",
+            "offset.storage.file.filename": str(tmp_path / "offsets.json"), "offset.flush.interval.ms": "200",
+            "listeners": "http://127.0.0.1:0"}
+
+
+@pytest.fixture
+def herder_factory(worker_props):
+    started: list[StandaloneHerder] = []
+
+    def make() -> StandaloneHerder:
+        herder = StandaloneHerder(worker_props, registry=plugins.fake_registry())
+        herder.start()
+        started.append(herder)
+        return herder
+
+    yield make
+    for h in started:
+        h.stop()
+
+
+def seqs(messages):
+    return [orjson.loads(m.value())["seq"] for m in messages]
+
+
+def test_source_records_reach_kafka_and_offsets_survive_restart(herder_factory, unique_name, services):
+    herder = herder_factory()
+    config = {"connector.class": "counting", "topic": unique_name, "count": "500"}
+    herder.put_connector_config("src", config, allow_replace=False)
+    herder.wait_for("src", running)
+    messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 500)
+    assert sorted(seqs(messages)) == list(range(500))
+    wait_until(lambda: herder.connector_offsets("src") == [{"partition": {"task": "0"}, "offset": {"seq": 499}}],
+               message="offset 499 flushed")
+    herder.stop()
+    # A new worker with the same offsets file continues after 499 instead of starting over.
+    again = herder_factory()
+    again.put_connector_config("src", {**config, "count": "600"}, allow_replace=False)
+    messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 600)
+    assert sorted(seqs(messages)) == list(range(600))
+
+
+def test_sink_dead_letters_unreadable_records_and_continues(herder_factory, unique_name, services):
+    topic, dlq = unique_name, unique_name + "-dlq"
+    produce(services.kafka_bootstrap, topic, [(b'"a"', b'{"n": 1}'), (b'"b"', b"{not json"), (b'"c"', b'{"n": 3}')])
+    herder = herder_factory()
+    name = unique_name + "-sink"
+    herder.put_connector_config(name, {
+        "connector.class": "collecting", "topics": topic, "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+    wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 2, message="good records in the sink")
+    assert [r.value["n"] for r in plugins.SINK_RECEIVED[name]] == [1, 3]
+    [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
+    headers = dict(dead.headers())
+    assert dead.value() == b"{not json" and dead.key() == b'"b"'
+    assert headers["__connect.errors.topic"] == topic.encode()
+    assert headers["__connect.errors.offset"] == b"1"
+    assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
+    assert headers["__connect.errors.connector.name"] == name.encode()
+    assert b"not JSON" in headers["__connect.errors.exception.message"]
+    assert herder.connector_status(name).tasks[0].state is State.RUNNING
+
+
+def test_sink_put_rejections_are_dead_lettered_one_by_one(herder_factory, unique_name, services):
+    topic, dlq = unique_name, unique_name + "-dlq"
+    produce(services.kafka_bootstrap, topic, [(None, b'{"n": 1}'), (None, b'{"n": 2, "fail": true}'),
+                                              (None, b'{"n": 3}')])
+    herder = herder_factory()
+    name = unique_name + "-sink"
+    herder.put_connector_config(name, {
+        "connector.class": "collecting", "topics": topic, "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+    wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 2, message="good records in the sink")
+    assert sorted(r.value["n"] for r in plugins.SINK_RECEIVED[name]) == [1, 3]
+    [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
+    assert orjson.loads(dead.value()) == {"n": 2, "fail": True}
+    assert dict(dead.headers())["__connect.errors.stage"] == b"TASK_PUT"
+
+
+def test_tolerance_none_fails_the_task_with_a_readable_reason(herder_factory, unique_name, services):
+    produce(services.kafka_bootstrap, unique_name, [(None, b"{broken")])
+    herder = herder_factory()
+    name = unique_name + "-sink"
+    herder.put_connector_config(name, {"connector.class": "collecting", "topics": unique_name},
+                                allow_replace=False)
+    status = herder.wait_for(name, lambda s: s.tasks and s.tasks[0].state is State.FAILED)
+    assert "Tolerance exceeded in error handler" in status.tasks[0].trace
+    assert "not JSON" in status.tasks[0].trace
+
+
+def test_source_transform_failure_with_tolerance_all_skips_only_that_record(herder_factory, unique_name, services):
+    plugins.POISON.add(3)
+    herder = herder_factory()
+    herder.put_connector_config("poisoned", {
+        "connector.class": "counting", "topic": unique_name, "count": "10", "errors.tolerance": "all",
+        "transforms": "p", "transforms.p.type": "Poison"}, allow_replace=False)
+    try:
+        messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 9)
+    finally:
+        plugins.POISON.discard(3)
+    assert sorted(seqs(messages)) == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+
+
+@pytest.mark.parametrize(("config", "key"), [
+    ({"connector.class": "no.such.Connector"}, "connector.class"),
+    ({"connector.class": "counting"}, "topic"),
+    ({"connector.class": "counting", "topic": "t", "tasks.max": "two"}, "tasks.max"),
+])
+def test_bad_configs_are_rejected_naming_the_key(herder_factory, config, key):
+    herder = herder_factory()
+    with pytest.raises(ConnectorConfigError) as info:
+        herder.put_connector_config("bad", config, allow_replace=False)
+    assert key in str(info.value)
+    assert herder.connectors() == []
