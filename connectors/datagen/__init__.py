@@ -1,0 +1,1 @@
+"""Datagen: a deterministic source of sequence-numbered records for demos, tests and benchmarks."""

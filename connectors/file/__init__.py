@@ -1,0 +1,1 @@
+"""File connectors: a line-per-record file sink and a line-reading source (Kafka Connect's FileStream pair)."""
