@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from connect.config.validators import Range, ValidList, ValidString
 from connect.errors import ConfigException
 
 
@@ -271,27 +272,70 @@ class ConfigDef:
             return ",".join(str(v) for v in key.default)
         return str(key.default)
 
-    def to_markdown(self, title: str, intro: str = "") -> str:
-        """A docs page: one table row per key, grouped as declared."""
-        lines = [f"# {title}", ""]
+    def to_markdown(self, title: str, intro: str = "", *, level: int = 1) -> str:
+        """A docs section: a heading of `level`, the intro, then one table per group (one row per key)."""
+        hashes = "#" * level
+        lines = [f"{hashes} {title}", ""]
         if intro:
             lines += [intro.strip(), ""]
-        groups = [*self._groups, None]
-        for group in groups:
-            keys = [k for k in self._keys.values() if k.group == group and not k.internal]
+        visible = [k for k in self._keys.values() if not k.internal]
+        if not visible:
+            return "\n".join([*lines, "No configuration keys.", ""])
+        for group in [*self._groups, None]:
+            keys = [k for k in visible if k.group == group]
             if not keys:
                 continue
             if group:
-                lines += [f"## {group}", ""]
-            lines += ["| key | type | default | importance | description |", "|---|---|---|---|---|"]
+                lines += [f"{hashes}# {_escape_tags(group)}", ""]
+            lines += ["| key | type | default | valid values | importance | description |",
+                      "|---|---|---|---|---|---|"]
             for k in keys:
-                default = "*required*" if k.required else f"`{self.render_default(k)}`"
-                if k.default is None:
-                    default = "null"
-                doc = re.sub(r"\s+", " ", k.documentation).replace("|", "\\|")
-                lines.append(f"| `{k.name}` | {k.type.lower()} | {default} | {k.importance.lower()} | {doc} |")
+                cells = (f"`{k.name}`", k.type.lower(), _markdown_default(k), describe_validator(k.validator),
+                         k.importance.lower(), k.documentation)
+                lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
             lines.append("")
         return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """One table cell: a single line, pipes escaped."""
+    return _escape_tags(re.sub(r"\s+", " ", text).strip().replace("|", "\\|"))
+
+
+def _escape_tags(text: str) -> str:
+    """`<alias>` outside code spans would be read as an HTML tag and vanish from the page."""
+    parts = text.split("`")
+    parts[::2] = [p.replace("<", "&lt;").replace(">", "&gt;") for p in parts[::2]]
+    return "`".join(parts)
+
+
+def _markdown_default(key: ConfigKey) -> str:
+    if key.required:
+        return "*required*"
+    rendered = ConfigDef.render_default(key)
+    if rendered is None:
+        return "null"
+    return '`""`' if rendered == "" else f"`{rendered}`"
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def describe_validator(validator: Validator | None) -> str:
+    """What a validator accepts, in words fit for a docs table ("" when it cannot say)."""
+    if validator is None:
+        return ""
+    if isinstance(validator, Range):
+        low = "..." if validator.low is None else _number(validator.low)
+        high = "..." if validator.high is None else _number(validator.high)
+        return f"[{low},...]" if validator.high is None else f"[{low},...,{high}]"
+    if isinstance(validator, (ValidString, ValidList)):
+        return "one of " + ", ".join(f"`{a}`" for a in validator.allowed)
+    if type(validator).__str__ is not object.__str__:
+        return str(validator)
+    doc = (getattr(validator, "__doc__", None) or "").strip().splitlines()
+    return doc[0].rstrip(".").lower() if doc and not isinstance(validator, type) else ""
 
 
 def mask_secrets(config_def: ConfigDef | None, props: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ class FileSinkConnector(SinkConnector):
     task_class = FileSinkTask
     aliases: ClassVar[tuple[str, ...]] = ("org.apache.kafka.connect.file.FileStreamSinkConnector",)
     doc: ClassVar[str] = """\
-Appends one line per record to a file, as Kafka Connect's FileStreamSink does: by default the
+Appends one line per record to a file, as Kafka Connect's FileStreamSink does. By default a line is the
 record's value (strings and bytes as they are, structs, maps and other values as JSON), or with
 `file.format=record` a JSON object holding the topic, partition, offset, timestamp, key, value and
 headers. Lines are fsync'd before consumer offsets are committed, so a committed offset means the
