@@ -10,32 +10,12 @@ import pytest
 from connect.errors import ConfigException, ConnectException
 from connectors.datagen.connector import DatagenSourceConnector
 from connectors.datagen.source import VALUE_SCHEMA, DatagenSourceTask, partition_of
-
-
-class FakeOffsets:
-    def __init__(self, stored=None):
-        self.stored = stored or {}
-
-    def offset(self, partition):
-        return self.stored.get(orjson.dumps(partition, option=orjson.OPT_SORT_KEYS))
-
-    def offsets(self, partitions):
-        return {orjson.dumps(p).decode(): self.offset(p) for p in partitions}
-
-
-class FakeContext:
-    def __init__(self, task_id=0, stored=None, name="gen"):
-        self.offset_reader = FakeOffsets(stored)
-        self.connector_name = name
-        self.task_id = task_id
-
-    def report_status(self, details):
-        pass
+from tests.support.contexts import SourceContext
 
 
 def started(props, context=None):
     task = DatagenSourceTask()
-    task.initialize(context or FakeContext())
+    task.initialize(context or SourceContext("gen"))
     task.start({"kafka.topic": "t", **props})
     return task
 
@@ -59,15 +39,15 @@ def test_sequence_numbers_are_contiguous_and_stop_at_max_records():
 
 
 def test_resumes_after_the_committed_sequence_number():
-    stored = {orjson.dumps(partition_of("gen", 0), option=orjson.OPT_SORT_KEYS): {"seq": 41}}
-    task = started({"max.records": "50"}, FakeContext(stored=stored))
+    context = SourceContext("gen").store_offset(partition_of("gen", 0), {"seq": 41})
+    task = started({"max.records": "50"}, context)
     assert [r.value["seq"] for r in drain(task)] == list(range(42, 50))
 
 
 def test_a_malformed_stored_offset_is_a_clear_error():
-    stored = {orjson.dumps(partition_of("gen", 0), option=orjson.OPT_SORT_KEYS): {"position": 3}}
+    context = SourceContext("gen").store_offset(partition_of("gen", 0), {"position": 3})
     with pytest.raises(ConnectException, match="no valid 'seq'"):
-        started({}, FakeContext(stored=stored))
+        started({}, context)
 
 
 def test_each_task_has_its_own_partition_and_sequence():
@@ -75,7 +55,7 @@ def test_each_task_has_its_own_partition_and_sequence():
     connector.start({"kafka.topic": "t", "max.records": "5"})
     configs = connector.task_configs(3)
     assert len(configs) == 3
-    tasks = [started(cfg, FakeContext(task_id=i)) for i, cfg in enumerate(configs)]
+    tasks = [started(cfg, SourceContext("gen", task_id=i)) for i, cfg in enumerate(configs)]
     batches = [drain(t) for t in tasks]
     assert [[r.value["seq"] for r in b] for b in batches] == [list(range(5))] * 3
     assert [b[0].source_partition for b in batches] == [{"datagen": f"gen/{i}"} for i in range(3)]

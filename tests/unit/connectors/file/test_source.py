@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import orjson
-
 from connectors.file.source import FileSourceTask
-
-
-class FakeOffsets:
-    def __init__(self, stored=None):
-        self.stored = stored or {}
-
-    def offset(self, partition):
-        return self.stored.get(orjson.dumps(partition, option=orjson.OPT_SORT_KEYS))
-
-    def offsets(self, partitions):
-        return {orjson.dumps(p).decode(): self.offset(p) for p in partitions}
-
-
-class FakeContext:
-    connector_name = "src"
-    task_id = 0
-
-    def __init__(self, stored=None):
-        self.offset_reader = FakeOffsets(stored)
+from tests.support.contexts import SourceContext
 
 
 def started(path, stored=None, **props):
     task = FileSourceTask()
-    task.initialize(FakeContext(stored))
+    context = SourceContext("src")
+    if stored is not None:
+        context.store_offset({"filename": str(path)}, stored)
+    task.initialize(context)
     task.start({"file": str(path), "topic": "lines", **props})
     return task
 
@@ -52,8 +35,7 @@ def test_complete_lines_become_records_and_a_partial_line_waits(tmp_path):
 def test_resumes_from_the_stored_position_and_honours_batch_size(tmp_path):
     path = tmp_path / "in.txt"
     path.write_bytes(b"a\nb\nc\nd\n")
-    stored = {orjson.dumps({"filename": str(path)}, option=orjson.OPT_SORT_KEYS): {"position": 2}}
-    task = started(path, stored, **{"batch.size": "2"})
+    task = started(path, {"position": 2}, **{"batch.size": "2"})
     assert [r.value for r in task.poll()] == ["b", "c"]
     assert [r.value for r in task.poll()] == ["d"]
     task.stop()
