@@ -1,0 +1,1 @@
+"""The Postgres CDC source: logical replication (pgoutput) into Debezium-compatible change events."""

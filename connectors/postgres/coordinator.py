@@ -1,0 +1,333 @@
+"""Runs the snapshot (per `snapshot.mode`), then streaming; owns the connections, the slot and reconnects."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from connect.data import SourceRecord
+from connect.data.schema import INT64_SCHEMA, STRING_SCHEMA, Schema
+from connect.errors import ConnectException
+from connectors.postgres.catalog import Catalog
+from connectors.postgres.config import PostgresConfig
+from connectors.postgres.events import EventBuilder
+from connectors.postgres.offsets import Position, parse_lsn
+from connectors.postgres.replication import ReplicationConnection, ReplicationError
+from connectors.postgres.snapshot import Snapshot
+from connectors.postgres.streaming import ChangeStream
+from connectors.postgres.tables import Tables
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_KEY_SCHEMA = Schema.struct("io.debezium.connector.common.ServerNameKey",
+                                     [("serverName", STRING_SCHEMA)], version=1)
+HEARTBEAT_VALUE_SCHEMA = Schema.struct("io.debezium.connector.common.Heartbeat", [("ts_ms", INT64_SCHEMA)],
+                                       version=1)
+
+
+class Coordinator:
+    """Snapshot then stream, as `snapshot.mode` says; every call comes from the task thread."""
+
+    def __init__(self, config: PostgresConfig, stored_offset: Mapping[str, Any] | None, version: str,
+                 report: Callable[[dict[str, Any]], None]) -> None:
+        self.config = config
+        self._stored = stored_offset
+        self._version = version
+        self._report = report
+        self.partition = {"server": config.prefix}
+        self._slot = config["slot.name"]
+        self._publication = config["publication.name"]
+        self._max_batch = config["max.batch.size"]
+        self._poll_timeout = config["poll.interval.ms"] / 1000
+        self._admin: psycopg.Connection | None = None
+        self._repl: ReplicationConnection | None = None
+        self._snapshot: Snapshot | None = None
+        self.stream: ChangeStream | None = None
+        self._streaming = False
+        self._flushed: Mapping[str, Any] | None = None
+        self._reconnect_at = 0.0
+        self._backoff = 0.5
+        self._heartbeat = config["heartbeat.interval.ms"] / 1000
+        self._next_heartbeat = time.monotonic() + self._heartbeat
+        self.events: EventBuilder | None = None
+
+    # -- start -------------------------------------------------------------------------------
+    def start(self) -> None:
+        try:
+            self._start()
+        except psycopg.OperationalError as exc:
+            raise ConnectException(f"cannot connect to Postgres at {self.config['database.hostname']}:"
+                                   f"{self.config['database.port']}: {str(exc).strip()}") from exc
+
+    def _start(self) -> None:
+        cfg = self.config
+        self._admin = psycopg.connect(**cfg.conninfo(), autocommit=True)
+        problems = server_problems(self._admin)
+        if problems:
+            raise ConnectException("; ".join(problems))
+        dbname = self._admin.info.dbname
+        self.events = EventBuilder(prefix=cfg.prefix, database=dbname, version=self._version,
+                                   partition=self.partition, tombstones=cfg["tombstones.on.delete"],
+                                   binary_mode=cfg.modes.binary)
+        catalog = Catalog(self._admin)
+        tables = Tables(cfg, catalog)
+        self._ensure_publication(catalog, tables)
+        position = Position.from_offset(self._stored)
+        slot = self._slot_state()
+        mode = cfg.snapshot_mode
+        if slot is None and position is not None and not position.snapshot_in_progress and mode not in (
+                "always", "when_needed"):
+            raise ConnectException(
+                f"replication slot '{self._slot}' does not exist, but this connector has a stored offset: changes "
+                f"made since then are gone. Set snapshot.mode=when_needed (or always) to re-snapshot, or delete the "
+                f"connector's offsets to start afresh.")
+        snapshot = (position is None or position.snapshot_in_progress) if mode in ("initial", "initial_only") else (
+            mode == "always" or (mode == "when_needed" and (position is None or position.snapshot_in_progress
+                                                            or slot is None)))
+        self._streaming_enabled = mode != "initial_only"
+        self.stream = ChangeStream(self.events, tables.for_relation, skipped=cfg.skipped,
+                                   transaction_metadata=cfg["provide.transaction.metadata"],
+                                   position=None if snapshot else position)
+        if snapshot:
+            self._start_snapshot(catalog, tables, position, slot)
+        else:
+            if slot is None:
+                self._repl = ReplicationConnection(cfg.conninfo())
+                self._repl.create_slot(self._slot, export_snapshot=False)
+            self._start_streaming(position.restart_lsn if position else 0)
+
+    def _start_snapshot(self, catalog: Catalog, tables: Tables, position: Position | None,
+                        slot: Mapping[str, Any] | None) -> None:
+        cfg = self.config
+        name = None
+        if slot is None:
+            self._repl = ReplicationConnection(cfg.conninfo())
+            lsn, name = self._repl.create_slot(self._slot, export_snapshot=True)
+        else:
+            lsn = slot["confirmed_flush"]
+        include = TablesToSnapshot(cfg["snapshot.include.collection.list"])
+        chosen = []
+        for schema, table in catalog.capturable_tables():
+            if not tables.captured(schema, table) or not include.matches(schema, table):
+                continue
+            info = catalog.table_by_name(schema, table)
+            reader = tables.for_table(info) if info is not None else None
+            if info is not None and reader is not None:
+                chosen.append((info, reader))
+        done = position.snapshot_tables_done if position and position.snapshot_in_progress else ()
+        assert self.events is not None and self.stream is not None
+        self.stream.proc_lsn = lsn
+        self._snapshot = Snapshot(conninfo=cfg.conninfo(), tables=chosen, events=self.events, lsn=lsn, xid=None,
+                                  snapshot_name=name, threads=cfg["snapshot.max.threads"],
+                                  fetch_size=cfg["snapshot.fetch.size"], queue_size=cfg["max.queue.size"],
+                                  tables_done=done, report=self._report)
+        self._snapshot_lsn = lsn
+        self._snapshot.start()
+
+    def _start_streaming(self, lsn: int) -> None:
+        if self._repl is None:
+            self._repl = ReplicationConnection(self.config.conninfo())
+        self._repl.status_interval = self.config["status.update.interval.ms"] / 1000
+        self._repl.start(self._slot, lsn, self._publication)
+        self._streaming = True
+        self._report({"streaming": {"slot": self._slot, "publication": self._publication}})
+
+    # -- poll --------------------------------------------------------------------------------
+    def poll(self) -> list[SourceRecord] | None:
+        if self._snapshot is not None:
+            return self._poll_snapshot()
+        if not self._streaming:
+            if not self._streaming_enabled:
+                time.sleep(self._poll_timeout)
+                return None
+            return self._reconnect()
+        assert self._repl is not None and self.stream is not None
+        try:
+            batch = self._repl.read(self._max_batch, self._poll_timeout)
+            records = self.stream.process(batch) if batch else []
+        except (ReplicationError, psycopg.OperationalError) as exc:
+            log.warning("replication stream of slot %s broke (%s); reconnecting", self._slot, exc)
+            self._drop_stream()
+            return None
+        self._backoff = 0.5
+        if not batch and not self.stream.in_txn and self._flushed == self.stream.last_offset:
+            # Everything emitted was flushed and the server sent nothing since: the slot may move
+            # to what its keepalives said was sent, so WAL of other tables is released.
+            self._repl.confirm(self._repl.keepalive_lsn)
+        if self._heartbeat and time.monotonic() >= self._next_heartbeat:
+            records.append(self._heartbeat_record())
+        return records
+
+    def _poll_snapshot(self) -> list[SourceRecord]:
+        assert self._snapshot is not None
+        records = self._snapshot.poll(self._max_batch, self._poll_timeout)
+        if self._snapshot.finished:
+            self._snapshot.stop()
+            self._snapshot = None
+            if self._streaming_enabled:
+                self._start_streaming(self._snapshot_lsn)
+            else:
+                self._close_repl()
+        return records
+
+    def _reconnect(self) -> list[SourceRecord] | None:
+        now = time.monotonic()
+        if now < self._reconnect_at:
+            time.sleep(min(self._poll_timeout, self._reconnect_at - now))
+            return None
+        assert self.stream is not None
+        try:
+            if self._admin is None or self._admin.closed or self._admin.broken:
+                self._admin = psycopg.connect(**self.config.conninfo(), autocommit=True)
+                self.stream.tables.clear()
+            position = self.stream.resume_position()
+            self.stream.position = position
+            self.stream.in_txn = False
+            self._start_streaming(position.restart_lsn)
+            log.info("replication of slot %s resumed at %s", self._slot, position.restart_lsn)
+        except (ReplicationError, psycopg.Error) as exc:
+            self._drop_stream()
+            wait = self._backoff
+            self._backoff = min(self._backoff * 2, self.config["retriable.restart.connector.wait.ms"] / 1000)
+            self._reconnect_at = time.monotonic() + wait
+            log.warning("reconnecting to Postgres failed (%s); next attempt in %.1fs", str(exc).strip(), wait)
+        return None
+
+    def _drop_stream(self) -> None:
+        self._streaming = False
+        self._close_repl()
+        if self._admin is not None and self._admin.broken:
+            self._admin = None
+
+    def _heartbeat_record(self) -> SourceRecord:
+        assert self.stream is not None
+        self._next_heartbeat = time.monotonic() + self._heartbeat
+        query = self.config.props.get("heartbeat.action.query")
+        if query and self._admin is not None:
+            try:
+                self._admin.execute(query.encode())
+            except psycopg.Error as exc:
+                log.warning("heartbeat.action.query failed: %s", exc)
+        offset = dict(self.stream.last_offset or {"lsn_proc": self.stream.proc_lsn, "lsn": self.stream.proc_lsn})
+        if not self.stream.in_txn and self._repl is not None and self._flushed == self.stream.last_offset:
+            offset["lsn_proc"] = max(int(offset.get("lsn_proc") or 0), self._repl.keepalive_lsn)
+        now_ms = time.time_ns() // 1_000_000
+        return SourceRecord(self.partition, offset, f"__debezium-heartbeat.{self.config.prefix}", None,
+                            HEARTBEAT_KEY_SCHEMA, {"serverName": self.config.prefix}, HEARTBEAT_VALUE_SCHEMA,
+                            {"ts_ms": now_ms})
+
+    # -- offsets -----------------------------------------------------------------------------
+    def committed(self, offset: Mapping[str, Any]) -> None:
+        """`offset` (the newest of this connector) is durable: the slot may move accordingly."""
+        self._flushed = offset
+        if self.stream is None or self._repl is None:
+            return
+        lsn = self.stream.confirmable(offset)
+        if lsn:
+            self._repl.confirm(lsn)
+
+    # -- server objects ----------------------------------------------------------------------
+    def _slot_state(self) -> dict[str, Any] | None:
+        assert self._admin is not None
+        row = self._admin.execute(
+            "SELECT plugin, database, confirmed_flush_lsn::text, active_pid FROM pg_replication_slots "
+            "WHERE slot_name = %s", (self._slot,)).fetchone()
+        if row is None:
+            return None
+        plugin, database, confirmed, active_pid = row
+        if plugin != "pgoutput" or database != self.config["database.dbname"]:
+            raise ConnectException(f"replication slot '{self._slot}' exists for plugin {plugin} on database "
+                                   f"{database}; use another slot.name for this connector")
+        if active_pid is not None:
+            raise ConnectException(f"replication slot '{self._slot}' is in use by process {active_pid}: another "
+                                   f"connector (or pg_recvlogical) streams from it; each connector needs its own "
+                                   f"slot.name")
+        return {"confirmed_flush": parse_lsn(confirmed) if confirmed else 0}
+
+    def _ensure_publication(self, catalog: Catalog, tables: Tables) -> None:
+        assert self._admin is not None
+        mode = self.config["publication.autocreate.mode"].lower()
+        name = sql.Identifier(self._publication)
+        exists = self._admin.execute("SELECT 1 FROM pg_publication WHERE pubname = %s",
+                                     (self._publication,)).fetchone() is not None
+        try:
+            if mode == "filtered":
+                chosen = [sql.SQL("{}.{}").format(sql.Identifier(s), sql.Identifier(t))
+                          for s, t in catalog.capturable_tables() if tables.captured(s, t)]
+                if not chosen:
+                    raise ConnectException("publication.autocreate.mode=filtered, but no table matches "
+                                           "table.include.list/table.exclude.list")
+                verb = "ALTER PUBLICATION {} SET TABLE {}" if exists else "CREATE PUBLICATION {} FOR TABLE {}"
+                self._admin.execute(sql.SQL(verb).format(name, sql.SQL(", ").join(chosen)))
+            elif exists:
+                return
+            elif mode == "all_tables":
+                self._admin.execute(sql.SQL("CREATE PUBLICATION {} FOR ALL TABLES").format(name))
+            elif mode == "no_tables":
+                self._admin.execute(sql.SQL("CREATE PUBLICATION {}").format(name))
+            else:
+                raise ConnectException(
+                    f"publication '{self._publication}' does not exist and publication.autocreate.mode is "
+                    f"disabled: create it (CREATE PUBLICATION {self._publication} FOR TABLE ...) or set "
+                    f"publication.autocreate.mode to all_tables or filtered")
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ConnectException(
+                f"cannot create publication '{self._publication}' ({str(exc).strip()}): FOR ALL TABLES needs a "
+                f"superuser; create the publication as one, or use publication.autocreate.mode=filtered with a role "
+                f"owning the tables") from exc
+
+    # -- stop --------------------------------------------------------------------------------
+    def _close_repl(self) -> None:
+        if self._repl is not None:
+            try:
+                self._repl.close()
+            except Exception as exc:
+                log.debug("closing the replication connection: %s", exc)
+            self._repl = None
+
+    def stop(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.stop()
+            self._snapshot = None
+        self._close_repl()
+        if self._admin is not None and not self._admin.closed:
+            if self.config["slot.drop.on.stop"]:
+                try:
+                    self._admin.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                                        "WHERE slot_name = %s AND active_pid IS NULL", (self._slot,))
+                except psycopg.Error as exc:
+                    log.warning("could not drop slot %s: %s", self._slot, exc)
+            self._admin.close()
+
+
+class TablesToSnapshot:
+    """`snapshot.include.collection.list`: which captured tables the snapshot reads (all when empty)."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self._patterns = [re.compile(p, re.IGNORECASE) for p in patterns]
+
+    def matches(self, schema: str, table: str) -> bool:
+        return not self._patterns or any(p.fullmatch(f"{schema}.{table}") for p in self._patterns)
+
+
+def server_problems(conn: psycopg.Connection) -> list[str]:
+    """What keeps this server/role from logical replication, each with how to fix it."""
+    problems = []
+    wal_level = conn.execute("SHOW wal_level").fetchone()[0]  # type: ignore[index]
+    if wal_level != "logical":
+        problems.append(f"wal_level is '{wal_level}' but logical decoding needs 'logical': set wal_level = logical "
+                        f"in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart Postgres")
+    row = conn.execute(
+        "SELECT r.rolname, r.rolreplication OR r.rolsuper OR EXISTS (SELECT 1 FROM pg_roles g "
+        "WHERE g.rolname = 'rds_replication' AND pg_has_role(r.oid, g.oid, 'member')) "
+        "FROM pg_roles r WHERE r.rolname = current_user").fetchone()
+    if row is not None and not row[1]:
+        problems.append(f"role '{row[0]}' may not use replication: ALTER ROLE {row[0]} WITH REPLICATION "
+                        f"(or grant rds_replication on RDS)")
+    return problems

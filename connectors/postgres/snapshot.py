@@ -1,0 +1,191 @@
+"""The initial snapshot: every captured table read with COPY inside the slot's exported snapshot.
+
+Reader threads (up to `snapshot.max.threads`, one connection and one table at a time) run
+`COPY (SELECT ...) TO STDOUT` in a REPEATABLE READ transaction set to the exported snapshot,
+load rows with psycopg's C loaders and hand batches of records to poll() through a bounded
+queue. Offsets are assigned on the poll side, in the order records leave, so a stored offset
+lists exactly the tables whose every record was flushed before it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from connect.data import SourceRecord
+from connect.errors import ConnectException
+from connectors.postgres.catalog import TableInfo
+from connectors.postgres.events import EventBuilder
+from connectors.postgres.offsets import snapshot_offset
+from connectors.postgres.rows import TableReader
+
+log = logging.getLogger(__name__)
+
+_BATCH = 1024
+
+
+class _Done(Exception):
+    pass
+
+
+class Snapshot:
+    """Reads `tables` at the snapshot `snapshot_name` (or a fresh REPEATABLE READ one when None)."""
+
+    def __init__(self, *, conninfo: Mapping[str, Any], tables: Sequence[tuple[TableInfo, TableReader]],
+                 events: EventBuilder, lsn: int, xid: int | None, snapshot_name: str | None, threads: int,
+                 fetch_size: int, queue_size: int, tables_done: Sequence[str] = (),
+                 report: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self._conninfo = conninfo
+        self._events = events
+        self._lsn = lsn
+        self._xid = xid
+        self._snapshot_name = snapshot_name
+        self._fetch_size = fetch_size
+        self._report = report or (lambda _: None)
+        self._todo: queue.SimpleQueue[tuple[TableInfo, TableReader]] = queue.SimpleQueue()
+        self._pending = [(info, reader) for info, reader in tables if reader.data_collection not in tables_done]
+        for item in self._pending:
+            self._todo.put(item)
+        self._queue: queue.Queue[tuple[str, list[SourceRecord], bool] | BaseException] = queue.Queue(
+            max(2, queue_size // _BATCH))
+        self._threads = [threading.Thread(target=self._work, name=f"pg-snapshot-{i}", daemon=True)
+                         for i in range(min(threads, max(1, len(self._pending))))]
+        self._stop = threading.Event()
+        self._done = list(tables_done)
+        self._remaining = {reader.data_collection for _, reader in self._pending}
+        self._ts_us = time.time_ns() // 1000
+        self._offset = snapshot_offset(lsn, list(self._done), self._ts_us)
+        self._first = True
+        self.rows = 0
+        self._started = time.monotonic()
+        self.finished = not self._pending
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+        self._status()
+
+    # -- poll side ---------------------------------------------------------------------------
+    def poll(self, max_records: int, timeout: float) -> list[SourceRecord]:
+        """Up to about `max_records` records; [] when none arrived within `timeout`."""
+        out: list[SourceRecord] = []
+        deadline = time.monotonic() + timeout
+        while not self.finished and len(out) < max_records:
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()) if not out else 0)
+            except queue.Empty:
+                break
+            if isinstance(item, BaseException):
+                raise ConnectException(f"snapshot failed: {item}") from item
+            table, records, last = item
+            offset = self._offset
+            for r in records:
+                r.source_offset = offset
+            if records and self._first:
+                self._first = False
+                self._mark(records[0], "first")
+            self.rows += len(records)
+            if last:
+                self._done.append(table)
+                self._remaining.discard(table)
+                self._offset = snapshot_offset(self._lsn, list(self._done), self._ts_us)
+                if not self._remaining:
+                    self.finished = True
+                    if records:
+                        records[-1].source_offset = snapshot_offset(self._lsn, self._done, self._ts_us, True)
+                        self._mark(records[-1], "last")
+                self._status()
+            out.extend(records)
+        return out
+
+    @staticmethod
+    def _mark(record: SourceRecord, value: str) -> None:
+        # Records of a table share one source block; a marked record gets its own.
+        envelope = dict(record.value)
+        envelope["source"] = {**envelope["source"], "snapshot": value}
+        record.value = envelope
+
+    def _status(self) -> None:
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        self._report({"snapshot": {"running": not self.finished, "tables_total": len(self._done) +
+                                   len(self._remaining), "tables_done": len(self._done), "rows": self.rows,
+                                   "rows_per_second": round(self.rows / elapsed, 1)}})
+
+    def stop(self) -> None:
+        self._stop.set()
+        while True:  # unblock readers waiting on a full queue
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        for t in self._threads:
+            t.join(5)
+
+    # -- reader threads ----------------------------------------------------------------------
+    def _work(self) -> None:
+        try:
+            with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+                while not self._stop.is_set():
+                    try:
+                        info, reader = self._todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    self._read_table(conn, info, reader)
+        except _Done:
+            return
+        except BaseException as exc:
+            log.error("snapshot reader failed: %s", exc)
+            self._put(exc)
+
+    def _put(self, item: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Done
+
+    def _read_table(self, conn: psycopg.Connection, info: TableInfo, reader: TableReader) -> None:
+        events = self._events
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            if self._snapshot_name:
+                conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self._snapshot_name)))
+            source = events.source(ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name,
+                                   xid=self._xid, lsn=self._lsn)
+            columns = sql.SQL(", ").join(sql.Identifier(n) for n in reader.names)
+            query = sql.SQL("COPY (SELECT {} FROM {}.{}) TO STDOUT").format(
+                columns, sql.Identifier(info.schema), sql.Identifier(info.name))
+            partition, topic = events.partition, reader.topic
+            key_schema, envelope_schema = reader.schemas.key, reader.schemas.envelope
+            convert, key_of = reader.convert, reader.key
+            clock = events.clock
+            batch: list[SourceRecord] = []
+            with conn.cursor() as cur, cur.copy(query) as copy:
+                copy.set_types(reader.loader_oids)
+                for loaded in copy.rows():
+                    row = convert(loaded)
+                    value = {"before": None, "after": row, "source": source, "transaction": None, "op": "r",
+                             "ts_ms": clock.ms, "ts_us": clock.us, "ts_ns": clock.ns}
+                    batch.append(SourceRecord(partition, None, topic, None, key_schema, key_of(row),
+                                              envelope_schema, value))
+                    if len(batch) > _BATCH:  # keep one back: the table's last record is marked
+                        self._put((reader.data_collection, batch[:-1], False))
+                        batch = batch[-1:]
+                        clock.tick()
+                        if self._stop.is_set():
+                            raise _Done
+            if batch:
+                first = batch[-1]
+                first.value = {**first.value, "source": {**source, "snapshot": "last_in_data_collection"}}
+            self._put((reader.data_collection, batch, True))
+        finally:
+            conn.execute("COMMIT")
