@@ -20,8 +20,9 @@ TYPES = {ENUM_OID: PgType(ENUM_OID, "mood", "e", labels=("sad", "ok", "happy")),
          1182: PgType(1182, "_date", "b", element=1082, category="A")}
 
 
-def read(oid: int, text: bytes | None, typmod: int = -1, modes: TypeModes = TypeModes()):
-    reader = TableReader("public", "t", "p.public.t", [ColumnDef("c", oid, typmod, True)], [], modes, TYPES.get)
+def read(oid: int, text: bytes | None, typmod: int = -1, modes: TypeModes | None = None):
+    reader = TableReader("public", "t", "p.public.t", [ColumnDef("c", oid, typmod, True)], [], modes or TypeModes(),
+                         TYPES.get)
     return reader.schemas.value.field("c").schema, reader.row([text])["c"]
 
 

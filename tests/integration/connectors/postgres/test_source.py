@@ -1,0 +1,218 @@
+"""The Postgres source task against the real Postgres: types, operations, snapshot boundary, resume, failures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from connect.errors import ConnectException
+from connectors.postgres.source import PostgresSourceTask
+from tests.support.contexts import SourceContext
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def pg(services) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def props(services, unique_name) -> dict[str, str]:
+    info = conninfo_to_dict(services.pg_dsn)
+    return {"database.hostname": info.get("host", "127.0.0.1"), "database.port": str(info.get("port", 5432)),
+            "database.user": info["user"], "database.password": info.get("password", ""),
+            "database.dbname": info["dbname"], "topic.prefix": unique_name, "slot.name": unique_name,
+            "publication.name": unique_name, "publication.autocreate.mode": "filtered",
+            "table.include.list": f"public\\.{unique_name}.*", "slot.drop.on.stop": "true",
+            "poll.interval.ms": "200"}
+
+
+@pytest.fixture
+def tasks(pg, unique_name) -> Iterator[list[PostgresSourceTask]]:
+    started: list[PostgresSourceTask] = []
+    yield started
+    for t in started:
+        t.stop()
+    # Never leave a slot behind: it pins WAL.
+    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+               "WHERE slot_name = %s AND active_pid IS NULL", (unique_name,))
+    pg.execute(f'DROP PUBLICATION IF EXISTS "{unique_name}"')
+
+
+def start(tasks, props, context: SourceContext | None = None, **overrides: str) -> tuple[PostgresSourceTask,
+                                                                                          SourceContext]:
+    task = PostgresSourceTask()
+    ctx = context or SourceContext()
+    task.initialize(ctx)
+    task.start({**props, **overrides})
+    tasks.append(task)
+    return task, ctx
+
+
+def poll_until(task, count: int, timeout: float = 20.0) -> list[Any]:
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(records) < count and time.monotonic() < deadline:
+        records += task.poll() or []
+    assert len(records) >= count, f"got {len(records)} of {count} records"
+    return records
+
+
+def changes(records):
+    return [r for r in records if r.value is not None and not r.topic.endswith(("transaction", "message"))]
+
+
+TYPED_COLUMNS = """
+    id bigint PRIMARY KEY, i2 smallint, i4 integer, num numeric(10,2), vnum numeric, r real, d double precision,
+    b boolean, t text, vc varchar(20), ch char(3), ba bytea, dt date, tm time, ttz timetz, ts timestamp,
+    tstz timestamptz, iv interval, u uuid, j json, jb jsonb, e {enum}, ia int[], ta text[], ea {enum}[]
+"""
+TYPED_VALUES = ("(1, -2, 40000, 12.50, 3.14159, 1.5, 2.25, true, 'héllo', 'vc', 'ab', '\\x00ff', '2026-01-02', "
+                "'10:00:01.5', '10:00:00+02', '2026-01-02 03:04:05.123456', '2026-01-02 03:04:05.5+02', "
+                "'1 day 02:00:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '{\"b\": [1, 2]}', 'ok', "
+                "'{1,NULL}', '{x,\"y z\"}', '{sad,ok}'), (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+                "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+EXPECTED_ROW = {
+    "id": 1, "i2": -2, "i4": 40000, "num": Decimal("12.50"),
+    "vnum": {"scale": 5, "value": (314159).to_bytes(3, "big", signed=True)}, "r": 1.5, "d": 2.25, "b": True,
+    "t": "héllo", "vc": "vc", "ch": "ab ", "ba": b"\x00\xff", "dt": 20455, "tm": 36_001_500_000,
+    "ttz": "08:00:00Z", "ts": 1_767_323_045_123_456, "tstz": "2026-01-02T01:04:05.500000Z",
+    "iv": 93_600_000_000, "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "j": '{"a": 1}', "jb": '{"b": [1, 2]}',
+    "e": "ok", "ia": [1, None], "ta": ["x", "y z"], "ea": ["sad", "ok"],
+}
+
+
+def test_every_type_round_trips_in_snapshot_and_streaming(tasks, props, pg, unique_name):
+    enum = f"{unique_name}_mood"
+    pg.execute(f"CREATE TYPE {enum} AS ENUM ('sad', 'ok', 'happy')")
+    try:
+        pg.execute(f"CREATE TABLE {unique_name} ({TYPED_COLUMNS.format(enum=enum)})")
+        pg.execute(f"INSERT INTO {unique_name} VALUES {TYPED_VALUES}")
+        task, _ = start(tasks, props)
+        snap = poll_until(task, 2)
+        pg.execute(f"INSERT INTO {unique_name} SELECT id + 10, {', '.join(EXPECTED_ROW)[4:]} FROM {unique_name}")
+        streamed = poll_until(task, 2)
+        for records, op in ((snap, "r"), (streamed, "c")):
+            by_id = {r.key["id"] % 10: r for r in records}
+            row = by_id[1].value["after"]
+            assert {**row, "id": 1} == EXPECTED_ROW
+            assert all(v is None for k, v in by_id[2].value["after"].items() if k != "id")
+            for r in records:
+                assert r.value["op"] == op
+                r.value_schema.validate(r.value)
+                r.key_schema.validate(r.key)
+        schema = streamed[0].value_schema.field("after").schema
+        assert schema.field("e").schema.parameters == {"allowed": "sad,ok,happy"}
+        assert schema.field("tstz").schema.name == "io.debezium.time.ZonedTimestamp"
+        assert schema.field("id").schema.optional is False and schema.field("t").schema.optional is True
+    finally:
+        tasks.pop().stop() if tasks else None
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}; DROP TYPE IF EXISTS {enum}")
+
+
+def test_operations_transactions_messages_toast_and_replica_identity_full(tasks, props, pg, unique_name):
+    a, b = unique_name + "_a", unique_name + "_b"
+    pg.execute(f"CREATE TABLE {a} (id int PRIMARY KEY, doc text, n int)")
+    pg.execute(f"CREATE TABLE {b} (id int PRIMARY KEY, v text)")
+    pg.execute(f"ALTER TABLE {b} REPLICA IDENTITY FULL")
+    pg.execute(f"ALTER TABLE {a} ALTER COLUMN doc SET STORAGE EXTERNAL")
+    try:
+        task, _ = start(tasks, props, **{"provide.transaction.metadata": "true", "skipped.operations": "none"})
+        big = "x" * 10_000  # stored out of line: unchanged on later updates, so not sent
+        with pg.transaction():
+            pg.execute(f"INSERT INTO {a} VALUES (1, %s, 1)", (big,))
+            pg.execute(f"INSERT INTO {b} VALUES (1, 'one')")
+            pg.execute("SELECT pg_logical_emit_message(true, 'audit', 'hello')")
+        pg.execute(f"UPDATE {a} SET n = 2 WHERE id = 1")
+        pg.execute(f"UPDATE {b} SET v = 'uno' WHERE id = 1")
+        pg.execute(f"DELETE FROM {b} WHERE id = 1")
+        pg.execute(f"TRUNCATE {a}")
+        records = poll_until(task, 18)
+        topics = [r.topic for r in records]
+        assert topics.count(f"{unique_name}.transaction") == 10  # 5 transactions, BEGIN and END each
+        message = next(r for r in records if r.topic == f"{unique_name}.message")
+        assert message.value["message"] == {"prefix": "audit", "content": b"hello"}
+        data = changes(records)
+        ops = [(r.topic.rsplit(".", 1)[1], r.value["op"]) for r in data]
+        assert ops == [(a, "c"), (b, "c"), (a, "u"), (b, "u"), (b, "d"), (a, "t")]
+        first_tx = {r.value["transaction"]["id"] for r in data[:2]}
+        assert len(first_tx) == 1, "both tables' inserts belong to one transaction"
+        assert data[2].value["after"] == {"id": 1, "doc": "__debezium_unavailable_value", "n": 2}
+        assert data[3].value["before"] == {"id": 1, "v": "one"}  # REPLICA IDENTITY FULL
+        assert data[4].value["before"] == {"id": 1, "v": "uno"}
+        tombstone = records[records.index(data[4]) + 1]
+        assert tombstone.value is None and tombstone.key == {"id": 1}
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {a}, {b}")
+
+
+def test_snapshot_then_streaming_without_gap_or_duplicate(tasks, props, pg, unique_name):
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY, v int)")
+    pg.execute(f"INSERT INTO {unique_name} SELECT g, 0 FROM generate_series(1, 3000) g")
+    try:
+        task, ctx = start(tasks, props, **{"snapshot.max.threads": "2"})
+        # Changes while the snapshot runs are streamed afterwards, once each.
+        pg.execute(f"INSERT INTO {unique_name} SELECT g, 1 FROM generate_series(3001, 3100) g")
+        pg.execute(f"UPDATE {unique_name} SET v = 2 WHERE id <= 10")
+        records = poll_until(task, 3110)
+        time.sleep(0.3)
+        records += task.poll() or []
+        reads = [r.key["id"] for r in records if r.value["op"] == "r"]
+        creates = [r.key["id"] for r in records if r.value["op"] == "c"]
+        updates = [r.key["id"] for r in records if r.value["op"] == "u"]
+        assert sorted(reads) == list(range(1, 3001))
+        assert sorted(creates) == list(range(3001, 3101))
+        assert sorted(updates) == list(range(1, 11))
+        assert records[0].value["source"]["snapshot"] == "first"
+        last_read = [r for r in records if r.value["op"] == "r"][-1]
+        assert last_read.value["source"]["snapshot"] == "last"
+        assert last_read.source_offset.get("snapshot_completed") is True
+        assert ctx.status["streaming"]["slot"] == unique_name
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
+
+
+def test_resume_from_a_stored_offset_skips_what_was_flushed(tasks, props, pg, unique_name):
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
+    try:
+        props = {**props, "slot.drop.on.stop": "false", "snapshot.mode": "no_data"}
+        task, _ = start(tasks, props)
+        pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(1, 50)")  # one transaction
+        pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(51, 60)")
+        records = poll_until(task, 60)
+        flushed = records[29].source_offset  # Kafka acknowledged the first 30 only
+        task.committed_offsets({f'["x",{{"server":"{unique_name}"}}]': flushed})
+        tasks.remove(task)
+        task.stop()
+        ctx2 = SourceContext().store_offset({"server": unique_name}, flushed)
+        again, _ = start(tasks, props, ctx2)
+        resumed = poll_until(again, 30)
+        assert [r.key["id"] for r in resumed] == list(range(31, 61))
+        time.sleep(0.3)
+        assert not again.poll(), "nothing is emitted twice"
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
+
+
+def test_failures_name_what_to_fix(tasks, props, pg, unique_name):
+    with pytest.raises(ConnectException, match=r"no table matches table.include.list"):
+        start(tasks, props)
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
+    with pytest.raises(ConnectException, match=r"publication .* does not exist .* disabled"):
+        start(tasks, props, **{"publication.autocreate.mode": "disabled"})
+    stored = SourceContext().store_offset({"server": unique_name}, {"lsn_proc": 1, "lsn": 1})
+    with pytest.raises(ConnectException, match=r"slot .* does not exist, but this connector has a stored offset"):
+        start(tasks, props, stored)
+    with pytest.raises(ConnectException, match=r"cannot connect to Postgres"):
+        start(tasks, props, **{"database.port": "1"})
+    with pytest.raises(ConnectException, match=r"snapshot.mode"):
+        start(tasks, props, **{"snapshot.mode": "sometimes"})
+    pg.execute(f"DROP TABLE {unique_name}")
