@@ -113,18 +113,20 @@ def _cstring(data: bytes, pos: int) -> tuple[str, int]:
 
 
 def read_tuple(data: bytes, pos: int) -> tuple[list[Any], int]:
-    """The values of one TupleData at `pos`, and the position after it."""
+    """The values of one TupleData at `pos`, and the position after it (the hot loop: keep it lean)."""
     count = (data[pos] << 8) | data[pos + 1]
     pos += 2
     values: list[Any] = []
     append = values.append
+    unpack_len = _I32.unpack_from
     for _ in range(count):
         kind = data[pos]
         if kind == 116 or kind == 98:  # 't' text, 'b' binary
-            length = int.from_bytes(data[pos + 1:pos + 5], "big")
+            (length,) = unpack_len(data, pos + 1)
             pos += 5
-            append(data[pos:pos + length])
-            pos += length
+            end = pos + length
+            append(data[pos:end])
+            pos = end
         elif kind == 110:  # 'n' null
             append(None)
             pos += 1

@@ -115,14 +115,15 @@ def timestamp_to_millis(value: dt.datetime) -> int:
     return (value - _EPOCH_NAIVE) // _ONE_US // 1000
 
 
-def variable_scale_decimal(value: Decimal) -> dict[str, Any] | None:
-    if not value.is_finite():
+def variable_scale_decimal(text: str) -> dict[str, Any] | None:
+    """A numeric's text → VariableScaleDecimal {scale, unscaled big-endian two's complement bytes}."""
+    whole, _, frac = text.partition(".")
+    try:
+        unscaled = int(whole + frac)
+    except ValueError:  # NaN, Infinity: not representable, as in Debezium
         return None
-    exponent = value.as_tuple().exponent
-    scale = max(0, -int(exponent))
-    unscaled = int(value.scaleb(scale))
     length = max(1, (unscaled.bit_length() + 8) // 8)
-    return {"scale": scale, "value": unscaled.to_bytes(length, "big", signed=True)}
+    return {"scale": len(frac), "value": unscaled.to_bytes(length, "big", signed=True)}
 
 
 def decimal_to_string(value: Decimal) -> str:
@@ -236,7 +237,7 @@ def _numeric(typmod: int, modes: TypeModes) -> ColumnMapping:
     if modes.decimal == "string":
         return ColumnMapping(Schema(Type.STRING), NUMERIC, decimal_to_string)
     if typmod < 4:  # numeric without precision/scale: the scale varies per value
-        return ColumnMapping(VARIABLE_SCALE_DECIMAL_SCHEMA, NUMERIC, variable_scale_decimal)
+        return ColumnMapping(VARIABLE_SCALE_DECIMAL_SCHEMA, TEXT, variable_scale_decimal)
     precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
     schema = Schema(Type.BYTES, name=DECIMAL, version=1,
                     parameters={"scale": str(scale), "connect.decimal.precision": str(precision)})
