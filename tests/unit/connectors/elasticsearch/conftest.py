@@ -1,0 +1,17 @@
+"""Fixtures of the Elasticsearch sink's unit tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.connectors.elasticsearch.fakes import FakeEs, ListReporter
+
+
+@pytest.fixture
+def fake_es() -> FakeEs:
+    return FakeEs()
+
+
+@pytest.fixture
+def reporter() -> ListReporter:
+    return ListReporter()
