@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.connectors.elasticsearch.fakes import FakeEs, ListReporter
+from tests.support.sink_context import ListReporter
+from tests.unit.connectors.elasticsearch.fakes import FakeEs
 
 
 @pytest.fixture

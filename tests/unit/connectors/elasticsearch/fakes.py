@@ -1,4 +1,4 @@
-"""Fakes for the sink's unit tests: an Elasticsearch `_bulk` endpoint, a sink task context, a reporter."""
+"""A fake Elasticsearch `_bulk` endpoint for the sink's unit tests: external versions, upserts, scripted failures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 
 from connect.errors import RetriableException
-from connect.spi import TopicPartition
 
 
 class FakeEs:
@@ -75,33 +74,6 @@ class FakeEs:
 
     def close(self) -> None:
         pass
-
-
-class FakeContext:
-    """A sink task context that records pauses and reported records."""
-
-    def __init__(self, partitions: set[TopicPartition], reporter: Any = None) -> None:
-        self.partitions = partitions
-        self.paused: set[TopicPartition] = set()
-        self.errant_record_reporter = reporter
-        self.connector_name, self.task_id = "es", 0
-
-    def assignment(self) -> set[TopicPartition]:
-        return set(self.partitions)
-
-    def pause(self, *tps: TopicPartition) -> None:
-        self.paused.update(tps)
-
-    def resume(self, *tps: TopicPartition) -> None:
-        self.paused.difference_update(tps)
-
-
-class ListReporter:
-    def __init__(self) -> None:
-        self.reported: list[tuple[Any, BaseException]] = []
-
-    def report(self, record: Any, error: BaseException) -> None:
-        self.reported.append((record, error))
 
 
 def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -10,7 +10,8 @@ from connect.data import SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
 from connect.spi import TopicPartition
 from connectors.elasticsearch.sink import ElasticsearchSinkTask
-from tests.unit.connectors.elasticsearch.fakes import FakeContext, until
+from tests.support.sink_context import SinkContext
+from tests.unit.connectors.elasticsearch.fakes import until
 
 TP0, TP1 = TopicPartition("items", 0), TopicPartition("items", 1)
 
@@ -26,7 +27,7 @@ def make_task(fake_es, reporter):
 
     def make(**props):
         task = ElasticsearchSinkTask(client=fake_es)
-        context = FakeContext({TP0, TP1}, reporter)
+        context = SinkContext({TP0, TP1}, reporter)
         task.initialize(context)
         task.start({"connection.url": "http://es:9200", "linger.ms": "0", "retry.backoff.ms": "1", **props})
         task.open({TP0, TP1})
@@ -81,7 +82,7 @@ def test_malformed_documents_can_be_skipped(make_task, fake_es, reporter, behavi
 def test_without_a_reporter_a_malformed_document_fails_the_task(fake_es):
     fake_es.item_status = lambda op, meta, source: 400
     task = ElasticsearchSinkTask(client=fake_es)
-    task.initialize(FakeContext({TP0}))
+    task.initialize(SinkContext({TP0}))
     task.start({"connection.url": "http://es:9200", "linger.ms": "0"})
     task.put([rec(0)])
     with pytest.raises(ConnectException, match="mapper_parsing_exception"):
