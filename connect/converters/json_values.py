@@ -1,0 +1,264 @@
+"""What JsonConverter changes in a value, as Kafka Connect's JsonConverter does.
+
+Bytes and BASE64 decimals become base64 text, NUMERIC decimals JSON numbers, Date days since
+the epoch, Time and Timestamp milliseconds, maps with non-string keys arrays of [key, value]
+pairs; everything else is written as orjson writes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from connect.converters.plans import Plan, PlanBuilder, entries_to_dict, identity, type_name
+from connect.data import Schema, Type
+from connect.data.logical import (
+    DATE,
+    DECIMAL,
+    TIME,
+    TIMESTAMP,
+    date_to_days,
+    days_to_date,
+    decimal_from_bytes,
+    decimal_scale,
+    decimal_to_bytes,
+    millis_to_time,
+    millis_to_timestamp,
+    time_to_millis,
+    timestamp_to_millis,
+)
+from connect.errors import DataException
+
+
+@dataclass(frozen=True, slots=True)
+class JsonOptions:
+    numeric_decimals: bool = False  # decimal.format=NUMERIC
+    replace_null_with_default: bool = True
+    exact: bool = False  # reading a payload parsed with Decimal floats (see NeedsExactNumbers)
+
+
+class NeedsExactNumbers(Exception):
+    """A NUMERIC decimal arrived as a float: the payload must be parsed again keeping every digit."""
+
+
+# -- Connect -> JSON -----------------------------------------------------------------------
+def _b64(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    raise DataException(f"Invalid type for bytes type: {type_name(value)}")
+
+
+def _checked_decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise DataException(f"Decimal value {value} cannot be written as JSON")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise DataException(f"Invalid type for Decimal, expected Decimal but was {type_name(value)}")
+
+
+def _temporal_writer(kind: type, to_number: Callable[[Any], int], label: str) -> Plan:
+    def write(value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # already the wire form
+        if isinstance(value, kind):
+            return to_number(value)
+        raise DataException(f"Invalid type for {label}, expected {kind.__name__} but was {type_name(value)}")
+    return write
+
+
+_DATE_WRITER = _temporal_writer(dt.date, date_to_days, "Date")
+_TIME_WRITER = _temporal_writer(dt.time, time_to_millis, "Time")
+_TIMESTAMP_WRITER = _temporal_writer(dt.datetime, timestamp_to_millis, "Timestamp")
+
+
+def _write_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
+    def leaf(schema: Schema) -> Plan | None:
+        name = schema.name
+        if name == DECIMAL:
+            if opts.numeric_decimals:
+                return lambda v: orjson.Fragment(str(_checked_decimal(v)))
+            scale = decimal_scale(schema)
+            return lambda v: base64.b64encode(decimal_to_bytes(_checked_decimal(v), scale)).decode("ascii")
+        if name == DATE:
+            return _DATE_WRITER
+        if name == TIME:
+            return _TIME_WRITER
+        if name == TIMESTAMP:
+            return _TIMESTAMP_WRITER
+        if schema.type is Type.BYTES:
+            return _b64
+        return None
+    return leaf
+
+
+def _write_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
+    kp = key_plan or identity
+    vp = value_plan or identity
+
+    def convert(value: Any) -> list[list[Any]]:
+        if not isinstance(value, dict):
+            raise DataException(f"Maps should be dicts, but found {type_name(value)}")
+        return [[kp(k), vp(v)] for k, v in value.items()]
+    return convert
+
+
+def writer_for(schema: Schema, opts: JsonOptions) -> Plan | None:
+    """The plan turning a value of `schema` into what orjson writes, or None when it already is."""
+    return PlanBuilder(_write_leaf(opts), _write_pairs, writing=True,
+                       replace_null_with_default=opts.replace_null_with_default).build(schema)
+
+
+def to_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
+    """One value of `schema` in its JSON-able form (for schema defaults, off the hot path)."""
+    plan = writer_for(schema, opts)
+    return value if plan is None else plan(value)
+
+
+def schemaless_default(value: Any) -> Any:
+    """orjson's `default=` for values without a schema: decimals as numbers, bytes as base64."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError(f"Decimal value {value} cannot be written as JSON")
+        return orjson.Fragment(str(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError(f"Type is not JSON serializable: {type_name(value)}")
+
+
+def schemaless_pairs(value: Any) -> Any:
+    """Maps with a non-string key become arrays of [key, value] pairs, as Kafka Connect writes them."""
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: schemaless_pairs(v) for k, v in value.items()}
+        return [[schemaless_pairs(k), schemaless_pairs(v)] for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [schemaless_pairs(v) for v in value]
+    return value
+
+
+# -- JSON -> Connect -----------------------------------------------------------------------
+def _json_kind(value: Any) -> str:
+    return {dict: "OBJECT", list: "ARRAY", str: "STRING", bool: "BOOLEAN", type(None): "NULL"}.get(
+        type(value), "NUMBER")
+
+
+def _decimal_reader(scale: int) -> Plan:
+    def read(value: Any) -> Decimal:
+        if isinstance(value, str):
+            try:
+                return decimal_from_bytes(base64.b64decode(value, validate=True), scale)
+            except (binascii.Error, ValueError) as exc:
+                raise DataException(f"Invalid bytes for Decimal field: {exc}") from None
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Decimal(value)
+        if isinstance(value, float):
+            raise NeedsExactNumbers
+        raise DataException("Invalid type for Decimal, underlying representation should be numeric or bytes "
+                            f"but was {_json_kind(value)}")
+    return read
+
+
+def _int_reader(to_value: Callable[[int], Any], label: str, integral: str) -> Plan:
+    def read(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return to_value(value)
+        raise DataException(f"Invalid type for {label}, underlying representation should be {integral} "
+                            f"but was {_json_kind(value)}")
+    return read
+
+
+def _bytes_reader(value: Any) -> bytes:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise DataException("Invalid bytes field") from None
+    raise DataException(f"Invalid bytes field: expected base64 text, found {_json_kind(value)}")
+
+
+def _to_float(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+_DATE_READER = _int_reader(days_to_date, "Date", "integer")
+_TIME_READER = _int_reader(millis_to_time, "Time", "integer")
+_TIMESTAMP_READER = _int_reader(millis_to_timestamp, "Timestamp", "integral")
+
+
+def _read_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
+    def leaf(schema: Schema) -> Plan | None:
+        name = schema.name
+        if name == DECIMAL:
+            return _decimal_reader(decimal_scale(schema))
+        if name == DATE:
+            return _DATE_READER
+        if name == TIME:
+            return _TIME_READER
+        if name == TIMESTAMP:
+            return _TIMESTAMP_READER
+        if schema.type is Type.BYTES:
+            return _bytes_reader
+        if opts.exact and schema.type in (Type.FLOAT32, Type.FLOAT64):
+            return _to_float
+        return None
+    return leaf
+
+
+def _pair(entry: Any) -> tuple[Any, Any]:
+    if not isinstance(entry, list):
+        raise DataException(f"Found invalid map entry instead of array tuple: {_json_kind(entry)}")
+    if len(entry) != 2:
+        raise DataException(f"Found invalid map entry, expected length 2 but found :{len(entry)}")
+    return entry[0], entry[1]
+
+
+def _read_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
+    def read(value: Any) -> Any:
+        if not isinstance(value, list):
+            raise DataException("Maps with non-string fields should be encoded as JSON array of tuples, but found "
+                                f"{_json_kind(value)}")
+        return entries_to_dict(value, key_plan, value_plan, _pair)
+    return read
+
+
+def reader_for(schema: Schema, opts: JsonOptions) -> Plan | None:
+    """The plan turning parsed JSON of `schema` into the Connect value, or None when it already is."""
+    # A schema's default is already a Connect value: it is returned as it is.
+    return PlanBuilder(_read_leaf(opts), _read_pairs, writing=False, convert_default=False,
+                       replace_null_with_default=opts.replace_null_with_default).build(schema)
+
+
+def from_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
+    """One parsed JSON value of `schema` as a Connect value (for schema defaults, off the hot path)."""
+    plan = reader_for(schema, opts)
+    if plan is None:
+        return value
+    try:
+        return plan(value)
+    except NeedsExactNumbers:
+        exact = reader_for(schema, replace(opts, exact=True))
+        assert exact is not None
+        return exact(_floats_as_decimals(value))
+
+
+def _floats_as_decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _floats_as_decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats_as_decimals(v) for v in value]
+    return value

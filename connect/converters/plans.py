@@ -1,0 +1,152 @@
+"""Value plans: per-schema functions that convert only the parts of a value a format needs changed.
+
+A converter gives `PlanBuilder` its leaf conversions (e.g. base64 for bytes, days for a Date)
+and how it lays out maps with non-string keys; `build(schema)` returns a function applying
+them through structs, arrays and maps, or None when nothing in the schema needs converting,
+so the hot path touches a value only when its schema requires it. Nulls become the schema's
+default (when `replace_null_with_default`), stay null when optional, or fail when required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from connect.data import Schema, Type
+from connect.errors import DataException
+
+Plan = Callable[[Any], Any]
+Leaf = Callable[[Schema], Plan | None]
+Pairs = Callable[[Plan | None, Plan | None], Plan]
+
+
+def type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+class PlanBuilder:
+    """Compiles value plans for one direction of one format.
+
+    `writing` plans copy a struct before changing it (the caller's value stays intact);
+    reading plans fill in the freshly parsed dict in place.
+    """
+
+    def __init__(self, leaf: Leaf, pairs: Pairs, *, writing: bool, replace_null_with_default: bool = True,
+                 convert_default: bool = True) -> None:
+        self._leaf = leaf
+        self._pairs = pairs
+        self._writing = writing
+        self._replace_null = replace_null_with_default
+        self._convert_default = convert_default  # a schema default is a Connect value: convert it when writing
+
+    def build(self, schema: Schema) -> Plan | None:
+        plan = self._leaf(schema)
+        if plan is None:
+            plan = self._container(schema)
+        default = schema.default
+        if default is not None and plan is not None and self._convert_default:
+            default = plan(default)
+        return self._with_nulls(schema, plan, default)
+
+    def _container(self, schema: Schema) -> Plan | None:
+        if schema.type is Type.ARRAY:
+            assert schema.value_schema is not None
+            item = self.build(schema.value_schema)
+            return None if item is None else _list_plan(item)
+        if schema.type is Type.MAP:
+            assert schema.key_schema is not None and schema.value_schema is not None
+            key_plan = self.build(schema.key_schema)
+            value_plan = self.build(schema.value_schema)
+            if schema.key_schema.type is not Type.STRING:
+                return self._pairs(key_plan, value_plan)
+            return None if value_plan is None else _dict_values_plan(value_plan)
+        if schema.type is Type.STRUCT:
+            fields = [(f.name, p) for f in schema.fields if (p := self.build(f.schema)) is not None]
+            if not fields:
+                return None
+            return _struct_copying(fields, schema) if self._writing else _struct_in_place(fields, schema)
+        return None
+
+    def _with_nulls(self, schema: Schema, plan: Plan | None, default: Any) -> Plan | None:
+        replace = default is not None and self._replace_null
+        if plan is None and not replace:
+            return None  # None passes through unchecked: the fast path does not validate
+        if replace:
+            def on_null() -> Any:
+                return default
+        elif schema.optional:
+            def on_null() -> Any:
+                return None
+        else:
+            message = ("Conversion error: null value for field that is required and has no default value"
+                       if self._writing else f"Invalid null value for required {schema.type} field")
+
+            def on_null() -> Any:
+                raise DataException(message)
+        if plan is None:
+            return lambda v: on_null() if v is None else v
+        convert = plan
+        return lambda v: on_null() if v is None else convert(v)
+
+
+def _struct_copying(fields: list[tuple[str, Plan]], schema: Schema) -> Plan:
+    """Apply field plans; copy the dict only when a field actually changes."""
+    def convert(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise DataException(f"Struct {schema.name or ''} should be a dict, but found {type_name(value)}")
+        out = None
+        for name, plan in fields:
+            old = value.get(name)
+            new = plan(old)
+            if new is not old:
+                if out is None:
+                    out = dict(value)
+                out[name] = new
+        return value if out is None else out
+    return convert
+
+
+def _struct_in_place(fields: list[tuple[str, Plan]], schema: Schema) -> Plan:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise DataException(f"Structs should be encoded as objects, but found {type_name(value)}")
+        for name, plan in fields:
+            value[name] = plan(value.get(name))
+        return value
+    return convert
+
+
+def _list_plan(item: Plan) -> Plan:
+    def convert(value: Any) -> list[Any]:
+        if not isinstance(value, (list, tuple)):
+            raise DataException(f"Arrays should be lists, but found {type_name(value)}")
+        return [item(v) for v in value]
+    return convert
+
+
+def _dict_values_plan(value_plan: Plan) -> Plan:
+    def convert(value: Any) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            raise DataException(f"Maps with string keys should be objects, but found {type_name(value)}")
+        return {k: value_plan(v) for k, v in value.items()}
+    return convert
+
+
+def identity(value: Any) -> Any:
+    return value
+
+
+def entries_to_dict(entries: Any, key_plan: Plan | None, value_plan: Plan | None,
+                    split: Callable[[Any], tuple[Any, Any]]) -> dict[Any, Any]:
+    """A map read back from a list of entries (JSON [k, v] pairs, Avro key/value records)."""
+    kp = key_plan or identity
+    vp = value_plan or identity
+    out: dict[Any, Any] = {}
+    for entry in entries:
+        k, v = split(entry)
+        key = kp(k)
+        try:
+            out[key] = vp(v)
+        except TypeError:
+            raise DataException(f"Map key of type {type_name(key)} cannot be a Python dict key") from None
+    return out
