@@ -113,6 +113,8 @@ value.converter.schemas.enable=false
         self._written: DerivedCache[Schema, _Written] = DerivedCache(self._derive_written, size)
         self._read_by_text: LruCache[bytes, _Read] = LruCache(size)
         self._read_by_schema: LruCache[bytes, _Read] = LruCache(size)
+        self._last_schema: Schema | None = None
+        self._last_written: _Written | None = None
         self._last_prefix = b"\x00"  # the envelope prefix of the last schema read, checked before any hashing
         self._last_read: _Read | None = None
 
@@ -133,7 +135,11 @@ value.converter.schemas.enable=false
             if value is None:
                 return None
             return self._schemaless(value)
-        written = self._written.get(schema)
+        if schema is self._last_schema:  # one schema object per stream is the common case
+            written: _Written = self._last_written  # type: ignore[assignment]
+        else:
+            written = self._written.get(schema)
+            self._last_schema, self._last_written = schema, written
         try:
             if value is None:
                 payload = written.null_payload
@@ -176,7 +182,7 @@ value.converter.schemas.enable=false
             read = self._last_read
             assert read is not None
             try:
-                payload = _loads(memoryview(data)[len(self._last_prefix):-1])
+                payload = _loads(data[len(self._last_prefix):-1])
             except _JSONDecodeError:
                 return self._read_slow(data)
             return SchemaAndValue(read.schema, _null_or(read, payload, data))
@@ -190,7 +196,7 @@ value.converter.schemas.enable=false
         read = self._read_by_text.get(text) if text is not None else None
         if read is not None:
             try:
-                payload = _loads(memoryview(data)[len(_OPEN) + len(text) + len(_PAYLOAD):-1])  # type: ignore[arg-type]
+                payload = _loads(data[len(_OPEN) + len(text) + len(_PAYLOAD):-1])  # type: ignore[arg-type]
             except _JSONDecodeError:
                 read = None
             else:
