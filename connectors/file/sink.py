@@ -16,6 +16,14 @@ from connectors.file.convert import record_line, value_line
 _BUFFER = 1 << 20
 
 
+def _ends_mid_line(path: str) -> bool:
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
 class FileSinkTask(SinkTask):
     def start(self, props: Mapping[str, Any]) -> None:
         cfg = SINK_CONFIG.parse(props)
@@ -27,6 +35,9 @@ class FileSinkTask(SinkTask):
             return
         try:
             self._out = open(self._path, "ab", buffering=_BUFFER)  # noqa: SIM115 - held until stop()
+            if _ends_mid_line(self._path):
+                # A crash cut the last line short: start on a fresh line so the lines after it stay whole.
+                self._out.write(b"\n")
         except OSError as exc:
             raise ConnectException(f"file sink cannot open {self._path!r} for appending: {exc.strerror}") from None
 

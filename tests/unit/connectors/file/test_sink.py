@@ -59,6 +59,15 @@ def test_appends_to_an_existing_file_across_restarts(tmp_path):
     assert path.read_text() == "line 0\nline 1\n"
 
 
+def test_a_line_cut_short_by_a_crash_does_not_swallow_the_next_one(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"whole\nhalf a li")
+    task = started(path)
+    task.put([record("next")])
+    task.stop()
+    assert path.read_bytes().split(b"\n") == [b"whole", b"half a li", b"next", b""]
+
+
 def test_a_value_json_cannot_hold_is_a_data_error_and_nothing_of_the_batch_is_written(tmp_path):
     path = tmp_path / "out.txt"
     task = started(path)

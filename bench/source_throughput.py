@@ -1,0 +1,183 @@
+"""Source throughput of the runtime (datagen → JsonConverter without schemas → producer) against a bare producer.
+
+    python bench/source_throughput.py [--records 200000] [--bootstrap 127.0.0.1:19092] [--rounds 1]
+
+The limit is a confluent-kafka producer loop sending the very bytes the runtime sends
+(200-byte JSON values and their keys, serialized beforehand) with the runtime's producer
+settings (acks=all, idempotence, linger.ms=5). The runtime runs as `connect standalone`
+in a subprocess with its defaults; its rate is read from the topic's end offset, from the
+first record to the last, so start-up is reported apart. Peak RSS and CPU are the worker's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from connect.plugins import PluginKind, default_registry
+from connect.runtime.worker import PRODUCER_DEFAULTS
+from connect.storage.offsets import MemoryOffsetBackingStore, OffsetStorageReaderImpl
+from connectors.datagen.source import DatagenSourceTask
+
+RECORD_SIZE = 200
+KEYS = 1000
+
+
+class _Context:
+    """A fresh task's context: no committed offsets."""
+
+    connector_name = "bench"
+    task_id = 0
+    offset_reader = OffsetStorageReaderImpl(MemoryOffsetBackingStore(), "bench")
+
+
+def datagen_props(topic: str, records: int) -> dict[str, str]:
+    return {"kafka.topic": topic, "max.records": str(records), "record.size": str(RECORD_SIZE),
+            "key.cardinality": str(KEYS)}
+
+
+def same_bytes(records: int) -> list[tuple[bytes | None, bytes | None]]:
+    """(key, value) bytes exactly as the runtime's JsonConverter writes datagen's records."""
+    converters = []
+    for is_key in (True, False):
+        conv = default_registry().load(PluginKind.CONVERTER, "JsonConverter")()
+        conv.configure({"schemas.enable": "false"}, is_key)
+        converters.append(conv)
+    task = DatagenSourceTask()
+    task.initialize(_Context())  # type: ignore[arg-type]
+    task.start(datagen_props("t", records))
+    out = []
+    while len(out) < records:
+        for r in task.poll() or []:
+            out.append((converters[0].from_connect(r.topic, r.key_schema, r.key),
+                        converters[1].from_connect(r.topic, r.value_schema, r.value)))
+    return out
+
+
+def create_topic(admin: AdminClient, topic: str) -> None:
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+
+
+def bare_producer(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> float:
+    """Records/s of a plain produce loop, from the first produce to the last acknowledgement."""
+    producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": bootstrap})
+    producer.list_topics(topic, timeout=10)  # connect and fetch metadata outside the timing
+    produce, poll = producer.produce, producer.poll
+    started = time.perf_counter()
+    for key, value in messages:
+        while True:
+            try:
+                produce(topic, value, key)
+                break
+            except BufferError:
+                poll(0.01)
+    remaining = producer.flush(120)
+    elapsed = time.perf_counter() - started
+    if remaining:
+        raise SystemExit(f"bare producer: {remaining} messages not acknowledged")
+    return len(messages) / elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runtime(bootstrap: str, topic: str, records: int, workdir: Path) -> dict[str, float]:
+    """Run `connect standalone` with a datagen connector; time the records' arrival in Kafka."""
+    (workdir / "worker.properties").write_text("\n".join([
+        f"bootstrap.servers={bootstrap}",
+        "key.converter=JsonConverter", "key.converter.schemas.enable=false",
+        "value.converter=JsonConverter", "value.converter.schemas.enable=false",
+        f"offset.storage.file.filename={workdir / f'{topic}.offsets'}",
+        f"listeners=http://127.0.0.1:{free_port()}",
+    ]) + "\n")
+    (workdir / "datagen.json").write_text(json.dumps({"name": topic, "config": {
+        "connector.class": "datagen", **datagen_props(topic, records)}}))
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}"})
+    tp = TopicPartition(topic, 0)
+    log = (workdir / "worker.log").open("wb")
+    spawned = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "connect.cli", "--log-level", "WARNING", "standalone",
+                             str(workdir / "worker.properties"), str(workdir / "datagen.json")],
+                            stdout=log, stderr=log)
+    try:
+        first_at, first_count, end = None, 0, 0
+        deadline = time.perf_counter() + 300
+        while end < records:
+            if proc.poll() is not None or time.perf_counter() > deadline:
+                raise SystemExit(f"worker stopped or stalled at {end} records:\n"
+                                 + (workdir / "worker.log").read_text(errors="replace")[-3000:])
+            end = consumer.get_watermark_offsets(tp, timeout=10, cached=False)[1]
+            now = time.perf_counter()
+            if first_at is None and end > 0:
+                first_at, first_count = now, end
+            time.sleep(0.01)
+        done_at = time.perf_counter()
+        status = proc_status(proc.pid)
+        cpu = cpu_seconds(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        consumer.close()
+        log.close()
+    assert first_at is not None
+    return {"rate": (end - first_count) / (done_at - first_at), "startup_s": first_at - spawned,
+            "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024, "cpu_s": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
+    parser.add_argument("--rounds", type=int, default=1, help="repeat both measurements; the best of each counts")
+    args = parser.parse_args()
+    admin = AdminClient({"bootstrap.servers": args.bootstrap})
+    messages = same_bytes(args.records)
+    mean_value = sum(len(v or b"") for _, v in messages) / len(messages)
+    limits, runs = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-source-") as tmp:
+        for _ in range(args.rounds):
+            topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
+            create_topic(admin, topic)
+            limits.append(bare_producer(args.bootstrap, topic, messages))
+            topic = f"bench-runtime-{uuid.uuid4().hex[:8]}"
+            create_topic(admin, topic)
+            runs.append(runtime(args.bootstrap, topic, args.records, Path(tmp)))
+    best = max(runs, key=lambda r: r["rate"])
+    limit = max(limits)
+    print(f"source throughput, {args.records} records, values {mean_value:.0f} B JSON without schema, "
+          f"{args.rounds} round(s)")
+    print(f"  runtime (connect standalone, datagen):  {best['rate']:>10,.0f} records/s")
+    print(f"  limit (bare confluent-kafka producer):  {limit:>10,.0f} records/s")
+    print(f"  ratio:                                  {best['rate'] / limit:>10.0%}   (goal >= 70%)")
+    print(f"  worker peak RSS:                        {best['peak_rss_mb']:>10.0f} MB")
+    print(f"  worker CPU for the run:                 {best['cpu_s']:>10.1f} s (start-up included)")
+    print(f"  worker start-up to first record:        {best['startup_s']:>10.2f} s")
+
+
+if __name__ == "__main__":
+    main()
