@@ -68,25 +68,25 @@ class PlanBuilder:
         return None
 
     def _with_nulls(self, schema: Schema, plan: Plan | None, default: Any) -> Plan | None:
+        """Wrap `plan` so None becomes the default, stays None, or fails (one call per value, no more)."""
         replace = default is not None and self._replace_null
         if plan is None and not replace:
             return None  # None passes through unchecked: the fast path does not validate
+        convert: Plan = plan or identity
         if replace:
-            def on_null() -> Any:
-                return default
-        elif schema.optional:
-            def on_null() -> Any:
-                return None
-        else:
-            message = ("Conversion error: null value for field that is required and has no default value"
-                       if self._writing else f"Invalid null value for required {schema.type} field")
+            if plan is None:
+                return lambda v: default if v is None else v
+            return lambda v: default if v is None else convert(v)
+        if schema.optional:
+            return lambda v: None if v is None else convert(v)
+        message = ("Conversion error: null value for field that is required and has no default value"
+                   if self._writing else f"Invalid null value for required {schema.type} field")
 
-            def on_null() -> Any:
+        def required(v: Any) -> Any:
+            if v is None:
                 raise DataException(message)
-        if plan is None:
-            return lambda v: on_null() if v is None else v
-        convert = plan
-        return lambda v: on_null() if v is None else convert(v)
+            return convert(v)
+        return required
 
 
 def _struct_copying(fields: list[tuple[str, Plan]], schema: Schema) -> Plan:
