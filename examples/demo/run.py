@@ -7,6 +7,7 @@ and prints what arrived in Kafka, in the search index and in the cache.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -72,10 +73,8 @@ def reset(env: dict[str, str], pg: psycopg.Connection) -> None:
         except Exception:  # absent on a first run
             pass
     for group in ("connect-customers-search", "connect-customers-cache"):
-        try:
+        with contextlib.suppress(Exception):
             admin.delete_consumer_groups([group])[group].result(15)
-        except Exception:
-            pass
 
 
 def table_rows(pg: psycopg.Connection) -> dict[str, dict[str, Any]]:
