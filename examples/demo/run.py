@@ -68,10 +68,8 @@ def reset(env: dict[str, str], pg: psycopg.Connection) -> None:
 
     admin = AdminClient({"bootstrap.servers": env["SLUICE_KAFKA_BOOTSTRAP"]})
     for fut in admin.delete_topics([TOPIC]).values():
-        try:
+        with contextlib.suppress(Exception):  # absent on a first run
             fut.result(15)
-        except Exception:  # absent on a first run
-            pass
     for group in ("connect-customers-search", "connect-customers-cache"):
         with contextlib.suppress(Exception):
             admin.delete_consumer_groups([group])[group].result(15)
