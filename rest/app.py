@@ -1,0 +1,75 @@
+"""The FastAPI application: Kafka Connect's REST resources over a herder, with errors, auth and OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from connect.runtime.herder import Herder
+from rest import errors
+from rest.auth import OPEN_PATHS, AuthMiddleware, Credentials
+from rest.loggers import LoggerLevels
+from rest.routes import admin, connectors, health, plugins
+
+DESCRIPTION = (
+    "The Kafka Connect REST API: same paths, JSON shapes, status codes and error body "
+    '`{"error_code": N, "message": "..."}`, so existing Kafka Connect clients work unchanged.'
+)
+
+
+def create_app(herder: Herder, worker_props: Mapping[str, Any] | None = None) -> FastAPI:
+    """The REST app serving `herder`; `worker_props` configures auth and topic tracking."""
+    props = dict(worker_props or {})
+    credentials = Credentials.from_worker_props(props)
+    version = _version(herder)
+    app = FastAPI(title="sluice Connect REST API", version=version, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None)
+    app.state.herder = herder
+    app.state.worker_props = props
+    app.state.logger_levels = LoggerLevels()
+    for module in (health, connectors, plugins, admin):
+        app.include_router(module.router)
+    errors.install(app)
+    if credentials.enabled:
+        app.add_middleware(AuthMiddleware, credentials=credentials)
+    app.openapi = lambda: _openapi(app, credentials)  # type: ignore[method-assign]
+    return app
+
+
+def _version(herder: Herder) -> str:
+    try:
+        return herder.worker_info().version
+    except Exception:
+        return "unknown"
+
+
+def _openapi(app: FastAPI, credentials: Credentials) -> dict[str, Any]:
+    """FastAPI's document, corrected: validation errors are 400 `ErrorMessage`s (not 422), auth is declared."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    error_ref = {"$ref": "#/components/schemas/ErrorMessage"}
+    error_content = {"application/json": {"schema": error_ref}}
+    if credentials.enabled:
+        components["securitySchemes"] = {}
+        if credentials.users:
+            components["securitySchemes"]["basic"] = {"type": "http", "scheme": "basic"}
+        if credentials.tokens:
+            components["securitySchemes"]["bearer"] = {"type": "http", "scheme": "bearer"}
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", {"description": "Invalid request", "content": error_content})
+            if credentials.enabled and path not in OPEN_PATHS:
+                operation["security"] = [{name: []} for name in components["securitySchemes"]]
+                responses["401"] = {"description": "Missing or invalid credentials", "content": error_content}
+    app.openapi_schema = schema
+    return schema

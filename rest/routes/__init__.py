@@ -1,0 +1,1 @@
+"""REST resources, one module per Kafka Connect resource family."""
