@@ -43,6 +43,7 @@ class TableReader:
         field_schemas = [(c.name, m.schema.as_optional() if c.optional else m.schema) for c, m in zip(kept, mappings,
                                                                                                       strict=True)]
         self.key_names = tuple(k for k in key if k in self.names)
+        self.single_key = self.key_names[0] if len(self.key_names) == 1 else None
         self.schemas = TableSchemas(topic, field_schemas, self.key_names)
         self._converters = [(c.name, m.convert) for c, m in zip(kept, mappings, strict=True) if m.convert is not None]
         self._placeholders = [toast_placeholder(s, *(() if placeholder is None else (placeholder,)))
