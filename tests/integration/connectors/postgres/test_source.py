@@ -216,3 +216,35 @@ def test_failures_name_what_to_fix(tasks, props, pg, unique_name):
     with pytest.raises(ConnectException, match=r"snapshot.mode"):
         start(tasks, props, **{"snapshot.mode": "sometimes"})
     pg.execute(f"DROP TABLE {unique_name}")
+
+
+def test_a_broken_replication_connection_is_reopened_and_resumes_without_loss(tasks, props, pg, unique_name):
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
+    try:
+        task, _ = start(tasks, props, **{"snapshot.mode": "no_data"})
+        pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(1, 10)")
+        first = poll_until(task, 10)
+        # Cut the stream as a server restart or network failure would.
+        killed = pg.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                            "WHERE slot_name = %s", (unique_name,)).fetchone()
+        assert killed == (True,)
+        pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(11, 20)")
+        again = poll_until(task, 10, timeout=30)
+        assert [r.key["id"] for r in first + again] == list(range(1, 21))
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
+
+
+def test_a_role_without_replication_fails_with_the_grant_to_run(tasks, props, pg, unique_name):
+    role = f"{unique_name}_r"
+    pg.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
+    try:
+        bad = {**props, "database.user": role, "database.password": "pw"}
+        with pytest.raises(ConnectException, match=rf"ALTER ROLE {role} WITH REPLICATION"):
+            start(tasks, bad)
+        from connectors.postgres.connector import PostgresConnector
+        results = PostgresConnector().validate(bad)
+        assert any("WITH REPLICATION" in e for e in results["database.user"].errors)
+        assert not PostgresConnector().validate(props)["database.user"].errors
+    finally:
+        pg.execute(f"DROP ROLE {role}")
