@@ -109,6 +109,7 @@ def test_every_type_round_trips_in_snapshot_and_streaming(tasks, props, pg, uniq
                 assert r.value["op"] == op
                 r.value_schema.validate(r.value)
                 r.key_schema.validate(r.key)
+        assert_debezium_json(next(r for r in streamed if r.key["id"] == 11))
         schema = streamed[0].value_schema.field("after").schema
         assert schema.field("e").schema.parameters == {"allowed": "sad,ok,happy"}
         assert schema.field("tstz").schema.name == "io.debezium.time.ZonedTimestamp"
@@ -116,6 +117,46 @@ def test_every_type_round_trips_in_snapshot_and_streaming(tasks, props, pg, uniq
     finally:
         tasks.pop().stop() if tasks else None
         pg.execute(f"DROP TABLE IF EXISTS {unique_name}; DROP TYPE IF EXISTS {enum}")
+
+
+EXPECTED_JSON_AFTER = {
+    "id": 11, "i2": -2, "i4": 40000, "num": "BOI=", "vnum": {"scale": 5, "value": "BMsv"}, "r": 1.5, "d": 2.25,
+    "b": True, "t": "héllo", "vc": "vc", "ch": "ab ", "ba": "AP8=", "dt": 20455, "tm": 36_001_500_000,
+    "ttz": "08:00:00Z", "ts": 1_767_323_045_123_456, "tstz": "2026-01-02T01:04:05.500000Z", "iv": 93_600_000_000,
+    "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "j": '{"a": 1}', "jb": '{"b": [1, 2]}', "e": "ok",
+    "ia": [1, None], "ta": ["x", "y z"], "ea": ["sad", "ok"],
+}
+
+
+def assert_debezium_json(record) -> None:
+    """The record as Kafka Connect's JsonConverter writes it, without and with schemas, as Debezium writes it."""
+    import orjson
+
+    from connect.converters.json import JsonConverter
+
+    plain, enveloped = JsonConverter(), JsonConverter()
+    plain.configure({"schemas.enable": "false"})
+    enveloped.configure({"schemas.enable": "true"})
+    value = orjson.loads(plain.from_connect(record.topic, record.value_schema, record.value))
+    assert value["after"] == EXPECTED_JSON_AFTER
+    assert value["op"] == "c" and value["source"]["connector"] == "postgresql"
+    full = orjson.loads(enveloped.from_connect(record.topic, record.value_schema, record.value))
+    assert full["payload"] == value
+    assert full["schema"]["name"] == f"{record.topic}.Envelope" and full["schema"]["version"] == 2
+    after = {f["field"]: f for f in full["schema"]["fields"][1]["fields"]}
+    assert after["id"] == {"type": "int64", "optional": False, "field": "id"}
+    assert after["num"] == {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal",
+                            "version": 1, "parameters": {"scale": "2", "connect.decimal.precision": "10"},
+                            "field": "num"}
+    assert after["tstz"] == {"type": "string", "optional": True, "name": "io.debezium.time.ZonedTimestamp",
+                             "version": 1, "field": "tstz"}
+    assert after["ia"] == {"type": "array", "items": {"type": "int32", "optional": True}, "optional": True,
+                           "field": "ia"}
+    source = {f["field"]: f for f in full["schema"]["fields"][2]["fields"]}
+    assert source["snapshot"]["default"] == "false" and source["lsn"]["type"] == "int64"
+    key = orjson.loads(enveloped.from_connect(record.topic, record.key_schema, record.key))
+    assert key == {"schema": {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}],
+                              "optional": False, "name": f"{record.topic}.Key"}, "payload": {"id": 11}}
 
 
 def test_operations_transactions_messages_toast_and_replica_identity_full(tasks, props, pg, unique_name):
