@@ -1,4 +1,4 @@
-"""Test session setup: integration tests are marked by folder and get the real services."""
+"""Test session setup: integration tests are marked by folder and get the real services; unit tests never do."""
 
 import pytest
 
@@ -9,3 +9,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/tests/integration/" in str(item.path):
             item.add_marker(pytest.mark.integration)
+        elif "services" in item.fixturenames:
+            raise pytest.UsageError(f"{item.nodeid} needs the real services: move it under tests/integration")
