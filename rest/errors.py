@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,9 +93,21 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = f"HTTP 404 Not Found: no resource at {request.url.path}"
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         message = f"HTTP 405 Method Not Allowed: {request.method} {request.url.path}"
-    return error_response(exc.status_code, message, headers=dict(exc.headers or {}))
+        headers["Allow"] = ", ".join(_allowed_methods(request.app, request.url.path)) or headers.get("Allow", "")
+    return error_response(exc.status_code, message, headers=headers)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method of every route matching `path` (Starlette's own Allow names only the first route's)."""
+    table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"),
+                  [m.upper() for m in operations]) for template, operations in app.openapi()["paths"].items()]
+        app.state.allowed_methods = table
+    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -13,7 +13,8 @@ from rest.models import LoggerLevel, LoggerLevelRequest
 
 router = APIRouter(prefix="/admin/loggers", tags=["admin"])
 
-LoggerName = Annotated[str, Path(description="A logger name (dotted, e.g. `connect.runtime`), or `root`.")]
+LoggerName = Annotated[str, Path(description="A logger name (dotted, e.g. `connect.runtime`), or `root`.",
+                                        examples=["root"])]
 
 
 def _levels(request: Request) -> LoggerLevels:

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
-ConnectorName = Annotated[str, Path(description="The connector's name.")]
-TaskNumber = Annotated[int, Path(description="The task's number (0-based).")]
+ConnectorName = Annotated[str, Path(description="The connector's name.", examples=["gen"])]
+TaskNumber = Annotated[int, Path(description="The task's number (0-based).", examples=[0])]
 
 _INITIAL_STATES = {InitialState.RUNNING: TargetState.STARTED, InitialState.PAUSED: TargetState.PAUSED,
                    InitialState.STOPPED: TargetState.STOPPED}

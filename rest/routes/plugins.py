@@ -12,7 +12,8 @@ from rest.models import ConfigInfos, ConfigKeyInfo, ConnectorConfig, PluginInfo,
 
 router = APIRouter(prefix="/connector-plugins", tags=["connector-plugins"])
 
-PluginName = Annotated[str, Path(description="Alias, Python name or Kafka Connect class name of the plugin.")]
+PluginName = Annotated[str, Path(description="Alias, Python name or Kafka Connect class name of the plugin.",
+                                           examples=["datagen"])]
 
 
 def _normalized(plugin: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,3 +24,17 @@ def client(herder: FakeHerder) -> TestClient:
 
 def datagen(name: str = "gen", **extra: object) -> dict:
     return {"name": name, "config": {"connector.class": "datagen", "kafka.topic": "t", "tasks.max": "2", **extra}}
+
+
+@pytest.fixture(scope="module")
+def log_levels_restored() -> Iterator[None]:
+    """Puts every logger's level back as it was once the module's tests have changed them through the API."""
+    def levels() -> dict[str, logging.Logger]:
+        return {n: lg for n, lg in logging.Logger.manager.loggerDict.items() if isinstance(lg, logging.Logger)}
+
+    before = {name: lg.level for name, lg in levels().items()}
+    root = logging.getLogger().level
+    yield
+    logging.getLogger().setLevel(root)
+    for name, logger in levels().items():
+        logger.setLevel(before.get(name, logging.NOTSET))

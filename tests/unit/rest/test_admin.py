@@ -8,14 +8,14 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+pytestmark = pytest.mark.usefixtures("log_levels_restored")
+
 
 @pytest.fixture
-def namespace():
+def namespace() -> str:
     name = f"resttest{uuid.uuid4().hex[:8]}"
-    child = logging.getLogger(f"{name}.child")
-    yield name
-    for logger in (logging.getLogger(name), child):
-        logger.setLevel(logging.NOTSET)
+    logging.getLogger(f"{name}.child")
+    return name
 
 
 def test_get_root_and_effective_level(client: TestClient, namespace: str):
