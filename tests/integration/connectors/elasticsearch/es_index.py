@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
 from connectors.elasticsearch.convert import index_name
 
@@ -32,7 +32,7 @@ class EsIndex:
         if not self.es.indices.exists(index=self.name):
             return {}
         self.es.indices.refresh(index=self.name)
-        hits = self.es.search(index=self.name, size=10_000, version=True, sort=["_doc"])["hits"]["hits"]
+        hits = helpers.scan(self.es, index=self.name, version=True)
         return {h["_id"]: (h["_source"], h["_version"]) for h in hits}
 
     def sources(self) -> dict[str, dict[str, Any]]:
