@@ -1,176 +1,183 @@
-"""Postgres CDC bench: streaming and snapshot rows/s into Kafka beside the limits measured in the same run.
+"""Postgres CDC bench: the worker streaming and snapshotting into Kafka, beside limits measured in the same run.
 
     python bench/pg_cdc.py [--rows 1000000] [--pg postgresql://...] [--kafka 127.0.0.1:19092]
 
-(1) the limit: pg_recvlogical (pgoutput) draining the WAL of N rows inserted by one INSERT ... SELECT
-into BENCH.md's 10-column table; (2) our task streaming the same N rows into Kafka (poll loop +
-confluent-kafka producer, JSON without schemas as the JsonConverter writes it), from COMMIT to the
-last acknowledged record; (3) snapshot rows/s of the same N-row table beside COPY ... TO STDOUT and
-beside a bare producer sending records of the same size. Prints rows/s, ratios, CPU seconds, peak RSS.
+BENCH.md's 10-column table (bigint key, int, bigint, numeric, double, bool, text, varchar,
+timestamptz, jsonb); N rows inserted by one INSERT ... SELECT.
+(1) limit: pg_recvlogical (pgoutput) draining the WAL of those N rows to /dev/null;
+(2) the worker (`connect standalone`, its own process, JsonConverter without schemas, as the
+    Debezium figures) streaming the same N rows: from COMMIT to the last record in Kafka, the
+    ratio to the limit, the worker's CPU seconds and peak RSS, and start-up to streaming;
+(3) a snapshot of the N-row table by a fresh worker (launch to last record), beside COPY ... TO
+    STDOUT of the same table and a bare confluent-kafka producer sending N records of the same size.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import datetime as dt
-import decimal
+import json
 import os
-import resource
 import subprocess
+import sys
+import tempfile
 import time
 import uuid
-from typing import Any
+from pathlib import Path
 
-import orjson
 import psycopg
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from psycopg.conninfo import conninfo_to_dict
-
-from connectors.postgres.source import PostgresSourceTask
 
 TABLE_SQL = """CREATE TABLE {t} (id bigint PRIMARY KEY, i int, l bigint, n numeric, d double precision,
   b boolean, s text, v varchar(64), ts timestamptz, j jsonb)"""
 INSERT_SQL = """INSERT INTO {t} SELECT g, g % 1000, g * 7, g / 3.0, g * 0.5, g % 2 = 0, 'text value ' || g,
   'varchar ' || g, now(), jsonb_build_object('k', g, 'tag', 'x') FROM generate_series({lo}, {hi}) g"""
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class Context:
-    connector_name = "bench"
-    task_id = 0
+class Worker:
+    """`connect standalone` in its own process, with one Postgres connector."""
 
-    def __init__(self) -> None:
-        self.offset_reader = self
-        self.status: dict[str, Any] = {}
+    def __init__(self, workdir: Path, kafka: str, connector: dict[str, str]) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "worker.properties").write_text("\n".join([
+            f"bootstrap.servers={kafka}", "key.converter=JsonConverter", "value.converter=JsonConverter",
+            "key.converter.schemas.enable=false", "value.converter.schemas.enable=false",
+            f"offset.storage.file.filename={workdir / 'offsets.json'}", "offset.flush.interval.ms=1000",
+            "listeners=http://127.0.0.1:0"]))
+        (workdir / "connector.json").write_text(json.dumps({"name": "pg", "config": connector}))
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "-m", "connect.cli", "--log-level", "WARNING", "standalone",
+                                      str(workdir / "worker.properties"), str(workdir / "connector.json")],
+                                     stdout=subprocess.DEVNULL, stderr=open(workdir / "worker.log", "w"))  # noqa: SIM115
 
-    def offset(self, partition: Any) -> None:
-        return None
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
 
-    def offsets(self, partitions: Any) -> dict[str, Any]:
-        return {}
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
 
-    def report_status(self, details: Any) -> None:
-        self.status = dict(details)
-
-
-def _default(value: Any) -> Any:
-    # As Kafka Connect's JsonConverter writes these without schemas.
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    raise TypeError(type(value))
-
-
-def cpu() -> float:
-    t = os.times()
-    return t.user + t.system
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
-def task_props(pg: dict[str, Any], prefix: str, table: str, mode: str) -> dict[str, str]:
-    return {"database.hostname": pg.get("host", "127.0.0.1"), "database.port": str(pg.get("port", 5432)),
-            "database.user": pg["user"], "database.password": pg.get("password", ""), "database.dbname": pg["dbname"],
-            "topic.prefix": prefix, "slot.name": prefix, "publication.name": prefix,
-            "publication.autocreate.mode": "filtered", "table.include.list": f"public.{table}",
-            "snapshot.mode": mode, "slot.drop.on.stop": "true"}
+def connector_config(pg: dict[str, object], name: str, table: str, mode: str) -> dict[str, str]:
+    return {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+            "database.hostname": str(pg.get("host", "127.0.0.1")), "database.port": str(pg.get("port", 5432)),
+            "database.user": str(pg["user"]), "database.password": str(pg.get("password", "")),
+            "database.dbname": str(pg["dbname"]), "topic.prefix": name, "slot.name": name,
+            "publication.name": name, "publication.autocreate.mode": "filtered",
+            "table.include.list": f"public.{table}", "snapshot.mode": mode, "slot.drop.on.stop": "true"}
 
 
-def drive(task: PostgresSourceTask, producer: Producer, rows: int) -> tuple[float, int]:
-    """Poll, serialize and produce until `rows` data records were acknowledged; (ack time, bytes)."""
-    acked = [0]
-    last_ack = [0.0]
+def wait_for_records(kafka: str, topic: str, count: int, timeout: float = 900.0) -> float:
+    """Poll the topic's end offset until it reaches `count`; the monotonic time it did."""
+    consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}"})
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                _, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)
+            except Exception:
+                high = 0
+            if high >= count:
+                return time.monotonic()
+            time.sleep(0.02)
+    finally:
+        consumer.close()
+    raise TimeoutError(f"{topic} did not reach {count} records")
 
-    def on_delivery(err: Any, msg: Any) -> None:
-        if err is None:
-            acked[0] += 1
-            last_ack[0] = time.monotonic()
 
-    sent = size = 0
-    dumps = orjson.dumps
-    produce = producer.produce
-    while acked[0] < rows:
-        for r in task.poll() or ():
-            if r.value is None:
-                continue
-            value = dumps(r.value, default=_default)
-            key = dumps(r.key, default=_default)
-            size += len(value)
-            while True:
-                try:
-                    produce(r.topic, value, key, on_delivery=on_delivery)
-                    break
-                except BufferError:
-                    producer.poll(0.05)
-            sent += 1
-        producer.poll(0)
-        if sent >= rows:
-            producer.flush(60)
-    return last_ack[0], size // max(sent, 1)
+def record_size(kafka: str, topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}",
+                         "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    try:
+        for _ in range(50):
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None and msg.value():
+                return len(msg.value())
+    finally:
+        consumer.close()
+    return 0
+
+
+def wait_streaming(conn: psycopg.Connection, slot: str, timeout: float = 60.0) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+        if row and row[0]:
+            return time.monotonic()
+        time.sleep(0.01)
+    raise TimeoutError(f"slot {slot} never became active")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--pg", default=os.environ.get("PG_DSN", "postgresql://sluice:sluice@127.0.0.1:15432/sluice"))
-    ap.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
+    ap.add_argument("--pg", default=os.environ.get("SLUICE_PG_DSN", "postgresql://sluice:sluice@127.0.0.1:15432/sluice"))
+    ap.add_argument("--kafka", default=os.environ.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
     args = ap.parse_args()
-    n = args.rows
+    n, kafka = args.rows, args.kafka
     pg = conninfo_to_dict(args.pg)
     name = f"bench_{uuid.uuid4().hex[:8]}"
     conn = psycopg.connect(args.pg, autocommit=True)
     conn.execute(TABLE_SQL.format(t=name))
-    conn.execute(f"CREATE PUBLICATION {name} FOR TABLE {name}")
-    producer_conf = {"bootstrap.servers": args.kafka, "linger.ms": 5, "queue.buffering.max.messages": 500_000}
+    workdir = Path(tempfile.mkdtemp(prefix="pg_cdc_"))
+    workers: list[Worker] = []
     try:
         # (1) the limit: pg_recvlogical draining the WAL of one INSERT ... SELECT of n rows.
+        conn.execute(f"CREATE PUBLICATION {name}_recv FOR TABLE {name}")
         conn.execute("SELECT pg_create_logical_replication_slot(%s, 'pgoutput')", (name + "_recv",))
         conn.execute(INSERT_SQL.format(t=name, lo=1, hi=n))
         end = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
-        env = {**os.environ, "PGPASSWORD": pg.get("password", "")}
         started = time.monotonic()
-        subprocess.run(["pg_recvlogical", "-h", pg.get("host", "127.0.0.1"), "-p", str(pg.get("port", 5432)),
-                        "-U", pg["user"], "-d", pg["dbname"], "--slot", name + "_recv", "--start", "-f", "/dev/null",
-                        "-o", "proto_version=1", "-o", f"publication_names={name}", "--endpos", end,
-                        "--no-loop"], check=True, env=env)
+        subprocess.run(["pg_recvlogical", "-h", str(pg.get("host", "127.0.0.1")), "-p", str(pg.get("port", 5432)),
+                        "-U", str(pg["user"]), "-d", str(pg["dbname"]), "--slot", name + "_recv", "--start",
+                        "-f", "/dev/null", "-o", "proto_version=1", "-o", f"publication_names={name}_recv",
+                        "--endpos", end, "--no-loop"], check=True,
+                       env={**os.environ, "PGPASSWORD": str(pg.get("password", ""))})
         limit = n / (time.monotonic() - started)
         conn.execute("SELECT pg_drop_replication_slot(%s)", (name + "_recv",))
         conn.execute(f"TRUNCATE {name}")
 
-        # (2) our task streaming the same rows into Kafka.
-        task = PostgresSourceTask()
-        task.initialize(Context())
-        t0 = time.monotonic()
-        task.start(task_props(pg, name, name, "no_data"))
-        task.poll()
-        startup = time.monotonic() - t0
-        producer = Producer(producer_conf)
+        # (2) the worker streaming the same rows.
+        worker = Worker(workdir / "stream", kafka, connector_config(pg, name, name, "no_data"))
+        workers.append(worker)
+        startup = wait_streaming(conn, name) - worker.started
+        time.sleep(1)
+        cpu0 = worker.cpu_seconds()
         conn.execute(INSERT_SQL.format(t=name, lo=n + 1, hi=2 * n))
         committed = time.monotonic()
-        cpu0 = cpu()
-        last_ack, record_size = drive(task, producer, n)
-        streaming = n / (last_ack - committed)
-        stream_cpu = cpu() - cpu0
-        task.stop()
+        done = wait_for_records(kafka, f"{name}.public.{name}", n)
+        streaming = n / (done - committed)
+        stream_cpu = worker.cpu_seconds() - cpu0
+        stream_rss = worker.peak_rss_mb()
+        worker.stop()
+        size = record_size(kafka, f"{name}.public.{name}")
         print(f"pg_recvlogical (pgoutput) limit: {limit:,.0f} rows/s")
-        print(f"streaming into Kafka:            {streaming:,.0f} rows/s  ratio {streaming / limit:.2f} of the limit; "
-              f"{stream_cpu:.1f} CPU-s for {n:,} rows; start-up to streaming {startup:.2f} s; "
-              f"record {record_size} B")
+        print(f"streaming (worker -> Kafka):     {streaming:,.0f} rows/s  = {streaming / limit:.2f} x the limit; "
+              f"{stream_cpu:.1f} CPU-s for {n:,} rows; peak RSS {stream_rss:.0f} MB; start-up to streaming "
+              f"{startup:.2f} s; records of {size} B")
 
-        # (3) snapshot of a table of n rows (the second batch), beside COPY and a bare producer.
+        # (3) snapshot of an n-row table, beside COPY and a bare producer.
         conn.execute(f"DELETE FROM {name} WHERE id <= {n}")
+        conn.execute(f"VACUUM {name}")
         started = time.monotonic()
         with conn.cursor().copy(f"COPY {name} TO STDOUT") as copy:
             for _ in copy:
                 pass
         copy_rate = n / (time.monotonic() - started)
-        payload = b"x" * record_size
-        bare = Producer(producer_conf)
+        bare = Producer({"bootstrap.servers": kafka, "linger.ms": 5})
+        payload = b"x" * size
         started = time.monotonic()
         for i in range(n):
             while True:
@@ -179,24 +186,24 @@ def main() -> None:
                     break
                 except BufferError:
                     bare.poll(0.05)
-        bare.flush(60)
+        bare.flush(120)
         bare_rate = n / (time.monotonic() - started)
-        snap = PostgresSourceTask()
-        snap.initialize(Context())
-        started = time.monotonic()
-        cpu0 = cpu()
-        snap.start(task_props(pg, name + "_s", name, "initial_only"))
-        last_ack, _ = drive(snap, Producer(producer_conf), n)
-        snapshot_rate = n / (last_ack - started)
+        snap = Worker(workdir / "snapshot", kafka, connector_config(pg, name + "_s", name, "initial_only"))
+        workers.append(snap)
+        done = wait_for_records(kafka, f"{name}_s.public.{name}", n)
+        snapshot = n / (done - snap.started)
+        print(f"snapshot (worker -> Kafka):      {snapshot:,.0f} rows/s  = {snapshot / bare_rate:.2f} x the bare "
+              f"producer ({bare_rate:,.0f} msgs/s of {size} B); COPY TO STDOUT {copy_rate:,.0f} rows/s; "
+              f"{snap.cpu_seconds():.1f} CPU-s (launch included); peak RSS {snap.peak_rss_mb():.0f} MB")
         snap.stop()
-        print(f"snapshot into Kafka:             {snapshot_rate:,.0f} rows/s  ratio {snapshot_rate / bare_rate:.2f} of "
-              f"the bare producer ({bare_rate:,.0f} msgs/s of {record_size} B); COPY TO STDOUT {copy_rate:,.0f} "
-              f"rows/s; {cpu() - cpu0:.1f} CPU-s")
-        print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
     finally:
+        for w in workers:
+            if w.proc.poll() is None:
+                w.stop()
         conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                     "WHERE slot_name LIKE %s AND active_pid IS NULL", (name + "%",))
-        conn.execute(f"DROP PUBLICATION IF EXISTS {name}; DROP PUBLICATION IF EXISTS {name}_s")
+                     "WHERE slot_name LIKE %s AND NOT active", (name + "%",))
+        for pub in (name, name + "_s", name + "_recv"):
+            conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
         conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 

@@ -89,6 +89,7 @@ class ChangeStream:
         plain_inserts = not self._tx_metadata
         partition = self.events.partition
         append = out.append
+        sequence_prefix = self._sequence_prefix
         for lsn, payload in batch:
             tag = payload[0]
             if tag == 73:  # Insert: most of the traffic, so inlined (keep in step with _emit)
@@ -103,7 +104,7 @@ class ChangeStream:
                 src = self._sources.get(id(table)) or self._source_for(table)
                 src = src.copy()
                 src["lsn"] = lsn
-                src["sequence"] = f"{self._sequence_prefix}{lsn}\"]"
+                src["sequence"] = f"{sequence_prefix}{lsn}\"]"
                 offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
                           "ts_usec": self._ts_us, "event_index": index}
                 key_name = table.single_key
@@ -119,6 +120,7 @@ class ChangeStream:
                 self._begin(decode(payload), lsn, out)
             elif tag == 67:
                 self._commit(decode(payload), out)
+                sequence_prefix = self._sequence_prefix
             else:
                 self._other(decode(payload), lsn, out)
         return out
