@@ -1,0 +1,112 @@
+"""End to end through the standalone worker: Postgres → CDC source → Kafka → Elasticsearch sink.
+
+After a mixed insert/update/delete workload the index equals the table; a document the index
+mapping rejects goes to the dead-letter topic with its context while the rest are indexed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from connect.runtime.herder import State
+from connect.runtime.standalone import StandaloneHerder, running
+from tests.integration.connectors.elasticsearch.es_index import EsIndex
+from tests.support.kafka import produce, read_topic, wait_until
+
+
+@pytest.fixture
+def herder(services, tmp_path) -> Iterator[StandaloneHerder]:
+    worker = StandaloneHerder({
+        "bootstrap.servers": services.kafka_bootstrap, "key.converter": "JsonConverter",
+        "value.converter": "JsonConverter", "offset.storage.file.filename": str(tmp_path / "offsets.json"),
+        "offset.flush.interval.ms": "200", "listeners": "http://127.0.0.1:0"})
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def pg(services, unique_name) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
+        yield conn
+        # Never leave a slot behind: it pins WAL.
+        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                     "WHERE slot_name = %s AND active_pid IS NULL", (unique_name,))
+        conn.execute(f'DROP PUBLICATION IF EXISTS "{unique_name}"')
+        conn.execute(f'DROP TABLE IF EXISTS "{unique_name}"')
+
+
+def table_rows(pg: psycopg.Connection, table: str) -> dict[str, dict[str, Any]]:
+    rows = pg.execute(f'SELECT id, name, qty, price FROM "{table}"').fetchall()
+    return {str(i): {"id": i, "name": n, "qty": q, "price": float(p) if p is not None else None}
+            for i, n, q, p in rows}
+
+
+def test_the_index_mirrors_the_table_after_inserts_updates_and_deletes(herder, pg, services, unique_name):
+    table = unique_name
+    pg.execute(f'CREATE TABLE "{table}" (id bigint PRIMARY KEY, name text, qty int, price numeric(10,2))')
+    pg.execute(f"""INSERT INTO "{table}" SELECT g, 'item ' || g, g % 7, g * 1.25 FROM generate_series(1, 200) g""")
+    topic = f"{unique_name}.public.{table}"
+    info = conninfo_to_dict(services.pg_dsn)
+    with EsIndex(services.es_url, topic) as target:
+        herder.put_connector_config(f"{unique_name}-pg", {
+            "connector.class": "postgres", "database.hostname": info.get("host", "127.0.0.1"),
+            "database.port": str(info.get("port", 5432)), "database.user": info["user"],
+            "database.password": info.get("password", ""), "database.dbname": info["dbname"],
+            "topic.prefix": unique_name, "slot.name": unique_name, "publication.name": unique_name,
+            "publication.autocreate.mode": "filtered", "table.include.list": f"public\\.{table}",
+            "slot.drop.on.stop": "true", "poll.interval.ms": "100"}, allow_replace=False)
+        # The worker's sink consumer fails on a topic that does not exist yet: let the snapshot create it.
+        read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) >= 200, timeout=60)
+        herder.put_connector_config(f"{unique_name}-es", {
+            "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "topics": topic,
+            "connection.url": services.es_url, "behavior.on.null.values": "delete"}, allow_replace=False)
+        herder.wait_for(f"{unique_name}-es", running)
+        wait_until(lambda: target.count() == 200, timeout=60, message="the snapshot indexed")
+        # Streaming: one transaction of each kind, then a row touched several times in a row.
+        pg.execute(f"""INSERT INTO "{table}" SELECT g, 'new ' || g, 1, 2.50 FROM generate_series(201, 260) g""")
+        pg.execute(f"""UPDATE "{table}" SET qty = qty + 100, name = name || ' (edited)' WHERE id % 5 = 0""")
+        pg.execute(f'DELETE FROM "{table}" WHERE id % 9 = 0')
+        with pg.transaction():
+            pg.execute(f"""UPDATE "{table}" SET price = NULL WHERE id = 1""")
+            pg.execute(f"""UPDATE "{table}" SET price = 9.99, name = 'last word' WHERE id = 1""")
+            pg.execute(f'DELETE FROM "{table}" WHERE id = 2')
+            pg.execute(f"""INSERT INTO "{table}" VALUES (2, 'back again', 5, 0.10)""")
+        expected = table_rows(pg, table)
+        wait_until(lambda: target.sources() == expected, timeout=60, message="the index to equal the table")
+        mapping = target.mapping()
+        assert mapping["id"] == {"type": "long"} and mapping["qty"] == {"type": "integer"}
+        assert mapping["price"] == {"type": "double"}
+        for state in (herder.connector_status(f"{unique_name}-{c}").tasks[0].state for c in ("pg", "es")):
+            assert state is State.RUNNING
+
+
+def test_a_document_the_mapping_rejects_is_dead_lettered_and_the_rest_indexed(herder, services, unique_name):
+    topic, dlq = unique_name, unique_name + "-dlq"
+    with EsIndex(services.es_url, topic) as target:
+        target.es.indices.create(index=target.name, mappings={"properties": {"qty": {"type": "integer"}}})
+        produce(services.kafka_bootstrap, topic, [(b"1", b'{"qty": 1}'), (b"2", b'{"qty": "lots"}'),
+                                                  (b"3", b'{"qty": 3}')])
+        name = unique_name + "-es"
+        herder.put_connector_config(name, {
+            "connector.class": "elasticsearch", "topics": topic, "connection.url": services.es_url,
+            "key.converter": "JsonConverter", "key.converter.schemas.enable": "false",
+            "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+            "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+        [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1, timeout=60)
+        assert orjson.loads(dead.value()) == {"qty": "lots"} and dead.key() == b"2"
+        headers = dict(dead.headers())
+        assert headers["__connect.errors.topic"] == topic.encode()
+        assert headers["__connect.errors.offset"] == b"1"
+        assert headers["__connect.errors.stage"] == b"TASK_PUT"
+        assert b"document_parsing_exception" in headers["__connect.errors.exception.message"]
+        wait_until(lambda: target.sources() == {"1": {"qty": 1}, "3": {"qty": 3}}, message="the good records")
+        assert herder.connector_status(name).tasks[0].state is State.RUNNING
