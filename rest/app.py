@@ -47,7 +47,8 @@ def _version(herder: Herder) -> str:
 
 
 def _openapi(app: FastAPI, credentials: Credentials) -> dict[str, Any]:
-    """FastAPI's document, corrected: validation errors are 400 `ErrorMessage`s (not 422), auth is declared."""
+    """FastAPI's document, corrected: validation errors are 400 `ErrorMessage`s (not 422), a body that is not
+    JSON is 415, auth is declared."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
@@ -68,6 +69,8 @@ def _openapi(app: FastAPI, credentials: Credentials) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", {"description": "Invalid request", "content": error_content})
+            if "requestBody" in operation:
+                responses["415"] = {"description": "The body is not JSON", "content": error_content}
             if credentials.enabled and path not in OPEN_PATHS:
                 operation["security"] = [{name: []} for name in components["securitySchemes"]]
                 responses["401"] = {"description": "Missing or invalid credentials", "content": error_content}

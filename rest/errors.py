@@ -57,7 +57,10 @@ def validation_message(exc: RequestValidationError) -> str:
         loc = tuple(err.get("loc", ()))
         where = _location(loc)
         kind = err.get("type", "")
-        if kind == "missing":
+        if loc == ("body",):
+            problems.append("missing request body: expected a JSON object" if kind == "missing"
+                            else f"request body: {err.get('msg', 'invalid')}")
+        elif kind == "missing":
             problems.append(f"missing required field '{where}'")
         elif kind == "json_invalid":
             problems.append("request body is not valid JSON")
@@ -85,6 +88,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     # Kafka Connect's JAX-RS answers; bad bodies and query parameters are 400.
     in_path = all(tuple(err.get("loc", ()))[:1] == ("path",) for err in exc.errors())
     status = 404 if in_path and exc.errors() else 400
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    about_body = any(tuple(err.get("loc", ()))[:1] == ("body",) for err in exc.errors())
+    if about_body and content_type and content_type != "application/json" and not content_type.endswith("+json"):
+        return error_response(415, f"HTTP 415 Unsupported Media Type: expected application/json, got {content_type}")
     return error_response(status, validation_message(exc))
 
 
