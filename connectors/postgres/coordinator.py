@@ -19,6 +19,7 @@ from connectors.postgres.config import PostgresConfig
 from connectors.postgres.events import EventBuilder
 from connectors.postgres.offsets import Position, parse_lsn
 from connectors.postgres.replication import ReplicationConnection, ReplicationError
+from connectors.postgres.signals import IncrementalSnapshots
 from connectors.postgres.snapshot import Snapshot
 from connectors.postgres.streaming import ChangeStream
 from connectors.postgres.tables import Tables
@@ -56,6 +57,8 @@ class Coordinator:
         self._heartbeat = config["heartbeat.interval.ms"] / 1000
         self._next_heartbeat = time.monotonic() + self._heartbeat
         self.events: EventBuilder | None = None
+        self._signals: IncrementalSnapshots | None = None
+        self._resume_incremental: Mapping[str, Any] | None = None
 
     # -- start -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -91,9 +94,14 @@ class Coordinator:
             mode == "always" or (mode == "when_needed" and (position is None or position.snapshot_in_progress
                                                             or slot is None)))
         self._streaming_enabled = mode != "initial_only"
+        signal_table = cfg.props.get("signal.data.collection")
+        self._signals = IncrementalSnapshots(self._admin, signal_table, tables, catalog,
+                                             cfg["incremental.snapshot.chunk.size"], self._report) \
+            if signal_table else None
+        self._resume_incremental = position.incremental if position is not None and not snapshot else None
         self.stream = ChangeStream(self.events, tables.for_relation, skipped=cfg.skipped,
                                    transaction_metadata=cfg["provide.transaction.metadata"],
-                                   position=None if snapshot else position)
+                                   position=None if snapshot else position, signals=self._signals)
         if snapshot:
             self._start_snapshot(catalog, tables, position, slot)
         else:
@@ -136,6 +144,9 @@ class Coordinator:
         self._repl.status_interval = self.config["status.update.interval.ms"] / 1000
         self._repl.start(self._slot, lsn, self._publication)
         self._streaming = True
+        if self._signals is not None and self._resume_incremental:
+            self._signals.resume(self._resume_incremental)
+            self._resume_incremental = None
         self._report({"streaming": {"slot": self._slot, "publication": self._publication}})
 
     # -- poll --------------------------------------------------------------------------------
@@ -258,8 +269,9 @@ class Coordinator:
                                      (self._publication,)).fetchone() is not None
         try:
             if mode == "filtered":
+                signal = self.config.props.get("signal.data.collection") or ""
                 chosen = [sql.SQL("{}.{}").format(sql.Identifier(s), sql.Identifier(t))
-                          for s, t in catalog.capturable_tables() if tables.captured(s, t)]
+                          for s, t in catalog.capturable_tables() if tables.captured(s, t) or f"{s}.{t}" == signal]
                 if not chosen:
                     raise ConnectException("publication.autocreate.mode=filtered, but no table matches "
                                            "table.include.list/table.exclude.list")

@@ -27,6 +27,7 @@ class Position:
     skip_through_index: int = 0  # ...records up to this index were emitted already
     snapshot_in_progress: bool = False
     snapshot_tables_done: tuple[str, ...] = field(default_factory=tuple)
+    incremental: Mapping[str, Any] | None = None  # an incremental snapshot in progress
 
     @staticmethod
     def from_offset(offset: Mapping[str, Any] | None) -> Position | None:
@@ -38,7 +39,8 @@ class Position:
         commit = offset.get("lsn_commit")
         return Position(restart_lsn=int(offset.get("lsn_proc") or offset.get("lsn") or 0),
                         skip_commit_lsn=int(commit) if commit is not None else None,
-                        skip_through_index=int(offset.get("event_index") or 0))
+                        skip_through_index=int(offset.get("event_index") or 0),
+                        incremental=offset.get("incremental_snapshot"))
 
 
 def snapshot_offset(lsn: int, tables_done: list[str], ts_usec: int, completed: bool = False) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connect.data import SourceRecord
 from connectors.postgres.events import EventBuilder
@@ -31,6 +31,9 @@ from connectors.postgres.pgoutput import (
 )
 from connectors.postgres.rows import TableReader
 
+if TYPE_CHECKING:
+    from connectors.postgres.signals import IncrementalSnapshots
+
 log = logging.getLogger(__name__)
 
 ReaderFactory = Callable[[Relation], TableReader | None]
@@ -40,8 +43,11 @@ class ChangeStream:
     """Decodes pgoutput and builds records; holds the position of what it emitted."""
 
     def __init__(self, events: EventBuilder, readers: ReaderFactory, *, skipped: frozenset[str] = frozenset(),
-                 transaction_metadata: bool = False, position: Position | None = None) -> None:
+                 transaction_metadata: bool = False, position: Position | None = None,
+                 signals: IncrementalSnapshots | None = None) -> None:
         self.events = events
+        self.signals = signals
+        self.signal_tables: dict[int, TableReader] = {}
         self._readers = readers
         self._skipped = skipped
         self._tx_metadata = transaction_metadata
@@ -86,18 +92,24 @@ class ChangeStream:
         clock.tick()
         tables = self.tables
         skip_inserts = "c" in self._skipped
-        plain_inserts = not self._tx_metadata
+        plain_inserts = self._plain_inserts()
         partition = self.events.partition
         append = out.append
         sequence_prefix = self._sequence_prefix
         for lsn, payload in batch:
             tag = payload[0]
             if tag == 73:  # Insert: most of the traffic, so inlined (keep in step with _emit)
-                table = tables.get(int.from_bytes(payload[1:5], "big"))
-                if table is None or skip_inserts:
+                relid = int.from_bytes(payload[1:5], "big")
+                table = tables.get(relid)
+                if table is None:
+                    if relid in self.signal_tables:
+                        self._signal(self.signal_tables[relid].row(read_tuple(payload, 6)[0]), lsn, out)
+                        plain_inserts = self._plain_inserts()
+                    continue
+                if skip_inserts:
                     continue
                 after = table.row(read_tuple(payload, 6)[0])
-                if not plain_inserts or self.position.skip_commit_lsn is not None:
+                if not plain_inserts:
                     self._emit(table, "c", None, after, lsn, out)
                     continue
                 self._index = index = self._index + 1
@@ -125,6 +137,11 @@ class ChangeStream:
                 self._other(decode(payload), lsn, out)
         return out
 
+    def _plain_inserts(self) -> bool:
+        """True when inserts need nothing but the inlined path (no metadata, replay skipping or snapshot window)."""
+        return not self._tx_metadata and self.position.skip_commit_lsn is None and (
+            self.signals is None or self.signals.state is None)
+
     @property
     def _sequence_prefix(self) -> str:
         return f'["{self.last_commit_lsn}","' if self.last_commit_lsn else '[null,"'
@@ -142,6 +159,11 @@ class ChangeStream:
         src["sequence"] = f'{self._sequence_prefix}{lsn}"]'
         offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
                   "ts_usec": self._ts_us, "event_index": self._index}
+        signals = self.signals
+        if signals is not None and signals.state is not None:
+            offset["incremental_snapshot"] = signals.state
+            if signals.window == table.data_collection:
+                signals.changed(table.key(after if after is not None else before))  # type: ignore[arg-type]
         transaction = self._transaction_block(table) if self._tx_metadata else None
         self.events.change(table, op, before, after, src, offset, transaction, out)
         if op == "d" and self.events.tombstones:
@@ -149,6 +171,22 @@ class ChangeStream:
             self._index += 1
             out[-1].source_offset = {**offset, "event_index": self._index}
         self.last_offset = out[-1].source_offset
+
+    def _signal(self, row: dict[str, Any], lsn: int, out: list[SourceRecord]) -> None:
+        """A row inserted into the signal table: maybe the close of a chunk window, whose rows are emitted."""
+        assert self.signals is not None
+        for table, after in self.signals.on_signal(row):
+            self._index += 1
+            if self._skip(self._index):
+                continue
+            src = self.events.source(ts_us=self._ts_us, snapshot="incremental", schema=table.schema_name,
+                                     table=table.table_name)
+            offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
+                      "ts_usec": self._ts_us, "event_index": self._index}
+            if self.signals.state is not None:
+                offset["incremental_snapshot"] = self.signals.state
+            self.events.change(table, "r", None, after, src, offset, None, out)
+            self.last_offset = offset
 
     def _skip(self, index: int) -> bool:
         p = self.position
@@ -228,7 +266,11 @@ class ChangeStream:
 
     def _other(self, msg: Any, lsn: int, out: list[SourceRecord]) -> None:
         if isinstance(msg, Relation):
-            self.tables[msg.relid] = self._readers(msg)
+            if self.signals is not None and self.signals.is_signal_table(msg):
+                self.signal_tables[msg.relid] = self.signals.signal_reader(msg)
+                self.tables[msg.relid] = None  # signal rows are read, never emitted
+            else:
+                self.tables[msg.relid] = self._readers(msg)
         elif isinstance(msg, Truncate):
             if "t" in self._skipped:
                 return

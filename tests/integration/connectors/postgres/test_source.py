@@ -289,3 +289,62 @@ def test_a_role_without_replication_fails_with_the_grant_to_run(tasks, props, pg
         assert not PostgresConnector().validate(props)["database.user"].errors
     finally:
         pg.execute(f"DROP ROLE {role}")
+
+
+def test_incremental_snapshot_by_signal_never_overwrites_newer_changes(tasks, props, pg, unique_name):
+    import threading
+
+    signal = f"{unique_name}_signal"
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY, v int NOT NULL)")
+    pg.execute(f"CREATE TABLE {signal} (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))")
+    pg.execute(f"INSERT INTO {unique_name} SELECT g, 0 FROM generate_series(1, 2500) g")
+    stop = threading.Event()
+
+    def updater() -> None:
+        with psycopg.connect(pg.info.dsn, password=pg.info.password, autocommit=True) as conn:
+            i = 0
+            while not stop.is_set():
+                i += 1
+                conn.execute(f"UPDATE {unique_name} SET v = v + 1 WHERE id %% 101 = %s", (i % 101,))
+                if i % 20 == 0:
+                    conn.execute(f"DELETE FROM {unique_name} WHERE id = %s", (i * 7 % 2500 + 1,))
+
+    try:
+        task, ctx = start(tasks, props, **{"snapshot.mode": "no_data", "signal.data.collection": f"public.{signal}",
+                                           "incremental.snapshot.chunk.size": "300",
+                                           "table.include.list": f"public\\.{unique_name}"})
+        thread = threading.Thread(target=updater, daemon=True)
+        thread.start()
+        pg.execute(f"INSERT INTO {signal} VALUES ('s1', 'execute-snapshot', %s)",
+                   ('{"data-collections": ["public.%s"], "type": "incremental"}' % unique_name,))
+        records: list[Any] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ctx.status.get("incremental_snapshot", {}).get("finished") is not True:
+            records += task.poll() or []
+        stop.set()
+        thread.join(10)
+        assert ctx.status["incremental_snapshot"]["finished"] is True
+        time.sleep(0.3)
+        records += task.poll() or []
+        table = dict(pg.execute(f"SELECT id, v FROM {unique_name}").fetchall())
+        state: dict[int, int] = {}
+        reads = set()
+        for r in records:
+            if r.value is None or r.topic.endswith(signal):
+                continue
+            if r.value["op"] == "r":
+                reads.add(r.key["id"])
+                assert r.value["source"]["snapshot"] == "incremental"
+            if r.value["after"] is not None:
+                state[r.key["id"]] = r.value["after"]["v"]
+            else:
+                state.pop(r.key["id"], None)
+        missing = sorted(set(table) - set(state))
+        extra = sorted(set(state) - set(table))
+        wrong = sorted(k for k in set(table) & set(state) if table[k] != state[k])
+        assert state == table, f"missing {missing[:10]} ({len(missing)}) extra {extra[:10]} wrong {wrong[:10]}"
+        assert len(reads) > 2000 and not any(r.topic.endswith(signal) for r in records)
+        assert any("incremental_snapshot" in (r.source_offset or {}) for r in records)
+    finally:
+        stop.set()
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}, {signal}")
