@@ -376,8 +376,8 @@ def _read_entries(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
 
 
 def avro_writer_for(schema: Schema) -> Plan | None:
-    """The plan turning a Connect value into what fastavro writes (None when it already is)."""
-    return PlanBuilder(_no_leaf, _write_entries, writing=True).build(schema)
+    """The plan turning a non-null Connect value into what fastavro writes (None when it already is)."""
+    return PlanBuilder(_no_leaf, _write_entries, writing=True).build(schema, nulls=False)
 
 
 def avro_reader_for(schema: Schema) -> Plan | None:

@@ -64,20 +64,28 @@ class _Read:
     """What reading values of one JSON schema needs, derived once."""
 
     schema: Schema
-    plan: Plan | None
+    plan: Plan | None  # for payloads that are not null
+    with_nulls: Plan | None
     opts: JsonOptions
 
-    def value(self, payload: Any, data: bytes, enveloped: bool) -> Any:
-        if self.plan is None:
+    def value(self, payload: Any, data: bytes) -> Any:
+        """The Connect value of an envelope's payload (`data` is the whole message, for an exact re-parse)."""
+        plan = self.plan
+        if payload is None:
+            if self.with_nulls is not None:
+                return self.with_nulls(None)
+            if not self.schema.optional:
+                raise DataException(f"Invalid null value for required {self.schema.type} field")
+            return None
+        if plan is None:
             return payload
         try:
-            return self.plan(payload)
+            return plan(payload)
         except NeedsExactNumbers:
             # A NUMERIC decimal came as a float: parse again keeping every digit of every number.
-            exact = json.loads(data, parse_float=Decimal)
-            plan = reader_for(self.schema, replace(self.opts, exact=True))
-            assert plan is not None
-            return plan(exact["payload"] if enveloped else exact)
+            exact = reader_for(self.schema, replace(self.opts, exact=True), nulls=False)
+            assert exact is not None
+            return exact(json.loads(data, parse_float=Decimal)["payload"])
 
 
 class JsonConverter(Converter, HeaderConverter):
@@ -120,15 +128,15 @@ value.converter.schemas.enable=false
 
     # -- Connect -> bytes ------------------------------------------------------------------
     def _derive_written(self, schema: Schema) -> _Written:
-        plan = writer_for(schema, self._opts)
         prefix = _OPEN + _dumps(to_json_schema(schema, self._opts)) + _PAYLOAD if self.schemas_enabled else b""
+        with_nulls = writer_for(schema, self._opts)
         null_payload: bytes | None = b"null" if schema.optional else None
-        if plan is not None:
+        if with_nulls is not None:
             try:
-                null_payload = _dumps(plan(None))
+                null_payload = _dumps(with_nulls(None))
             except DataException:
                 null_payload = None
-        return _Written(prefix, plan, null_payload)
+        return _Written(prefix, writer_for(schema, self._opts, nulls=False), null_payload)
 
     def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
         if schema is None:
@@ -153,7 +161,7 @@ value.converter.schemas.enable=false
             raise DataException(f"Converting Kafka Connect data to byte[] failed due to serialization error: "
                                 f"{exc}") from None
         if self.schemas_enabled:
-            return written.prefix + payload + b"}"
+            return b"".join((written.prefix, payload, b"}"))  # one copy of the (often large) schema
         return payload
 
     def _schemaless(self, value: Any) -> bytes:
@@ -185,7 +193,7 @@ value.converter.schemas.enable=false
                 payload = _loads(data[len(self._last_prefix):-1])
             except _JSONDecodeError:
                 return self._read_slow(data)
-            return SchemaAndValue(read.schema, _null_or(read, payload, data))
+            return SchemaAndValue(read.schema, read.value(payload, data))
         return self._read_slow(data)
 
     def _read_slow(self, data: bytes) -> SchemaAndValue:
@@ -201,7 +209,7 @@ value.converter.schemas.enable=false
                 read = None
             else:
                 self._remember(text, read)  # type: ignore[arg-type]
-                return SchemaAndValue(read.schema, _null_or(read, payload, data))
+                return SchemaAndValue(read.schema, read.value(payload, data))
         try:
             envelope = _loads(data)
         except _JSONDecodeError as exc:
@@ -219,7 +227,7 @@ value.converter.schemas.enable=false
         if text is not None and _loads(text) == node:
             self._read_by_text.put(text, read)
             self._remember(text, read)
-        return SchemaAndValue(read.schema, _null_or(read, payload, data))
+        return SchemaAndValue(read.schema, read.value(payload, data))
 
     def _read_for(self, node: Any) -> _Read:
         key = _dumps(node, option=orjson.OPT_SORT_KEYS)
@@ -227,7 +235,8 @@ value.converter.schemas.enable=false
         if read is None:
             schema = from_json_schema(node, self._opts)
             assert schema is not None
-            read = _Read(schema, reader_for(schema, self._opts), self._opts)
+            read = _Read(schema, reader_for(schema, self._opts, nulls=False), reader_for(schema, self._opts),
+                         self._opts)
             self._read_by_schema.put(key, read)
         return read
 
@@ -241,16 +250,6 @@ value.converter.schemas.enable=false
 
     def to_connect_header(self, topic: str, key: str, data: bytes | None) -> SchemaAndValue:
         return self.to_connect(topic, data)
-
-
-def _null_or(read: _Read, payload: Any, data: bytes) -> Any:
-    if payload is None:
-        if read.plan is not None:
-            return read.plan(None)
-        if not read.schema.optional:
-            raise DataException(f"Invalid null value for required {read.schema.type} field")
-        return None
-    return read.value(payload, data, enveloped=True)
 
 
 def _schema_text(data: bytes) -> bytes | None:

@@ -7,9 +7,9 @@ pairs; everything else is written as orjson writes it.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as dt
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -51,7 +51,7 @@ class NeedsExactNumbers(Exception):
 # -- Connect -> JSON -----------------------------------------------------------------------
 def _b64(value: Any) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(value).decode("ascii")
+        return b2a_base64(value, newline=False).decode("ascii")
     raise DataException(f"Invalid type for bytes type: {type_name(value)}")
 
 
@@ -87,7 +87,7 @@ def _write_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
             if opts.numeric_decimals:
                 return lambda v: orjson.Fragment(str(_checked_decimal(v)))
             scale = decimal_scale(schema)
-            return lambda v: base64.b64encode(decimal_to_bytes(_checked_decimal(v), scale)).decode("ascii")
+            return lambda v: b2a_base64(decimal_to_bytes(_checked_decimal(v), scale), newline=False).decode("ascii")
         if name == DATE:
             return _DATE_WRITER
         if name == TIME:
@@ -111,10 +111,10 @@ def _write_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
     return convert
 
 
-def writer_for(schema: Schema, opts: JsonOptions) -> Plan | None:
+def writer_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True) -> Plan | None:
     """The plan turning a value of `schema` into what orjson writes, or None when it already is."""
     return PlanBuilder(_write_leaf(opts), _write_pairs, writing=True,
-                       replace_null_with_default=opts.replace_null_with_default).build(schema)
+                       replace_null_with_default=opts.replace_null_with_default).build(schema, nulls=nulls)
 
 
 def to_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
@@ -130,7 +130,7 @@ def schemaless_default(value: Any) -> Any:
             raise TypeError(f"Decimal value {value} cannot be written as JSON")
         return orjson.Fragment(str(value))
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(value).decode("ascii")
+        return b2a_base64(value, newline=False).decode("ascii")
     if isinstance(value, (set, frozenset)):
         return list(value)
     raise TypeError(f"Type is not JSON serializable: {type_name(value)}")
@@ -157,7 +157,7 @@ def _decimal_reader(scale: int) -> Plan:
     def read(value: Any) -> Decimal:
         if isinstance(value, str):
             try:
-                return decimal_from_bytes(base64.b64decode(value, validate=True), scale)
+                return decimal_from_bytes(a2b_base64(value, strict_mode=True), scale)
             except (binascii.Error, ValueError) as exc:
                 raise DataException(f"Invalid bytes for Decimal field: {exc}") from None
         if isinstance(value, Decimal):
@@ -183,7 +183,7 @@ def _int_reader(to_value: Callable[[int], Any], label: str, integral: str) -> Pl
 def _bytes_reader(value: Any) -> bytes:
     if isinstance(value, str):
         try:
-            return base64.b64decode(value, validate=True)
+            return a2b_base64(value, strict_mode=True)
         except (binascii.Error, ValueError):
             raise DataException("Invalid bytes field") from None
     raise DataException(f"Invalid bytes field: expected base64 text, found {_json_kind(value)}")
@@ -234,11 +234,11 @@ def _read_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
     return read
 
 
-def reader_for(schema: Schema, opts: JsonOptions) -> Plan | None:
+def reader_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True) -> Plan | None:
     """The plan turning parsed JSON of `schema` into the Connect value, or None when it already is."""
     # A schema's default is already a Connect value: it is returned as it is.
     return PlanBuilder(_read_leaf(opts), _read_pairs, writing=False, convert_default=False,
-                       replace_null_with_default=opts.replace_null_with_default).build(schema)
+                       replace_null_with_default=opts.replace_null_with_default).build(schema, nulls=nulls)
 
 
 def from_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:

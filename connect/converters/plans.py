@@ -39,14 +39,28 @@ class PlanBuilder:
         self._replace_null = replace_null_with_default
         self._convert_default = convert_default  # a schema default is a Connect value: convert it when writing
 
-    def build(self, schema: Schema) -> Plan | None:
+    def build(self, schema: Schema, *, nulls: bool = True) -> Plan | None:
+        """The plan for values of `schema`; with `nulls=False`, for values the caller knows are not null."""
+        part = self._part(schema)
+        if part is None:
+            return None
+        return _wrap(*part) if nulls else part[0]
+
+    def _part(self, schema: Schema) -> _Part | None:
+        """How values of `schema` convert and what a null becomes; None when nothing needs doing."""
         plan = self._leaf(schema)
         if plan is None:
             plan = self._container(schema)
         default = schema.default
         if default is not None and plan is not None and self._convert_default:
             default = plan(default)
-        return self._with_nulls(schema, plan, default)
+        replace = default is not None and self._replace_null
+        if plan is None and not replace:
+            return None  # None passes through unchecked: the fast path does not validate
+        on_null = _DEFAULT if replace else _KEEP if schema.optional else _FAIL
+        message = ("Conversion error: null value for field that is required and has no default value"
+                   if self._writing else f"Invalid null value for required {schema.type} field")
+        return plan, on_null, default, message
 
     def _container(self, schema: Schema) -> Plan | None:
         if schema.type is Type.ARRAY:
@@ -61,57 +75,76 @@ class PlanBuilder:
                 return self._pairs(key_plan, value_plan)
             return None if value_plan is None else _dict_values_plan(value_plan)
         if schema.type is Type.STRUCT:
-            fields = [(f.name, p) for f in schema.fields if (p := self.build(f.schema)) is not None]
+            fields = [(f.name, *p) for f in schema.fields if (p := self._part(f.schema)) is not None]
             if not fields:
                 return None
-            return _struct_copying(fields, schema) if self._writing else _struct_in_place(fields, schema)
+            return _struct_copying(fields, schema) if self._writing else _struct_in_place(fields)
         return None
 
-    def _with_nulls(self, schema: Schema, plan: Plan | None, default: Any) -> Plan | None:
-        """Wrap `plan` so None becomes the default, stays None, or fails (one call per value, no more)."""
-        replace = default is not None and self._replace_null
-        if plan is None and not replace:
-            return None  # None passes through unchecked: the fast path does not validate
-        convert: Plan = plan or identity
-        if replace:
-            if plan is None:
-                return lambda v: default if v is None else v
-            return lambda v: default if v is None else convert(v)
-        if schema.optional:
-            return lambda v: None if v is None else convert(v)
-        message = ("Conversion error: null value for field that is required and has no default value"
-                   if self._writing else f"Invalid null value for required {schema.type} field")
 
-        def required(v: Any) -> Any:
-            if v is None:
-                raise DataException(message)
-            return convert(v)
-        return required
+_KEEP, _DEFAULT, _FAIL = 0, 1, 2  # what a null becomes: null, the default, a DataException
+_Part = tuple[Plan | None, int, Any, str]  # convert (non-null values), on null, default, message on failure
 
 
-def _struct_copying(fields: list[tuple[str, Plan]], schema: Schema) -> Plan:
-    """Apply field plans; copy the dict only when a field actually changes."""
+def _wrap(convert: Plan | None, on_null: int, default: Any, message: str) -> Plan:
+    """One function applying a part to a value, null included (one call per value, no more)."""
+    if on_null == _DEFAULT:
+        if convert is None:
+            return lambda v: default if v is None else v
+        return lambda v: default if v is None else convert(v)
+    fn: Plan = convert or identity
+    if on_null == _KEEP:
+        return lambda v: None if v is None else fn(v)
+
+    def required(v: Any) -> Any:
+        if v is None:
+            raise DataException(message)
+        return fn(v)
+    return required
+
+
+def _struct_copying(fields: list[tuple[str, Plan | None, int, Any, str]], schema: Schema) -> Plan:
+    """Apply the field parts inline; copy the dict only when a field actually changes."""
     def convert(value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise DataException(f"Struct {schema.name or ''} should be a dict, but found {type_name(value)}")
         out = None
-        for name, plan in fields:
-            old = value.get(name)
-            new = plan(old)
-            if new is not old:
-                if out is None:
-                    out = dict(value)
-                out[name] = new
+        for name, field_convert, on_null, default, message in fields:
+            try:
+                old = value.get(name)
+            except AttributeError:  # cheaper than checking the type of every struct up front
+                raise DataException(f"Struct {schema.name or ''} should be a dict, but found "
+                                    f"{type_name(value)}") from None
+            if old is None:
+                if on_null == _KEEP:
+                    continue
+                if on_null == _FAIL:
+                    raise DataException(message)
+                new = default
+            elif field_convert is None:
+                continue
+            else:
+                new = field_convert(old)
+                if new is old:
+                    continue
+            if out is None:
+                out = dict(value)
+            out[name] = new
         return value if out is None else out
     return convert
 
 
-def _struct_in_place(fields: list[tuple[str, Plan]], schema: Schema) -> Plan:
+def _struct_in_place(fields: list[tuple[str, Plan | None, int, Any, str]]) -> Plan:
     def convert(value: Any) -> Any:
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             raise DataException(f"Structs should be encoded as objects, but found {type_name(value)}")
-        for name, plan in fields:
-            value[name] = plan(value.get(name))
+        for name, field_convert, on_null, default, message in fields:
+            old = value.get(name)
+            if old is None:
+                if on_null == _DEFAULT:
+                    value[name] = default
+                elif on_null == _FAIL:
+                    raise DataException(message)
+            elif field_convert is not None:
+                value[name] = field_convert(old)
         return value
     return convert
 
