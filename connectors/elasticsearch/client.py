@@ -47,7 +47,8 @@ class EsClient:
         self._es = Elasticsearch(
             list(config.hosts), basic_auth=auth,
             node_class=_timeout_node(config.connect_timeout_ms / 1000, config.read_timeout_ms / 1000),
-            connections_per_node=config.max_in_flight + 1, max_retries=0, retry_on_timeout=False,
+            connections_per_node=config.max_in_flight + 1, http_compress=config.compression,
+            max_retries=0, retry_on_timeout=False,
             serializer=OrjsonSerializer())
 
     def bulk(self, body: bytes) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from connect.config import NO_DEFAULT, ConfigDef, Importance, Range, Type, ValidString
 from connect.config.definition import Password
@@ -36,9 +37,24 @@ def _choice(kind: type[StrEnum]) -> ValidString:
     return ValidString.in_(*(m.value for m in kind))
 
 
-def _require_hosts(name: str, value: Any) -> None:
-    if not value or not any(str(v).strip() for v in value):
+def normalize_url(url: str) -> str:
+    """`host:port` → `http://host:port`, as Confluent's sink reads a URL without a scheme."""
+    url = url.strip()
+    return url if "://" in url else f"http://{url}"
+
+
+def _valid_urls(name: str, value: Any) -> None:
+    urls = [u for u in (str(v).strip() for v in value or ()) if u]
+    if not urls:
         raise ConfigException(name, value, "At least one Elasticsearch URL is required")
+    for url in urls:
+        try:
+            parts = urlsplit(normalize_url(url))
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise ConfigException(name, value, f"{url!r} is not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigException(name, value, f"{url!r} is not an http:// or https:// URL with a host")
 
 
 ES_CONFIG = (
@@ -46,7 +62,7 @@ ES_CONFIG = (
     .define("connection.url", Type.LIST, NO_DEFAULT, Importance.HIGH,
             "Comma-separated Elasticsearch URLs, e.g. `http://es1:9200,http://es2:9200`; requests are spread over "
             "them and a node that fails is avoided for a while. A URL without a scheme is taken as `http`.",
-            validator=_require_hosts, group=CONNECTOR)
+            validator=_valid_urls, group=CONNECTOR)
     .define("connection.username", Type.STRING, None, Importance.MEDIUM,
             "User for HTTP basic authentication; used only when the password is set too.", group=CONNECTOR)
     .define("connection.password", Type.PASSWORD, None, Importance.MEDIUM,
@@ -74,6 +90,9 @@ ES_CONFIG = (
     .define("retry.backoff.ms", Type.LONG, 100, Importance.LOW,
             "Wait before the first retry; each further retry waits up to twice as long (with jitter), at most "
             "10 s.", validator=Range.at_least(0), group=CONNECTOR)
+    .define("connection.compression", Type.BOOLEAN, False, Importance.LOW,
+            "Gzip request bodies (Elasticsearch must allow `http.compression`, which it does by default).",
+            group=CONNECTOR)
     .define("connection.timeout.ms", Type.INT, 1000, Importance.LOW,
             "How long to wait for a TCP connection to a node.", validator=Range.at_least(1), group=CONNECTOR)
     .define("read.timeout.ms", Type.INT, 3000, Importance.LOW,
@@ -83,10 +102,14 @@ ES_CONFIG = (
             "true: the document id is `topic+partition+offset` and no external version is set; false: the id "
             "is the record key (strings as they are, numbers in decimal, a single-field struct as its field, "
             "other structs and maps as JSON with sorted keys).", group=CONVERSION)
+    .define("topic.key.ignore", Type.LIST, "", Importance.LOW,
+            "Topics for which `key.ignore` is true whatever its value.", group=CONVERSION)
     .define("schema.ignore", Type.BOOLEAN, False, Importance.LOW,
             "true: indexes are created without a mapping (Elasticsearch maps fields dynamically, or from your "
             "index templates); false: an index missing when its first record arrives is created with a mapping "
             "derived from the record's value schema. Existing indexes are never changed.", group=CONVERSION)
+    .define("topic.schema.ignore", Type.LIST, "", Importance.LOW,
+            "Topics for which `schema.ignore` is true whatever its value.", group=CONVERSION)
     .define("write.method", Type.STRING, WriteMethod.INSERT.value, Importance.LOW,
             "`insert`: each record replaces the whole document, with `version_type=external` and the Kafka "
             "offset as the version, so an older or replayed record never overwrites a newer one. `upsert`: "
@@ -123,10 +146,13 @@ class EsSinkConfig:
     flush_timeout_ms: int
     max_retries: int
     retry_backoff_ms: int
+    compression: bool
     connect_timeout_ms: int
     read_timeout_ms: int
     key_ignore: bool
+    key_ignore_topics: frozenset[str]
     schema_ignore: bool
+    schema_ignore_topics: frozenset[str]
     write_method: WriteMethod
     null_values: NullValues
     malformed: MalformedDocs
@@ -135,11 +161,25 @@ class EsSinkConfig:
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> EsSinkConfig:
         p = ES_CONFIG.parse(props)
-        hosts = tuple(h if "://" in h else f"http://{h}" for h in (s.strip() for s in p["connection.url"]) if h)
         password = p["connection.password"]
-        return cls(hosts, p["connection.username"], password.value if isinstance(password, Password) else None,
-                   p["batch.size"], p["max.in.flight.requests"], p["max.buffered.records"], p["linger.ms"],
-                   p["flush.timeout.ms"], p["max.retries"], p["retry.backoff.ms"], p["connection.timeout.ms"],
-                   p["read.timeout.ms"], p["key.ignore"], p["schema.ignore"],
-                   WriteMethod(p["write.method"].lower()), NullValues(p["behavior.on.null.values"].lower()),
-                   MalformedDocs(p["behavior.on.malformed.documents"].lower()), p["drop.invalid.message"])
+        return cls(
+            hosts=tuple(normalize_url(u) for u in p["connection.url"] if u.strip()),
+            username=p["connection.username"] or None,
+            password=password.value if isinstance(password, Password) else None,
+            batch_size=p["batch.size"], max_in_flight=p["max.in.flight.requests"],
+            max_buffered=p["max.buffered.records"], linger_ms=p["linger.ms"], flush_timeout_ms=p["flush.timeout.ms"],
+            max_retries=p["max.retries"], retry_backoff_ms=p["retry.backoff.ms"],
+            compression=p["connection.compression"], connect_timeout_ms=p["connection.timeout.ms"],
+            read_timeout_ms=p["read.timeout.ms"], key_ignore=p["key.ignore"],
+            key_ignore_topics=frozenset(t for t in p["topic.key.ignore"] if t),
+            schema_ignore=p["schema.ignore"], schema_ignore_topics=frozenset(t for t in p["topic.schema.ignore"] if t),
+            write_method=WriteMethod(p["write.method"].lower()),
+            null_values=NullValues(p["behavior.on.null.values"].lower()),
+            malformed=MalformedDocs(p["behavior.on.malformed.documents"].lower()),
+            drop_invalid=p["drop.invalid.message"])
+
+    def ignores_key(self, topic: str) -> bool:
+        return self.key_ignore or topic in self.key_ignore_topics
+
+    def ignores_schema(self, topic: str) -> bool:
+        return self.schema_ignore or topic in self.schema_ignore_topics

@@ -102,12 +102,11 @@ class DocumentConverter:
     """Turns sink records into bulk actions per the task's settings (one instance per task)."""
 
     def __init__(self, config: EsSinkConfig) -> None:
-        self._key_ignore = config.key_ignore
-        self._versioned = config.write_method is WriteMethod.INSERT and not config.key_ignore
+        self._config = config
         self._upsert = config.write_method is WriteMethod.UPSERT
         self._null_values = config.null_values
         self._retry_on_conflict = min(config.max_in_flight, 5)
-        self._indexes: dict[str, str] = {}
+        self._topics: dict[str, tuple[str, bool, bool]] = {}  # topic -> (index, key ignored, versioned)
 
     def convert(self, record: SinkRecord) -> Action | None:
         """The action for a record; None when it writes nothing. Raises DataException for a bad record."""
@@ -132,32 +131,40 @@ class DocumentConverter:
         if not isinstance(value, dict):
             raise DataException(f"the record value is a {type(value).__name__}, not a struct or map; only "
                                 "structs and maps can be documents")
-        index, doc_id = self._index(record.topic), self._doc_id(record)
+        index, key_ignored, versioned = self._topic(record.topic)
+        doc_id = self._doc_id(record, key_ignored)
         if self._upsert:
             meta = {UPDATE: {"_index": index, "_id": doc_id, "retry_on_conflict": self._retry_on_conflict}}
             body = b'{"doc":' + to_json(value) + b',"doc_as_upsert":true}'
             return Action(UPDATE, index, doc_id, orjson.dumps(meta) + b"\n" + body + b"\n", record, schema)
-        meta = {INDEX: self._meta(index, doc_id, record)}
+        meta = {INDEX: self._meta(index, doc_id, record, versioned)}
         return Action(INDEX, index, doc_id, orjson.dumps(meta) + b"\n" + to_json(value) + b"\n", record, schema)
 
     def _delete(self, record: SinkRecord) -> Action:
-        index, doc_id = self._index(record.topic), self._doc_id(record)
-        return Action(DELETE, index, doc_id, orjson.dumps({DELETE: self._meta(index, doc_id, record)}) + b"\n",
-                      record)
+        index, key_ignored, versioned = self._topic(record.topic)
+        doc_id = self._doc_id(record, key_ignored)
+        meta = self._meta(index, doc_id, record, versioned)
+        return Action(DELETE, index, doc_id, orjson.dumps({DELETE: meta}) + b"\n", record)
 
-    def _meta(self, index: str, doc_id: str, record: SinkRecord) -> dict[str, Any]:
-        if self._versioned:
+    @staticmethod
+    def _meta(index: str, doc_id: str, record: SinkRecord, versioned: bool) -> dict[str, Any]:
+        if versioned:
             # The offset orders writes to one document: an older or replayed write gets a 409 and changes nothing.
             return {"_index": index, "_id": doc_id, "version": record.kafka_offset, "version_type": "external"}
         return {"_index": index, "_id": doc_id}
 
-    def _doc_id(self, record: SinkRecord) -> str:
-        if self._key_ignore:
+    @staticmethod
+    def _doc_id(record: SinkRecord, key_ignored: bool) -> str:
+        if key_ignored:
             return f"{record.topic}+{record.kafka_partition}+{record.kafka_offset}"
         return render_id(record.key)
 
-    def _index(self, topic: str) -> str:
-        name = self._indexes.get(topic)
-        if name is None:
-            name = self._indexes[topic] = index_name(topic)
-        return name
+    def _topic(self, topic: str) -> tuple[str, bool, bool]:
+        """What a topic's records share: the index, whether the key is ignored, whether writes are versioned."""
+        known = self._topics.get(topic)
+        if known is None:
+            key_ignored = self._config.ignores_key(topic)
+            # Versions order writes to one document by key; with topic+partition+offset ids there is nothing to order.
+            versioned = self._config.write_method is WriteMethod.INSERT and not key_ignored
+            known = self._topics[topic] = (index_name(topic), key_ignored, versioned)
+        return known

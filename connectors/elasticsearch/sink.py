@@ -89,7 +89,7 @@ class ElasticsearchSinkTask(SinkTask):
         for _record, action in converted:
             if action is None or action.op == DELETE or action.index in self._known_indexes:
                 continue
-            mappings = None if self.config.schema_ignore else index_mappings(action.schema)
+            mappings = None if self.config.ignores_schema(action.record.topic) else index_mappings(action.schema)
             self._client.ensure_index(action.index, mappings)
             self._known_indexes.add(action.index)
 

@@ -125,3 +125,10 @@ class TestDebeziumEnvelopes:
     def test_with_a_schema_the_document_schema_is_the_after_image(self):
         action = converter().convert(self.envelope("c", after={"id": 1, "name": "x"}, schema=ENVELOPE))
         assert action.schema == ROW
+
+
+def test_topic_key_ignore_applies_to_the_listed_topics_only():
+    conv = converter(**{"topic.key.ignore": "Logs"})
+    assert lines(conv.convert(record({"n": 1}, key=None, topic="Logs")))[0] == {
+        "index": {"_index": "logs", "_id": "Logs+2+7"}}
+    assert lines(conv.convert(record({"n": 1}, key="k")))[0]["index"]["version_type"] == "external"
