@@ -97,3 +97,15 @@ def test_a_bad_certificate_is_reported_by_start(tmp_path: Path):
     with pytest.raises(ConnectException, match="cannot load its TLS certificate"):
         RestServer(FakeHerder(), {"listeners": "https://127.0.0.1:0",
                                   "listeners.https.ssl.certfile": str(tmp_path / "cert.pem")}).start()
+
+
+def test_listening_socket_says_tcp_so_responses_are_not_delayed_by_nagle():
+    # asyncio sets TCP_NODELAY only on accepted sockets whose proto is IPPROTO_TCP; with proto 0 every
+    # response waited ~40 ms for a delayed ACK.
+    from rest.server import Listener, _bind
+
+    sock = _bind(Listener("http", "127.0.0.1", 0))
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
