@@ -53,6 +53,7 @@ class Coordinator:
         self._streaming = False
         self._flushed: Mapping[str, Any] | None = None
         self._reconnect_at = 0.0
+        self._last_reply_request = 0.0
         self._backoff = 0.5
         self._heartbeat = config["heartbeat.interval.ms"] / 1000
         self._next_heartbeat = time.monotonic() + self._heartbeat
@@ -169,8 +170,13 @@ class Coordinator:
         self._backoff = 0.5
         if not batch and not self.stream.in_txn and self._flushed == self.stream.last_offset:
             # Everything emitted was flushed and the server sent nothing since: the slot may move
-            # to what its keepalives said was sent, so WAL of other tables is released.
+            # to what its keepalives said was sent (WAL it decoded for other tables), so that WAL
+            # is released. Ask for a keepalive now and then: servers send them rarely on their own.
             self._repl.confirm(self._repl.keepalive_lsn)
+            now = time.monotonic()
+            if now - self._last_reply_request >= self._repl.status_interval:
+                self._last_reply_request = now
+                self._repl.send_status_now(reply=True)
         if self._heartbeat and time.monotonic() >= self._next_heartbeat:
             records.append(self._heartbeat_record())
         return records

@@ -136,16 +136,17 @@ class ReplicationConnection:
         if lsn > self.flushed_lsn:
             self.flushed_lsn = lsn
 
-    def send_status_now(self) -> None:
+    def send_status_now(self, reply: bool = False) -> None:
+        """Send a status update now; with `reply` the server answers with a keepalive saying what it sent."""
         with self._lock:
-            self._send_status(force=True)
+            self._send_status(force=True, reply=reply)
 
-    def _send_status(self, force: bool = False) -> None:
+    def _send_status(self, force: bool = False, reply: bool = False) -> None:
         flush = self.flushed_lsn
         if not force and flush == self._sent_flush and time.monotonic() - self._last_status < self.status_interval:
             return
         write = max(self.received_lsn, flush)
-        msg = _STATUS.pack(b"r", write, flush, flush, _now_pg_us(), 0)
+        msg = _STATUS.pack(b"r", write, flush, flush, _now_pg_us(), 1 if reply else 0)
         if self.pgconn.put_copy_data(msg) != 1 or self.pgconn.flush() < 0:
             raise ReplicationError(f"could not send a status update: {self.pgconn.get_error_message()}")
         self._sent_flush = flush

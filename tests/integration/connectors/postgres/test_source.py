@@ -348,3 +348,35 @@ def test_incremental_snapshot_by_signal_never_overwrites_newer_changes(tasks, pr
     finally:
         stop.set()
         pg.execute(f"DROP TABLE IF EXISTS {unique_name}, {signal}")
+
+
+def test_quiet_captured_tables_do_not_pin_wal_and_heartbeats_carry_the_position(tasks, props, pg, unique_name):
+    other = f"{unique_name}_other"
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
+    pg.execute(f"CREATE TABLE {other} (id int PRIMARY KEY)")
+    try:
+        task, _ = start(tasks, props, **{
+            "snapshot.mode": "no_data", "status.update.interval.ms": "200", "heartbeat.interval.ms": "300",
+            "table.include.list": f"public\\.{unique_name}",
+            "heartbeat.action.query": f"INSERT INTO {other} SELECT coalesce(max(id), 0) + 1 FROM {other}"})
+        start_lsn = slot_lsn(pg, unique_name)
+        pg.execute(f"INSERT INTO {other} SELECT generate_series(100000, 101000)")  # WAL of a table not captured
+        busy = int(pg.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0])
+        heartbeats = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (len(heartbeats) < 3 or slot_lsn(pg, unique_name) < busy):
+            for r in task.poll() or []:
+                assert r.topic == f"__debezium-heartbeat.{unique_name}"
+                heartbeats.append(r)
+                task.committed_offsets({f'["x",{{"server":"{unique_name}"}}]': r.source_offset})
+        assert len(heartbeats) >= 3 and heartbeats[0].key == {"serverName": unique_name}
+        assert slot_lsn(pg, unique_name) >= busy > start_lsn, "the slot moved past WAL of tables not captured"
+        assert pg.execute(f"SELECT count(*) FROM {other} WHERE id > 101000").fetchone()[0] >= 2  # the action query
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}, {other}")
+
+
+def slot_lsn(pg, slot):
+    row = pg.execute("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
+                     (slot,)).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
