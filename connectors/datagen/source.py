@@ -132,8 +132,9 @@ class DatagenSourceTask(SourceTask):
                 payload = padding[offset:offset + pad]
             else:
                 payload = ""
+            # No record timestamp: the producer stamps the record as it sends it, which saves a produce argument.
             append(SourceRecord(part, {"seq": seq}, topic, None, key_schema, key, value_schema,
-                                {"seq": seq, "key": key, "ts": ts, "payload": payload}, ts))
+                                {"seq": seq, "key": key, "ts": ts, "payload": payload}))
         return out
 
     def stop(self) -> None:
