@@ -115,9 +115,12 @@ class Coordinator:
                         slot: Mapping[str, Any] | None) -> None:
         cfg = self.config
         name = None
-        if slot is None:
+        if slot is None and self._streaming_enabled:
             self._repl = ReplicationConnection(cfg.conninfo())
             lsn, name = self._repl.create_slot(self._slot, export_snapshot=True)
+        elif slot is None:  # initial_only: no stream follows, so no slot (it would pin WAL for ever)
+            assert self._admin is not None
+            lsn = parse_lsn(self._admin.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0])  # type: ignore[index]
         else:
             lsn = slot["confirmed_flush"]
         include = TablesToSnapshot(cfg["snapshot.include.collection.list"])

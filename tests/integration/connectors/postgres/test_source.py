@@ -380,3 +380,48 @@ def slot_lsn(pg, slot):
     row = pg.execute("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
                      (slot,)).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
+
+
+def test_a_crashed_snapshot_restarts_with_the_tables_not_yet_flushed(tasks, props, pg, unique_name):
+    a, b = f"{unique_name}_a", f"{unique_name}_b"
+    for t in (a, b):
+        pg.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
+        pg.execute(f"INSERT INTO {t} SELECT generate_series(1, 3000)")
+    try:
+        props = {**props, "slot.drop.on.stop": "false", "snapshot.max.threads": "1", "max.batch.size": "500"}
+        task, _ = start(tasks, props)
+        records: list[Any] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (records and records[-1].source_offset["snapshot_tables_done"]):
+            records += task.poll() or []
+        crash_offset = records[-1].source_offset  # the last offset flushed before the crash
+        done = crash_offset["snapshot_tables_done"]
+        assert len(done) == 1 and crash_offset["snapshot"] is True
+        tasks.remove(task)
+        task.stop()
+        pg.execute(f"INSERT INTO {a} VALUES (5000)")  # a change after the crash, streamed afterwards
+        again, _ = start(tasks, props, SourceContext().store_offset({"server": unique_name}, crash_offset))
+        resumed = poll_until(again, 3001)
+        reads = {r.topic.rsplit(".", 1)[1] for r in resumed if r.value["op"] == "r"}
+        remaining = b if done == [f"public.{a}"] else a
+        assert reads == {remaining}, "only the table not yet flushed is read again"
+        assert len([r for r in resumed if r.value["op"] == "r"]) == 3000
+        assert resumed[-1].value["op"] in ("c", "r") and resumed[-1].source_offset.get("snapshot") is not True
+        assert any(r.value["op"] == "c" and r.key == {"id": 5000} for r in resumed + (again.poll() or []))
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {a}, {b}")
+
+
+def test_initial_only_snapshots_without_leaving_a_slot(tasks, props, pg, unique_name):
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
+    pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(1, 10)")
+    try:
+        task, _ = start(tasks, props, **{"snapshot.mode": "initial_only", "poll.interval.ms": "50"})
+        records = poll_until(task, 10)
+        assert {r.value["op"] for r in records} == {"r"}
+        assert records[-1].source_offset["snapshot_completed"] is True
+        assert not task.poll()
+        assert pg.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s",
+                          (unique_name,)).fetchone()[0] == 0
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
