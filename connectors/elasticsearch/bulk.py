@@ -35,7 +35,7 @@ MALFORMED_ERRORS = frozenset((
 class Outcome(Enum):
     OK = "ok"  # written, or nothing to do (an older version, a delete of a missing document)
     MALFORMED = "malformed"  # the document was rejected: behavior.on.malformed.documents decides
-    FATAL = "fatal"  # rejected for a reason that is not the document's (blocked index, bad request)
+    FATAL = "fatal"  # rejected for a reason that is not the document's (blocked or invalid index): fail the task
     RETRY = "retry"
 
 
@@ -49,7 +49,7 @@ def classify(op: str, item: dict[str, Any]) -> tuple[Outcome, str | None]:
     if status == 404 and op == DELETE:
         return Outcome.OK, None  # already gone (or the index never existed)
     reason = describe(item.get("error"), status)
-    if is_transient(status):
+    if is_transient(status) or status == 409:  # an update that lost a race more than retry_on_conflict times
         return Outcome.RETRY, reason
     error = item.get("error")
     if isinstance(error, dict) and error.get("type") in MALFORMED_ERRORS:

@@ -38,6 +38,7 @@ class ElasticsearchSinkTask(SinkTask):
         self._tracker = OffsetTracker()
         self._known_indexes: set[str] = set()
         self._rejected: deque[tuple[Action, str]] = deque()  # filled by sender threads, reported by this one
+        self._failure: str | None = None  # a write Elasticsearch refused for a reason no record can fix
         self._paused = False
         self._client = self._client or EsClient(config)
         if not self._client.healthy():
@@ -84,6 +85,11 @@ class ElasticsearchSinkTask(SinkTask):
             self._paused = True
             log.info("paused consumption: %d records not yet written to Elasticsearch", writer.buffered)
 
+    def open(self, partitions: Collection[TopicPartition]) -> None:
+        if self._paused and partitions:  # newly assigned partitions wait with the others
+            assert self.context is not None
+            self.context.pause(*partitions)
+
     def _ensure_indexes(self, converted: list[tuple[SinkRecord, Action | None]]) -> None:
         assert self._client is not None
         for _record, action in converted:
@@ -118,12 +124,14 @@ class ElasticsearchSinkTask(SinkTask):
     def _on_done(self, action: Action, outcome: Outcome, reason: str | None) -> None:
         if outcome is Outcome.OK:
             action.slot.done = True
-        elif outcome is Outcome.MALFORMED and self.config.malformed is not MalformedDocs.FAIL:
+        elif outcome is Outcome.FATAL:
+            self._failure = self._failure or f"Elasticsearch refused a write to index {action.index}: {reason}"
+        elif self.config.malformed is MalformedDocs.FAIL:
+            self._rejected.append((action, reason or "rejected"))
+        else:
             if self.config.malformed is MalformedDocs.WARN:
                 log.warning("Elasticsearch rejected the document of %s (skipped): %s", _where(action.record), reason)
             action.slot.done = True
-        else:
-            self._rejected.append((action, reason or "rejected"))
 
     def _report_rejected(self) -> None:
         while self._rejected:
@@ -139,6 +147,8 @@ class ElasticsearchSinkTask(SinkTask):
             raise ConnectException("the Elasticsearch sink task is not started")
         if writer.fatal is not None:
             raise ConnectException(f"Elasticsearch sink failed: {writer.fatal}") from writer.fatal
+        if self._failure is not None:
+            raise ConnectException(self._failure)
         self._report_rejected()
         return writer
 

@@ -45,8 +45,9 @@ class FakeEs:
     def _apply(self, op: str, meta: dict[str, Any], source: dict[str, Any] | None) -> dict[str, Any]:
         forced = self.item_status(op, meta, source)
         if forced is not None:
-            error = {"type": "mapper_parsing_exception" if forced == 400 else "es_rejected_execution_exception",
-                     "reason": f"forced {forced}"}
+            kind = {400: "mapper_parsing_exception", 403: "cluster_block_exception"}.get(
+                forced, "es_rejected_execution_exception")
+            error = {"type": kind, "reason": f"forced {forced}"}
             return {"status": forced, "error": error}
         key = (meta["_index"], meta["_id"])
         if meta.get("version_type") == "external":

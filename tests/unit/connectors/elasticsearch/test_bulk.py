@@ -44,7 +44,7 @@ def results():
     ("index", {"status": 201}, Outcome.OK),
     ("index", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.OK),
     ("delete", {"status": 404}, Outcome.OK),
-    ("update", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.FATAL),
+    ("update", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.RETRY),
     ("index", {"status": 429, "error": {"type": "es_rejected_execution_exception"}}, Outcome.RETRY),
     ("index", {"status": 503, "error": {"type": "unavailable_shards_exception"}}, Outcome.RETRY),
     ("index", {"status": 400, "error": {"type": "document_parsing_exception"}}, Outcome.MALFORMED),

@@ -147,3 +147,14 @@ def test_closed_partitions_are_forgotten(make_task, fake_es):
     fake_es.gate.set()
     task.flush({})
     assert set(fake_es.docs) == {("items", "0"), ("items", "1")} and task.pre_commit({TP0: 2}) == {TP0: 2}
+
+
+def test_a_write_refused_for_a_reason_that_is_not_the_documents_fails_the_task(make_task, fake_es, reporter):
+    fake_es.item_status = lambda op, meta, source: 403  # e.g. an index with a write block
+    task, _ = make_task()
+    task.put([rec(0)])
+    with pytest.raises(ConnectException, match="refused a write to index items"):
+        task.flush({})
+    assert reporter.reported == []  # nothing is dead-lettered for a blocked index
+    with pytest.raises(ConnectException):
+        task.pre_commit({TP0: 1})
