@@ -221,7 +221,7 @@ def _derive_writer(schema: Schema, meta: bool) -> _Writer:
     record_name = None
     if isinstance(avro, dict) and avro.get("type") == "record":
         record_name = f"{avro['namespace']}.{avro['name']}" if avro.get("namespace") else avro["name"]
-    return _Writer(avro, orjson.dumps(avro).decode(), parsed, avro_writer_for(schema), record_name)
+    return _Writer(avro, orjson.dumps(avro).decode(), parsed, avro_writer_for(schema, avro), record_name)
 
 
 @contextmanager

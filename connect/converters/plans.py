@@ -44,9 +44,9 @@ class PlanBuilder:
         part = self._part(schema)
         if part is None:
             return None
-        return _wrap(*part) if nulls else part[0]
+        return wrap_nulls(*part) if nulls else part[0]
 
-    def _part(self, schema: Schema) -> _Part | None:
+    def _part(self, schema: Schema) -> Part | None:
         """How values of `schema` convert and what a null becomes; None when nothing needs doing."""
         plan = self._leaf(schema)
         if plan is None:
@@ -57,7 +57,7 @@ class PlanBuilder:
         replace = default is not None and self._replace_null
         if plan is None and not replace:
             return None  # None passes through unchecked: the fast path does not validate
-        on_null = _DEFAULT if replace else _KEEP if schema.optional else _FAIL
+        on_null = DEFAULT if replace else KEEP if schema.optional else FAIL
         message = ("Conversion error: null value for field that is required and has no default value"
                    if self._writing else f"Invalid null value for required {schema.type} field")
         return plan, on_null, default, message
@@ -66,34 +66,34 @@ class PlanBuilder:
         if schema.type is Type.ARRAY:
             assert schema.value_schema is not None
             item = self.build(schema.value_schema)
-            return None if item is None else _list_plan(item)
+            return None if item is None else list_plan(item)
         if schema.type is Type.MAP:
             assert schema.key_schema is not None and schema.value_schema is not None
             key_plan = self.build(schema.key_schema)
             value_plan = self.build(schema.value_schema)
             if schema.key_schema.type is not Type.STRING:
                 return self._pairs(key_plan, value_plan)
-            return None if value_plan is None else _dict_values_plan(value_plan)
+            return None if value_plan is None else dict_values_plan(value_plan)
         if schema.type is Type.STRUCT:
             fields = [(f.name, *p) for f in schema.fields if (p := self._part(f.schema)) is not None]
             if not fields:
                 return None
-            return _struct_copying(fields, schema) if self._writing else _struct_in_place(fields)
+            return struct_copying(fields, schema) if self._writing else _struct_in_place(fields)
         return None
 
 
-_KEEP, _DEFAULT, _FAIL = 0, 1, 2  # what a null becomes: null, the default, a DataException
-_Part = tuple[Plan | None, int, Any, str]  # convert (non-null values), on null, default, message on failure
+KEEP, DEFAULT, FAIL = 0, 1, 2  # what a null becomes: null, the default, a DataException
+Part = tuple[Plan | None, int, Any, str]  # convert (non-null values), on null, default, message on failure
 
 
-def _wrap(convert: Plan | None, on_null: int, default: Any, message: str) -> Plan:
+def wrap_nulls(convert: Plan | None, on_null: int, default: Any, message: str) -> Plan:
     """One function applying a part to a value, null included (one call per value, no more)."""
-    if on_null == _DEFAULT:
+    if on_null == DEFAULT:
         if convert is None:
             return lambda v: default if v is None else v
         return lambda v: default if v is None else convert(v)
     fn: Plan = convert or identity
-    if on_null == _KEEP:
+    if on_null == KEEP:
         return lambda v: None if v is None else fn(v)
 
     def required(v: Any) -> Any:
@@ -103,7 +103,7 @@ def _wrap(convert: Plan | None, on_null: int, default: Any, message: str) -> Pla
     return required
 
 
-def _struct_copying(fields: list[tuple[str, Plan | None, int, Any, str]], schema: Schema) -> Plan:
+def struct_copying(fields: list[tuple[str, Plan | None, int, Any, str]], schema: Schema) -> Plan:
     """Apply the field parts inline; copy the dict only when a field actually changes."""
     def convert(value: Any) -> Any:
         out = None
@@ -114,9 +114,9 @@ def _struct_copying(fields: list[tuple[str, Plan | None, int, Any, str]], schema
                 raise DataException(f"Struct {schema.name or ''} should be a dict, but found "
                                     f"{type_name(value)}") from None
             if old is None:
-                if on_null == _KEEP:
+                if on_null == KEEP:
                     continue
-                if on_null == _FAIL:
+                if on_null == FAIL:
                     raise DataException(message)
                 new = default
             elif field_convert is None:
@@ -139,9 +139,9 @@ def _struct_in_place(fields: list[tuple[str, Plan | None, int, Any, str]]) -> Pl
         for name, field_convert, on_null, default, message in fields:
             old = value.get(name)
             if old is None:
-                if on_null == _DEFAULT:
+                if on_null == DEFAULT:
                     value[name] = default
-                elif on_null == _FAIL:
+                elif on_null == FAIL:
                     raise DataException(message)
             elif field_convert is not None:
                 value[name] = field_convert(old)
@@ -149,7 +149,7 @@ def _struct_in_place(fields: list[tuple[str, Plan | None, int, Any, str]]) -> Pl
     return convert
 
 
-def _list_plan(item: Plan) -> Plan:
+def list_plan(item: Plan) -> Plan:
     def convert(value: Any) -> list[Any]:
         if not isinstance(value, (list, tuple)):
             raise DataException(f"Arrays should be lists, but found {type_name(value)}")
@@ -157,7 +157,7 @@ def _list_plan(item: Plan) -> Plan:
     return convert
 
 
-def _dict_values_plan(value_plan: Plan) -> Plan:
+def dict_values_plan(value_plan: Plan) -> Plan:
     def convert(value: Any) -> dict[Any, Any]:
         if not isinstance(value, dict):
             raise DataException(f"Maps with string keys should be objects, but found {type_name(value)}")
