@@ -45,6 +45,9 @@ def status_of(exc: ConnectException) -> int:
     return 500
 
 
+_SCALAR_TAGS = frozenset({"str", "int", "float", "bool"})
+
+
 def _location(loc: tuple[Any, ...]) -> str:
     # ("body", "config", "tasks.max") → "config.tasks.max"; ("query", "includeTasks") → "includeTasks"
     parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
@@ -55,6 +58,10 @@ def validation_message(exc: RequestValidationError) -> str:
     problems = []
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
+        msg = err.get("msg", "invalid")
+        if len(loc) > 2 and loc[-1] in _SCALAR_TAGS:
+            # one error per member of the config-value union: report the value once
+            loc, msg = loc[:-1], "expected a string, number or boolean"
         where = _location(loc)
         kind = err.get("type", "")
         if loc == ("body",):
@@ -65,7 +72,7 @@ def validation_message(exc: RequestValidationError) -> str:
         elif kind == "json_invalid":
             problems.append("request body is not valid JSON")
         else:
-            problems.append(f"invalid value for '{where}': {err.get('msg', 'invalid')}")
+            problems.append(f"invalid value for '{where}': {msg}")
     return "; ".join(dict.fromkeys(problems)) or "invalid request"
 
 
