@@ -24,7 +24,8 @@ with warnings.catch_warnings():
     from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from connect.config import NO_DEFAULT, ConfigDef, Importance, NonEmptyString, Range, Type, ValidString
-from connect.converters.avro_data import avro_reader_for, avro_writer_for, from_avro_schema, to_avro_schema
+from connect.converters.avro_schema import from_avro_schema, to_avro_schema
+from connect.converters.avro_values import avro_reader_for, avro_writer_for
 from connect.converters.cache import DerivedCache, LruCache
 from connect.converters.plans import Plan
 from connect.data import Schema, SchemaAndValue

@@ -11,7 +11,7 @@ import fastavro
 import pytest
 
 from connect.converters.avro import AvroConverter, SchemaRegistryError, _registry_errors
-from connect.converters.avro_data import from_avro_schema, to_avro_schema
+from connect.converters.avro_schema import from_avro_schema, to_avro_schema
 from connect.data import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
