@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import fastavro
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from connect.converters.avro import AvroConverter, SchemaRegistryError, _registry_errors
 from connect.converters.avro_schema import from_avro_schema, to_avro_schema
@@ -31,6 +32,7 @@ from connect.data import (
 from connect.data.logical import date_schema, decimal_schema, time_schema, timestamp_schema
 from connect.errors import ConfigException, DataException, RetriableException
 from tests.unit.connect.converters.fake_registry import FakeRegistry, serving
+from tests.unit.connect.converters.strategies import typed
 
 UTC = dt.UTC
 
@@ -230,3 +232,17 @@ def test_registry_url_is_required():
     with pytest.raises(ConfigException) as err:
         AvroConverter().configure({}, False)
     assert err.value.name == "schema.registry.url"
+
+
+@pytest.fixture(scope="module")
+def shared_avro():
+    with serving(FakeRegistry()) as r:
+        yield avro(r)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed())
+def test_typed_values_round_trip(shared_avro, schema_and_value):
+    schema, value = schema_and_value
+    read = shared_avro.to_connect("prop", shared_avro.from_connect("prop", schema, value))
+    assert read == SchemaAndValue(schema, value)
