@@ -57,6 +57,9 @@ def _standalone(args: argparse.Namespace) -> int:
         log.info("REST API listening at %s", rest.url)
     except ImportError:
         log.warning("REST API not available in this build")
+    except BaseException:
+        herder.stop()
+        raise
     for config in connectors:
         name = str(config.get("name") or "")
         if not name:

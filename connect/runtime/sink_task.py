@@ -175,6 +175,9 @@ class WorkerSinkTask(WorkerTask):
             if err is not None:
                 if err.code() == KafkaError._PARTITION_EOF:
                     continue
+                if err.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:  # as Kafka Connect: wait for the topic
+                    log.debug("sink %s waits for a topic to exist: %s", self.id, err)
+                    continue
                 if err.fatal() or not err.retriable():
                     raise ConnectException(f"consumer error: {err}")
                 log.warning("transient consumer error in %s: %s", self.id, err)
@@ -258,7 +261,9 @@ class WorkerSinkTask(WorkerTask):
     def _retry_put(self) -> None:
         assert self._retry_batch is not None
         self._retry_attempt += 1
-        delay = self.operator.backoff(self._retry_attempt)
+        # A RetriableException from put() is the target being briefly unavailable: retry soon (≤ 5 s),
+        # whatever errors.retry.delay.max.ms says for per-record retries.
+        delay = min(self.operator.backoff(self._retry_attempt), 5.0)
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline and not self.stopping:
             msgs = self._consumer.consume(self._max_poll, min(0.2, max(0.0, deadline - time.monotonic())))

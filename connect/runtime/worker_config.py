@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from connect.config import ConfigDef, Importance, NonNegative, Range, Type
+from connect.config import ConfigDef, Importance, NonNegative, Range, Type, ValidString
 
 WORKER_CONFIG = (
     ConfigDef()
@@ -36,6 +36,27 @@ WORKER_CONFIG = (
     .define("rest.advertised.listener", Type.STRING, None, Importance.LOW, "Advertised protocol.", group="REST")
     .define("rest.advertised.host.name", Type.STRING, None, Importance.LOW, "Advertised host name.", group="REST")
     .define("rest.advertised.port", Type.INT, None, Importance.LOW, "Advertised port.", group="REST")
+    .define("rest.auth.basic.users", Type.PASSWORD, None, Importance.MEDIUM,
+            "HTTP basic users of the REST API, `user:password` pairs separated by commas (config providers "
+            "allowed). Setting this or `rest.auth.bearer.tokens` turns authentication on; `/health` stays open.",
+            group="REST")
+    .define("rest.auth.bearer.tokens", Type.PASSWORD, None, Importance.MEDIUM,
+            "Bearer tokens accepted by the REST API, separated by commas.", group="REST")
+    .define("listeners.https.ssl.certfile", Type.STRING, None, Importance.MEDIUM,
+            "PEM certificate chain of an https listener.", group="REST")
+    .define("listeners.https.ssl.keyfile", Type.STRING, None, Importance.MEDIUM,
+            "PEM private key of an https listener.", group="REST")
+    .define("listeners.https.ssl.key.password", Type.PASSWORD, None, Importance.LOW,
+            "Password of an encrypted private key.", group="REST")
+    .define("listeners.https.ssl.cafile", Type.STRING, None, Importance.LOW,
+            "PEM CA bundle used to verify client certificates.", group="REST")
+    .define("listeners.https.ssl.client.auth", Type.STRING, "none", Importance.LOW,
+            "Client certificate authentication: none, requested or required.",
+            validator=ValidString.in_("none", "requested", "required"), group="REST")
+    .define("topic.tracking.enable", Type.BOOLEAN, True, Importance.LOW,
+            "Track the topics each connector uses (GET /connectors/{name}/topics).", group="REST")
+    .define("topic.tracking.allow.reset", Type.BOOLEAN, True, Importance.LOW,
+            "Allow PUT /connectors/{name}/topics/reset.", group="REST")
     .define("client.id.prefix", Type.STRING, "connect", Importance.LOW,
             "Prefix of the client.id of producers and consumers made by the worker.", group="Common")
     .define("connector.client.config.override.policy", Type.STRING, "All", Importance.MEDIUM,
