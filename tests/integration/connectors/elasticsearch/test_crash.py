@@ -25,7 +25,7 @@ from confluent_kafka import Producer
 from tests.integration.connectors.elasticsearch.es_index import EsIndex
 from tests.support.kafka import wait_until
 
-KEYS, RATE, SECONDS = 50, 2000, 6  # records/s for about SECONDS: the kill lands mid-stream
+KEYS, RATE, SECONDS = 50, 2000, 60  # records/s until stopped (at most SECONDS): the kill lands mid-stream
 
 
 def free_port() -> int:
@@ -42,6 +42,7 @@ class Stream(threading.Thread):
         self.producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
         self.topic = topic
         self.last: dict[str, tuple[int, int]] = {}  # key -> (offset, seq)
+        self.halt = threading.Event()  # set by the test once the restarted worker is up
 
     def _acked(self, err, msg) -> None:
         assert err is None, err
@@ -51,6 +52,8 @@ class Stream(threading.Thread):
     def run(self) -> None:
         started = time.monotonic()
         for seq in range(RATE * SECONDS):
+            if self.halt.is_set():
+                break
             key = f"key-{seq % KEYS}"
             self.producer.produce(self.topic, orjson.dumps({"seq": seq, "key": key}), orjson.dumps(key),
                                   partition=0, on_delivery=self._acked)
@@ -108,6 +111,8 @@ def test_kill_9_and_restart_converge_with_versions_never_going_back(services, un
             proc.wait(10)
             assert stream.is_alive(), "the stream ended before the kill; the test proves nothing"
             proc = start_worker(args, log)
+            time.sleep(2)  # the restarted worker joins while records still arrive
+            stream.halt.set()
 
             def converged() -> bool:
                 docs = versions_only_grow()
