@@ -1,19 +1,21 @@
 """One table's row reader: raw column values → the Debezium row dict (the hot path of every event).
 
-Built once per table (per Relation message while streaming): loaders are bound by OID into a
-psycopg C Transformer, so loading a row is one C call; the few columns that need a Debezium
-conversion after loading are listed once, so a row costs one `dict(zip(...))` and those calls.
+Built once per table (per Relation message while streaming). Loaders are bound by OID into a
+psycopg C Transformer, so loading a row is one C call. The Python around it is generated
+for the table's exact columns — an unrolled pgoutput tuple parser and a dict display with
+the column names as constants and each column's Debezium conversion inline — which costs
+about a third of a generic loop over columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
-from connectors.postgres.pgoutput import UNCHANGED
+from connectors.postgres.pgoutput import _I32, UNCHANGED, read_tuple
 from connectors.postgres.schema import TableSchemas
 from connectors.postgres.types import ColumnMapping, TypeLookup, TypeModes, column_mapping, toast_placeholder
 
@@ -26,7 +28,7 @@ class ColumnDef(NamedTuple):
 
 
 class TableReader:
-    """Reads the rows of one table: `row(raw)` for pgoutput tuples, `convert(loaded)` for loaded tuples."""
+    """Reads one table's rows: `decode(data, pos)` for pgoutput tuples, `convert(loaded)` for loaded ones."""
 
     def __init__(self, schema: str, table: str, topic: str, columns: Sequence[ColumnDef], key: Sequence[str],
                  modes: TypeModes, lookup: TypeLookup, keep: Sequence[bool] | None = None,
@@ -40,53 +42,78 @@ class TableReader:
         mappings: list[ColumnMapping] = [column_mapping(c.type_oid, c.typmod, modes, lookup) for c in kept]
         self.names: tuple[str, ...] = tuple(c.name for c in kept)
         self.loader_oids = [m.loader_oid for m in mappings]
-        field_schemas = [(c.name, m.schema.as_optional() if c.optional else m.schema) for c, m in zip(kept, mappings,
-                                                                                                      strict=True)]
+        field_schemas = [(c.name, m.schema.as_optional() if c.optional else m.schema)
+                         for c, m in zip(kept, mappings, strict=True)]
         self.key_names = tuple(k for k in key if k in self.names)
         self.single_key = self.key_names[0] if len(self.key_names) == 1 else None
         self.schemas = TableSchemas(topic, field_schemas, self.key_names)
-        self._converters = [(c.name, m.convert) for c, m in zip(kept, mappings, strict=True) if m.convert is not None]
         self._placeholders = [toast_placeholder(s, *(() if placeholder is None else (placeholder,)))
                               for _, s in field_schemas]
-        self._mappings = mappings
         self._transformer = Transformer()
         self._transformer.set_loader_types(self.loader_oids, Format.TEXT)
         self._load = self._transformer.load_sequence
+        kept_index = list(range(len(columns))) if self._keep is None else self._keep
+        self.convert, self._decode = _generate(self.names, [m.convert for m in mappings], len(columns), kept_index,
+                                               self._load)
+
+    def decode(self, data: bytes, pos: int) -> dict[str, Any]:
+        """The row of the pgoutput TupleData at `pos`."""
+        row = self._decode(data, pos)
+        return row if row is not None else self.row(read_tuple(data, pos)[0])
 
     def row(self, raw: list[Any]) -> dict[str, Any]:
-        """A pgoutput tuple (bytes/None/UNCHANGED per column) → the row dict."""
+        """A pgoutput tuple already split (bytes/None/UNCHANGED per column) → the row dict."""
         if self._keep is not None:
             raw = [raw[i] for i in self._keep]
         if UNCHANGED in raw:
-            return self._row_with_unchanged(raw)
-        return self._row(raw)
-
-    def _row(self, raw: list[Any]) -> dict[str, Any]:
-        row = dict(zip(self.names, self._load(raw), strict=False))
-        for name, convert in self._converters:
-            value = row[name]
-            if value is not None:
-                row[name] = convert(value)
-        return row
-
-    def convert(self, loaded: Sequence[Any]) -> dict[str, Any]:
-        """A row of the kept columns (`names`), loaded with `loader_oids` (e.g. by COPY) → the row dict."""
-        row = dict(zip(self.names, loaded, strict=False))
-        for name, convert in self._converters:
-            value = row[name]
-            if value is not None:
-                row[name] = convert(value)
-        return row
-
-    def _row_with_unchanged(self, raw: list[Any]) -> dict[str, Any]:
-        present = [None if v is UNCHANGED else v for v in raw]
-        row = self._row(present)
-        for i, v in enumerate(raw):
-            if v is UNCHANGED:
-                row[self.names[i]] = self._placeholders[i]
-        return row
+            row = self.convert(self._load([None if v is UNCHANGED else v for v in raw]))
+            for i, v in enumerate(raw):
+                if v is UNCHANGED:
+                    row[self.names[i]] = self._placeholders[i]
+            return row
+        return self.convert(self._load(raw))
 
     def key(self, row: dict[str, Any]) -> dict[str, Any] | None:
         if not self.key_names:
             return None
         return {k: row[k] for k in self.key_names}
+
+
+Builder = Callable[[Sequence[Any]], dict[str, Any]]
+Decoder = Callable[[bytes, int], "dict[str, Any] | None"]
+
+
+def _generate(names: Sequence[str], converters: Sequence[Callable[[Any], Any] | None], width: int,
+              kept: Sequence[int], load: Callable[[Sequence[Any]], Sequence[Any]]) -> tuple[Builder, Decoder]:
+    """A row builder from loaded values, and a decoder from pgoutput bytes (None: take the generic path)."""
+    env: dict[str, Any] = {"unpack": _I32.unpack_from, "load": load}
+    items = []
+    for i, (name, convert) in enumerate(zip(names, converters, strict=True)):
+        if convert is None:
+            items.append(f"{name!r}: a{i}")
+        else:
+            env[f"c{i}"] = convert
+            items.append(f"{name!r}: None if a{i} is None else c{i}(a{i})")
+    unpack_all = f"{''.join(f'a{i}, ' for i in range(len(names)))}= values" if names else "pass"
+    display = "{" + ", ".join(items) + "}"
+    lines = ["def build(values):", f"    {unpack_all}", f"    return {display}", "",
+             "def decode(data, pos):",
+             f"    if ((data[pos] << 8) | data[pos + 1]) != {width}:",
+             "        return None",
+             "    pos += 2"]
+    for i in range(width):
+        # 't' text: length-prefixed bytes; 'n' null; anything else ('u' unchanged TOAST): generic path.
+        lines += ["    kind = data[pos]",
+                  "    if kind == 116:",
+                  "        end = pos + 5 + unpack(data, pos + 1)[0]",
+                  f"        v{i} = data[pos + 5:end]",
+                  "        pos = end",
+                  "    elif kind == 110:",
+                  f"        v{i} = None",
+                  "        pos += 1",
+                  "    else:",
+                  "        return None"]
+    kept_values = ", ".join(f"v{i}" for i in kept)
+    lines += [f"    values = load([{kept_values}])", f"    {unpack_all}", f"    return {display}"]
+    exec(compile("\n".join(lines), f"<row reader {','.join(names)[:60]}>", "exec"), env)
+    return env["build"], env["decode"]

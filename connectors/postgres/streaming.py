@@ -27,7 +27,6 @@ from connectors.postgres.pgoutput import (
     TypeMsg,
     Update,
     decode,
-    read_tuple,
 )
 from connectors.postgres.rows import TableReader
 
@@ -103,12 +102,12 @@ class ChangeStream:
                 table = tables.get(relid)
                 if table is None:
                     if relid in self.signal_tables:
-                        self._signal(self.signal_tables[relid].row(read_tuple(payload, 6)[0]), lsn, out)
+                        self._signal(self.signal_tables[relid].decode(payload, 6), lsn, out)
                         plain_inserts = self._plain_inserts()
                     continue
                 if skip_inserts:
                     continue
-                after = table.row(read_tuple(payload, 6)[0])
+                after = table.decode(payload, 6)
                 if not plain_inserts:
                     self._emit(table, "c", None, after, lsn, out)
                     continue

@@ -139,3 +139,24 @@ def test_excluded_columns_leave_rows_and_schemas():
 def test_unknown_types_fall_back_to_their_text():
     mapping = column_mapping(123456, -1, TypeModes(), lambda oid: None)
     assert mapping.schema.type is Type.STRING
+
+
+def _tuple(*values):
+    import struct
+    out = struct.pack(">h", len(values))
+    for v in values:
+        out += b"n" if v is None else b"u" if v is UNCHANGED else b"t" + struct.pack(">i", len(v)) + v
+    return b"xx" + out
+
+
+def test_decoding_pgoutput_bytes_matches_the_generic_path_including_toast_and_filters():
+    cols = [ColumnDef("id", 23, -1, False), ColumnDef("secret", 25, -1, True), ColumnDef("ts", 1184, -1, True),
+            ColumnDef("doc", 25, -1, True)]
+    reader = TableReader("public", "t", "p.public.t", cols, ["id"], TypeModes(), TYPES.get,
+                         keep=[True, False, True, True])
+    assert reader.decode(_tuple(b"7", b"pw", b"2026-01-02 03:04:05+00", None), 2) == {
+        "id": 7, "ts": "2026-01-02T03:04:05.000000Z", "doc": None}
+    assert reader.decode(_tuple(b"7", b"pw", None, UNCHANGED), 2) == {
+        "id": 7, "ts": None, "doc": "__debezium_unavailable_value"}
+    assert reader.convert((8, "2026-01-02 03:04:05+00", "x")) == {"id": 8, "ts": "2026-01-02T03:04:05.000000Z",
+                                                                   "doc": "x"}
