@@ -43,7 +43,7 @@ class Worker:
         (workdir / "worker.properties").write_text("\n".join([
             f"bootstrap.servers={kafka}", "key.converter=JsonConverter", "value.converter=JsonConverter",
             "key.converter.schemas.enable=false", "value.converter.schemas.enable=false",
-            f"offset.storage.file.filename={workdir / 'offsets.json'}", "offset.flush.interval.ms=1000",
+            f"offset.storage.file.filename={workdir / 'offsets.json'}",
             "listeners=http://127.0.0.1:0"]))
         (workdir / "connector.json").write_text(json.dumps({"name": "pg", "config": connector}))
         self.started = time.monotonic()
