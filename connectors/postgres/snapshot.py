@@ -221,6 +221,7 @@ class Snapshot:
             clock = events.clock
             batch: list[SourceRecord] = []
             single_key = reader.single_key
+            first_in_table = True
             for loaded_rows in copy_out(conn, query.as_bytes(conn), reader.loader_oids):
                 for loaded in loaded_rows:
                     row = convert(loaded)
@@ -228,6 +229,9 @@ class Snapshot:
                     value = {"before": None, "after": row, "source": source, "transaction": None, "op": "r",
                              "ts_ms": clock.ms, "ts_us": clock.us, "ts_ns": clock.ns}
                     batch.append(SourceRecord(partition, None, topic, None, key_schema, key, envelope_schema, value))
+                if first_in_table and batch:
+                    first_in_table = False
+                    batch[0].value = {**batch[0].value, "source": {**source, "snapshot": "first_in_data_collection"}}
                 if len(batch) > _BATCH:  # keep one back: the table's last record is marked
                     self._put((reader.data_collection, batch[:-1], False))
                     batch = batch[-1:]
@@ -235,8 +239,8 @@ class Snapshot:
                     if self._stop.is_set():
                         raise _Done
             if batch:
-                first = batch[-1]
-                first.value = {**first.value, "source": {**source, "snapshot": "last_in_data_collection"}}
+                last = batch[-1]
+                last.value = {**last.value, "source": {**source, "snapshot": "last_in_data_collection"}}
             self._put((reader.data_collection, batch, True))
             conn.execute("COMMIT")
         except BaseException:

@@ -213,6 +213,8 @@ def test_snapshot_then_streaming_without_gap_or_duplicate(tasks, props, pg, uniq
         assert sorted(creates) == list(range(3001, 3101))
         assert sorted(updates) == list(range(1, 11))
         assert records[0].value["source"]["snapshot"] == "first"
+        markers = [r.value["source"]["snapshot"] for r in records if r.value["op"] == "r"]
+        assert set(markers) == {"first", "true", "last"}, "one table: the first and last of it are the snapshot's"
         last_read = [r for r in records if r.value["op"] == "r"][-1]
         assert last_read.value["source"]["snapshot"] == "last"
         assert last_read.source_offset.get("snapshot_completed") is True
