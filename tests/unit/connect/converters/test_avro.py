@@ -198,7 +198,7 @@ def test_registry_failures_are_classified(error, kind):
 
 
 def test_unreachable_registry_is_retriable():
-    import httpx
+    from connect.converters.avro import httpx  # the HTTP client the registry client uses (httpx2 or httpx)
 
     with pytest.raises(RetriableException, match="unreachable"), _registry_errors("while testing"):
         raise httpx.ConnectError("connection refused")
