@@ -1,0 +1,1 @@
+"""The outbox source: the Postgres CDC source on one outbox table, with the EventRouter preset."""
