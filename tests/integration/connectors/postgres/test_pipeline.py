@@ -18,7 +18,6 @@ from tests.support import plugins
 from tests.support.kafka import read_topic, wait_until
 
 pytestmark = pytest.mark.integration
-WORKER_MAIN = Path(__file__).with_name("worker_main.py")
 
 
 @pytest.fixture
@@ -86,9 +85,14 @@ def test_snapshot_and_changes_reach_kafka_and_the_slot_follows_flushed_offsets(s
 
 def test_kill_9_during_steady_inserts_loses_no_committed_row(setup, pg, services, unique_name, tmp_path):
     worker, connector = setup
-    (tmp_path / "worker.json").write_bytes(orjson.dumps(worker))
-    (tmp_path / "connector.json").write_bytes(orjson.dumps({**connector, "name": "pg"}))
-    args = [sys.executable, str(WORKER_MAIN), str(tmp_path / "worker.json"), str(tmp_path / "connector.json")]
+    # The real CLI, as users run it: `connect standalone worker.properties connector.json`.
+    properties = {**worker, "key.converter": "JsonConverter", "value.converter": "JsonConverter",
+                  "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false"}
+    properties.pop("header.converter")
+    (tmp_path / "worker.properties").write_text("\n".join(f"{k}={v}" for k, v in properties.items()))
+    (tmp_path / "connector.json").write_bytes(orjson.dumps({"name": "pg", "config": connector}))
+    args = [sys.executable, "-m", "connect.cli", "standalone", str(tmp_path / "worker.properties"),
+            str(tmp_path / "connector.json")]
     topic = f"{unique_name}.public.{unique_name}"
     stop = threading.Event()
     written = [0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -318,7 +319,7 @@ def test_incremental_snapshot_by_signal_never_overwrites_newer_changes(tasks, pr
         thread = threading.Thread(target=updater, daemon=True)
         thread.start()
         pg.execute(f"INSERT INTO {signal} VALUES ('s1', 'execute-snapshot', %s)",
-                   ('{"data-collections": ["public.%s"], "type": "incremental"}' % unique_name,))
+                   (json.dumps({"data-collections": [f"public.{unique_name}"], "type": "incremental"}),))
         records: list[Any] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and ctx.status.get("incremental_snapshot", {}).get("finished") is not True:
