@@ -106,8 +106,13 @@ class Snapshot:
             self._todo.put(item)
         self._queue: queue.Queue[tuple[str, list[SourceRecord], bool] | BaseException] = queue.Queue(
             max(2, queue_size // _BATCH))
+        # One reader: read in poll's own thread (the work is CPU-bound, a second thread only adds GIL
+        # hand-offs). More: reader threads, each with its own connection, feed a bounded queue.
+        workers = min(threads, len(self._pending))
         self._threads = [threading.Thread(target=self._work, name=f"pg-snapshot-{i}", daemon=True)
-                         for i in range(min(threads, max(1, len(self._pending))))]
+                         for i in range(workers)] if workers > 1 else []
+        self._inline: Iterator[tuple[str, list[SourceRecord], bool]] | None = \
+            self._inline_batches() if workers == 1 else None
         self._stop = threading.Event()
         self._done = list(tables_done)
         self._remaining = {reader.data_collection for _, reader in self._pending}
@@ -129,10 +134,16 @@ class Snapshot:
         out: list[SourceRecord] = []
         deadline = time.monotonic() + timeout
         while not self.finished and len(out) < max_records:
-            try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()) if not out else 0)
-            except queue.Empty:
-                break
+            if self._inline is not None:
+                try:
+                    item = next(self._inline)
+                except psycopg.Error as exc:
+                    raise ConnectException(f"snapshot failed: {str(exc).strip()}") from exc
+            else:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()) if not out else 0)
+                except queue.Empty:
+                    break
             if isinstance(item, BaseException):
                 raise ConnectException(f"snapshot failed: {item}") from item
             table, records, last = item
@@ -171,6 +182,8 @@ class Snapshot:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._inline is not None:
+            self._inline.close()
         while True:  # unblock readers waiting on a full queue
             try:
                 self._queue.get_nowait()
@@ -179,7 +192,12 @@ class Snapshot:
         for t in self._threads:
             t.join(5)
 
-    # -- reader threads ----------------------------------------------------------------------
+    # -- readers -----------------------------------------------------------------------------
+    def _inline_batches(self) -> Iterator[tuple[str, list[SourceRecord], bool]]:
+        with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+            for info, reader in self._pending:
+                yield from self._read_table(conn, info, reader)
+
     def _work(self) -> None:
         try:
             with psycopg.connect(**self._conninfo, autocommit=True) as conn:
@@ -188,7 +206,8 @@ class Snapshot:
                         info, reader = self._todo.get_nowait()
                     except queue.Empty:
                         return
-                    self._read_table(conn, info, reader)
+                    for item in self._read_table(conn, info, reader):
+                        self._put(item)
         except _Done:
             return
         except BaseException as exc:
@@ -204,7 +223,8 @@ class Snapshot:
                 continue
         raise _Done
 
-    def _read_table(self, conn: psycopg.Connection, info: TableInfo, reader: TableReader) -> None:
+    def _read_table(self, conn: psycopg.Connection, info: TableInfo,
+                    reader: TableReader) -> Iterator[tuple[str, list[SourceRecord], bool]]:
         events = self._events
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
@@ -233,7 +253,7 @@ class Snapshot:
                     first_in_table = False
                     batch[0].value = {**batch[0].value, "source": {**source, "snapshot": "first_in_data_collection"}}
                 if len(batch) > _BATCH:  # keep one back: the table's last record is marked
-                    self._put((reader.data_collection, batch[:-1], False))
+                    yield reader.data_collection, batch[:-1], False
                     batch = batch[-1:]
                     clock.tick()
                     if self._stop.is_set():
@@ -241,7 +261,7 @@ class Snapshot:
             if batch:
                 last = batch[-1]
                 last.value = {**last.value, "source": {**source, "snapshot": "last_in_data_collection"}}
-            self._put((reader.data_collection, batch, True))
+            yield reader.data_collection, batch, True
             conn.execute("COMMIT")
         except BaseException:
             conn.close()  # mid-COPY: the connection cannot be reused
