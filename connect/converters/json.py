@@ -142,6 +142,11 @@ value.converter.schemas.enable=false
         if schema is None:
             if value is None:
                 return None
+            if not self.schemas_enabled:  # the common schemaless case in one call
+                try:
+                    return _dumps(value, default=schemaless_default)
+                except TypeError:
+                    pass
             return self._schemaless(value)
         if schema is self._last_schema:  # one schema object per stream is the common case
             written: _Written = self._last_written  # type: ignore[assignment]

@@ -104,7 +104,15 @@ class SourceRecord(ConnectRecord):
         timestamp: int | None = None,
         headers: tuple[Header, ...] = _NO_HEADERS,
     ) -> None:
-        super().__init__(topic, kafka_partition, key_schema, key, value_schema, value, timestamp, headers)
+        # Assigned here rather than through super().__init__: sources build one of these per row.
+        self.topic = topic
+        self.kafka_partition = kafka_partition
+        self.key_schema = key_schema
+        self.key = key
+        self.value_schema = value_schema
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = headers
         self.source_partition = source_partition
         self.source_offset = source_offset
 

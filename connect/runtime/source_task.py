@@ -52,7 +52,7 @@ class SourceTaskContextImpl:
 class WorkerSourceTask(WorkerTask):
     def __init__(self, task_id: TaskId, task: SourceTask, props: Mapping[str, Any], *,
                  key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter,
-                 chain: TransformationChain, operator: RetryWithToleranceOperator, producer: Producer,
+                 chain: TransformationChain, operator: RetryWithToleranceOperator, producer_config: dict[str, Any],
                  offset_store: OffsetBackingStore, topic_creator: TopicCreator | None,
                  flush_interval_ms: int, flush_timeout_ms: int, listener: StatusListener,
                  metrics: TaskMetrics, start_paused: bool = False) -> None:
@@ -64,16 +64,18 @@ class WorkerSourceTask(WorkerTask):
         self._header_converter = header_converter
         self._chain = chain
         self._operator = operator
-        self._producer = producer
+        self._submitted = SubmittedRecords()
+        self._per_record_commit = type(task).commit_record is not SourceTask.commit_record
+        # Success reports only where the task wants commit_record(); otherwise acknowledgement comes from flush().
+        self._producer = Producer({**producer_config, "on_delivery": self._submitted.on_error,
+                                   "delivery.report.only.error": not self._per_record_commit})
         self._offset_store = offset_store
         self._topic_creator = topic_creator
         self._flush_interval = flush_interval_ms / 1000
         self._flush_timeout = flush_timeout_ms / 1000
         self._metrics = metrics
-        self._submitted = SubmittedRecords()
         self._next_flush = time.monotonic() + self._flush_interval
         self._reader = OffsetStorageReaderImpl(offset_store, task_id.connector)
-        self._per_record_commit = type(task).commit_record is not SourceTask.commit_record
         self._active_topics: set[str] = set()
         self.started = False
 
@@ -96,7 +98,10 @@ class WorkerSourceTask(WorkerTask):
             self._metrics.batch_size.observe(len(records))
             self.send(records)
         self._producer.poll(0)
-        error = self._submitted.first_error()
+        self._raise_send_error()
+
+    def _raise_send_error(self) -> None:
+        error = self._submitted.error
         if error is not None:
             raise ConnectException(f"Kafka did not accept a record of this task: {error}") from error
 
@@ -107,71 +112,77 @@ class WorkerSourceTask(WorkerTask):
 
     # -- sending ---------------------------------------------------------------------------
     def send(self, records: list[SourceRecord]) -> None:
-        batch = self._submitted.new_batch()
-        offsets = batch.offsets
+        """Transform, convert and produce a batch; the hot path of every source connector."""
+        offsets = self._submitted.offsets_for_batch()
         produce = self._producer.produce
-        on_delivery = batch.on_delivery
         chain = self._chain if self._chain else None
-        headers_converter = self._header_converter
+        key_of = self._key_converter.from_connect
+        value_of = self._value_converter.from_connect
+        active = self._active_topics
+        connector = self.id.connector
+        simple = not self._per_record_commit
         last_partition: Any = None
         last_key = b""
+        sent = 0
         for original in records:
             partition = original.source_partition
             if partition is not None:
                 if partition is not last_partition:
-                    last_partition, last_key = partition, encode_key(self.id.connector, partition)
+                    last_partition, last_key = partition, encode_key(connector, partition)
                 offsets[last_key] = original.source_offset
             record = original if chain is None else chain.apply(original)
             if record is None:
                 continue
-            converted = self._convert(record)
-            if converted is None:
-                continue
-            key, value = converted
-            headers = None
-            if record.headers:
-                headers = [(h.key, headers_converter.from_connect_header(record.topic, h.key, h.schema, h.value))
-                           for h in record.headers]
             topic = record.topic
-            if topic not in self._active_topics:
+            try:
+                key = key_of(topic, record.key_schema, record.key)
+                value = value_of(topic, record.value_schema, record.value)
+            except Exception:
+                converted = self._convert_slow(record)
+                if converted is None:
+                    continue
+                key, value = converted
+            if topic not in active:
                 self._new_topic(topic)
-            if self._per_record_commit:
-                on_delivery = self._record_callback(batch, original)
-            batch.pending += 1
-            batch.records += 1
-            self._produce(produce, topic, value, key, record, headers, on_delivery)
+            sent += 1
+            if simple and not record.headers and record.kafka_partition is None and record.timestamp is None:
+                try:
+                    produce(topic, value, key)
+                    continue
+                except BufferError:
+                    pass
+            self._produce(topic, value, key, record, original)
+        self._submitted.add_records(sent)
 
-    def _produce(self, produce: Any, topic: str, value: bytes | None, key: bytes | None, record: SourceRecord,
-                 headers: Any, on_delivery: Any) -> None:
-        kwargs: dict[str, Any] = {"on_delivery": on_delivery}
+    def _produce(self, topic: str, value: bytes | None, key: bytes | None, record: SourceRecord,
+                 original: SourceRecord) -> None:
+        """The general path: headers, partition, timestamp, per-record callbacks, a full queue."""
+        kwargs: dict[str, Any] = {}
         if record.kafka_partition is not None:
             kwargs["partition"] = record.kafka_partition
         if record.timestamp is not None:
             kwargs["timestamp"] = record.timestamp
-        if headers:
-            kwargs["headers"] = headers
+        if record.headers:
+            convert = self._header_converter.from_connect_header
+            kwargs["headers"] = [(h.key, convert(topic, h.key, h.schema, h.value)) for h in record.headers]
+        if self._per_record_commit:
+            kwargs["on_delivery"] = self._record_callback(original)
         while True:
             try:
-                produce(topic, value, key, **kwargs)
+                self._producer.produce(topic, value, key, **kwargs)
                 return
             except BufferError:  # librdkafka's queue is full: serve callbacks, then retry
                 self._producer.poll(0.05)
                 if self.stopping:
                     raise ConnectException("task stopped while the producer queue was full") from None
 
-    def _record_callback(self, batch: Any, record: SourceRecord) -> Any:
+    def _record_callback(self, record: SourceRecord) -> Any:
         def callback(err: Any, msg: Any) -> None:
-            batch.on_delivery(err, msg)
-            if err is None:
+            if err is not None:
+                self._submitted.on_error(err, msg)
+            else:
                 self.task.commit_record(record, msg)
         return callback
-
-    def _convert(self, record: SourceRecord) -> tuple[bytes | None, bytes | None] | None:
-        try:
-            return (self._key_converter.from_connect(record.topic, record.key_schema, record.key),
-                    self._value_converter.from_connect(record.topic, record.value_schema, record.value))
-        except Exception:
-            return self._convert_slow(record)
 
     def _convert_slow(self, record: SourceRecord) -> tuple[bytes | None, bytes | None] | None:
         """Convert again stage by stage, so retries and error reports name the failing stage."""
@@ -194,29 +205,37 @@ class WorkerSourceTask(WorkerTask):
 
     # -- offsets ---------------------------------------------------------------------------
     def commit_offsets(self, timeout: float | None = None) -> bool:
-        """Write the acknowledged prefix's offsets; True when everything sent was flushed."""
+        """Flush the producer, then write the offsets of everything it stored; False if it could not."""
         self._next_flush = time.monotonic() + self._flush_interval
+        if self._submitted.pending_records == 0 and not self._submitted.offsets_for_batch():
+            return True
         started = time.monotonic()
         remaining = self._producer.flush(self._flush_timeout if timeout is None else timeout)
-        offsets = self._submitted.committable()
-        complete = remaining == 0 and self._submitted.outstanding == 0
-        if not offsets:
-            return complete
-        try:
-            self._offset_store.set({k: orjson.dumps(v) if v is not None else None for k, v in offsets.items()})
-        except Exception as exc:
+        if remaining or self._submitted.error is not None:
+            log.warning("offset commit of %s skipped: %d record(s) not acknowledged within "
+                        "offset.flush.timeout.ms", self.id, remaining)
             self._metrics.commit_failures.inc()
-            log.error("offset flush of %s failed: %s", self.id, exc)
             return False
+        offsets, records = self._submitted.take()
+        if offsets:
+            try:
+                self._offset_store.set({k: orjson.dumps(v) if v is not None else None for k, v in offsets.items()})
+            except Exception as exc:
+                self._metrics.commit_failures.inc()
+                log.error("offset flush of %s failed: %s", self.id, exc)
+                # keep them for the next attempt: nothing sent since can be committed before them
+                self._submitted.offsets_for_batch().update({k: v for k, v in offsets.items()
+                                                            if k not in self._submitted.offsets_for_batch()})
+                return False
         self._metrics.commit_seconds.observe(time.monotonic() - started)
-        self._metrics.written.inc(self._submitted.acked_records)
-        self._submitted.acked_records = 0
-        try:
-            self.task.committed_offsets({k.decode(): v for k, v in offsets.items()})
-            self.task.commit()
-        except Exception as exc:
-            log.warning("task %s commit hook failed: %s", self.id, exc)
-        return complete
+        self._metrics.written.inc(records)
+        if offsets:
+            try:
+                self.task.committed_offsets({k.decode(): v for k, v in offsets.items()})
+                self.task.commit()
+            except Exception as exc:
+                log.warning("task %s commit hook failed: %s", self.id, exc)
+        return True
 
     def close_task(self, failed: bool) -> None:
         self._metrics.running.set(0)

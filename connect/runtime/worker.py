@@ -113,11 +113,14 @@ class Worker:
         return converter
 
     # -- clients ---------------------------------------------------------------------------
-    def producer(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> Producer:
+    def producer_config(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> dict[str, Any]:
         props = {**PRODUCER_DEFAULTS, "bootstrap.servers": self._bootstrap,
                  "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
                  **prefixed(self.props, "producer."), **self._overrides(connector_props, "producer.override.")}
-        return Producer(_client_props(props))
+        return _client_props(props)
+
+    def producer(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> Producer:
+        return Producer(self.producer_config(name, connector_props, suffix))
 
     def consumer(self, name: str, task: int, connector_props: Mapping[str, Any]) -> Consumer:
         props = {**CONSUMER_DEFAULTS, "bootstrap.servers": self._bootstrap, "group.id": f"connect-{name}",
@@ -177,10 +180,11 @@ class Worker:
         assert isinstance(task, SourceTask)
         operator = RetryWithToleranceOperator(errors, reporters, on_error)
         chain = build_chain(self.registry, props, operator)
-        producer = self.producer(task_id.connector, props, f"-{task_id.task}")
+        producer_config = self.producer_config(task_id.connector, props, f"-{task_id.task}")
         creator = TopicCreator(self.admin, props)
         return WorkerSourceTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
-                                header_converter=header_conv, chain=chain, operator=operator, producer=producer,
+                                header_converter=header_conv, chain=chain, operator=operator,
+                                producer_config=producer_config,
                                 offset_store=self.offset_store, topic_creator=creator, flush_interval_ms=flush_ms,
                                 flush_timeout_ms=int(self.props.get("offset.flush.timeout.ms", 5_000)),
                                 listener=listener, metrics=metrics, start_paused=start_paused)

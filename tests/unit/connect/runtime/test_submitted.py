@@ -1,29 +1,24 @@
-"""Source offsets become committable only for a fully acknowledged prefix of batches."""
+"""Source offsets move only for records sent before a successful flush, never past a failure."""
 
 from connect.runtime.submitted import SubmittedRecords
 
 
-def test_only_acknowledged_prefix_is_committable():
+def test_offsets_of_everything_sent_are_taken_once():
     submitted = SubmittedRecords()
-    first, second = submitted.new_batch(), submitted.new_batch()
-    first.offsets[b"p"] = {"seq": 9}
-    first.pending = first.records = 2
-    second.offsets[b"p"] = {"seq": 19}
-    second.pending = second.records = 1
-    second.on_delivery(None, None)  # the later batch is acknowledged first
-    assert submitted.committable() == {}
-    first.on_delivery(None, None)
-    assert submitted.committable() == {}
-    first.on_delivery(None, None)
-    assert submitted.committable() == {b"p": {"seq": 19}}
-    assert submitted.acked_records == 3
+    submitted.offsets_for_batch()[b"p"] = {"seq": 9}
+    submitted.add_records(10)
+    submitted.offsets_for_batch()[b"p"] = {"seq": 19}
+    submitted.offsets_for_batch()[b"q"] = {"seq": 3}
+    submitted.add_records(11)
+    assert submitted.pending_records == 21
+    assert submitted.take() == ({b"p": {"seq": 19}, b"q": {"seq": 3}}, 21)
+    assert submitted.take() == ({}, 0)
 
 
-def test_failed_delivery_blocks_the_offset():
+def test_a_failed_delivery_blocks_every_offset():
     submitted = SubmittedRecords()
-    batch = submitted.new_batch()
-    batch.offsets[b"p"] = {"seq": 1}
-    batch.pending = 1
-    batch.on_delivery("broker down", None)
-    assert submitted.committable() == {}
-    assert "broker down" in str(submitted.first_error())
+    submitted.offsets_for_batch()[b"p"] = {"seq": 1}
+    submitted.add_records(1)
+    submitted.on_error("broker down", None)
+    assert submitted.take() == ({}, 0)
+    assert "broker down" in str(submitted.error)
