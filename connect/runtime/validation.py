@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from connect.config.definition import ConfigDef, ConfigKey, ConfigValue, Type, mask_secrets
+from connect.config.providers import resolve
+from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.connector_config import BASE_CONFIG, cross_checks, enriched_definition
 from connect.spi import Connector
@@ -51,6 +53,19 @@ def config_infos(name: str, definition: ConfigDef, results: Mapping[str, ConfigV
             "groups": definition.groups, "configs": configs}
 
 
+def _resolved(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigException]]:
+    """The config with provider references resolved, key by key, and the references that failed."""
+    out: dict[str, Any] = {}
+    errors: list[ConfigException] = []
+    for name, value in config.items():
+        try:
+            out[name] = resolve({name: value})[name]
+        except ConfigException as exc:
+            errors.append(exc)
+            out[name] = value
+    return out, errors
+
+
 def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any]) -> dict[str, Any]:
     """Every problem of a connector config, per key, never raising for bad values."""
     class_name = str(config.get("connector.class") or "").strip()
@@ -67,11 +82,13 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
                 class_error = f"{class_name} is not a connector plugin"
         except Exception as exc:
             class_error = str(exc)
-    definition, build_errors = enriched_definition(registry, connector_cls, config)
-    results = definition.validate(config)
+    # As Kafka Connect: values are checked after config providers resolved them, shown as written.
+    checked, provider_errors = _resolved(config)
+    definition, build_errors = enriched_definition(registry, connector_cls, checked)
+    results = definition.validate(checked)
     if connector_cls is not None:
         try:
-            own = connector_cls().validate(config)
+            own = connector_cls().validate(checked)
         except Exception as exc:
             own = {"connector.class": ConfigValue("connector.class", class_name, errors=[
                 f"connector validation failed: {type(exc).__name__}: {exc}"])}
@@ -85,9 +102,12 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
     if class_error:
         results.setdefault("connector.class", ConfigValue("connector.class", class_name or None))
         results["connector.class"].errors = [class_error]
-    for exc in build_errors:
+    for exc in [*build_errors, *provider_errors]:
         results.setdefault(exc.name, ConfigValue(exc.name, config.get(exc.name))).errors.append(str(exc))
-    cross_checks(definition, connector_cls, config, results)
+    for name, result in results.items():  # never echo a resolved secret
+        if name in config and checked.get(name) != config.get(name):
+            result.value = config[name]
+    cross_checks(definition, connector_cls, checked, results)
     shown_name = f"{connector_cls.__module__}.{connector_cls.__qualname__}" if connector_cls else class_name
     return config_infos(shown_name, definition, results)
 

@@ -41,3 +41,15 @@ def test_transform_keys_are_validated():
 def test_sink_needs_topics():
     infos = validate_connector_config(REGISTRY, {"name": "s", "connector.class": "collecting"})
     assert "Must configure one of topics or topics.regex" in errors_of(infos)["topics"]
+
+
+def test_provider_references_are_checked_resolved_and_shown_as_written(monkeypatch):
+    monkeypatch.setenv("SLUICE_TEST_COUNT", "7")
+    infos = validate_connector_config(REGISTRY, {"name": "a", "connector.class": "counting", "topic": "t",
+                                                 "count": "${env:SLUICE_TEST_COUNT}"})
+    assert infos["error_count"] == 0
+    [count] = [c["value"] for c in infos["configs"] if c["value"]["name"] == "count"]
+    assert count["value"] == "${env:SLUICE_TEST_COUNT}"
+    missing = validate_connector_config(REGISTRY, {"name": "a", "connector.class": "counting", "topic": "t",
+                                                   "count": "${env:SLUICE_SURELY_UNSET}"})
+    assert "SLUICE_SURELY_UNSET is not set" in str(errors_of(missing)["count"])
