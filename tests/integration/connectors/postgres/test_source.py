@@ -391,7 +391,7 @@ def test_a_crashed_snapshot_restarts_with_the_tables_not_yet_flushed(tasks, prop
         pg.execute(f"CREATE TABLE {t} (id int PRIMARY KEY)")
         pg.execute(f"INSERT INTO {t} SELECT generate_series(1, 3000)")
     try:
-        props = {**props, "slot.drop.on.stop": "false", "snapshot.max.threads": "1", "max.batch.size": "500"}
+        props = {**props, "slot.drop.on.stop": "false", "snapshot.max.threads": "2", "max.batch.size": "500"}
         task, _ = start(tasks, props)
         records: list[Any] = []
         deadline = time.monotonic() + 20
@@ -402,11 +402,11 @@ def test_a_crashed_snapshot_restarts_with_the_tables_not_yet_flushed(tasks, prop
         assert len(done) == 1 and crash_offset["snapshot"] is True
         tasks.remove(task)
         task.stop()
-        pg.execute(f"INSERT INTO {a} VALUES (5000)")  # a change after the crash, streamed afterwards
+        finished, remaining = (a, b) if done == [f"public.{a}"] else (b, a)
+        pg.execute(f"INSERT INTO {finished} VALUES (5000)")  # a change after the crash, streamed afterwards
         again, _ = start(tasks, props, SourceContext().store_offset({"server": unique_name}, crash_offset))
         resumed = poll_until(again, 3001)
         reads = {r.topic.rsplit(".", 1)[1] for r in resumed if r.value["op"] == "r"}
-        remaining = b if done == [f"public.{a}"] else a
         assert reads == {remaining}, "only the table not yet flushed is read again"
         assert len([r for r in resumed if r.value["op"] == "r"]) == 3000
         assert resumed[-1].value["op"] in ("c", "r") and resumed[-1].source_offset.get("snapshot") is not True
