@@ -1,0 +1,105 @@
+"""The Redis sink task: each batch → one pipeline of commands, written before `put` returns."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from bisect import bisect_right
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from redis.exceptions import NoPermissionError
+
+from connect.data import SinkRecord
+from connect.errors import ConnectException, DataException, RetriableException
+from connect.spi import SinkTask
+from connectors.redis.client import RedisClient, TransientError, is_transient
+from connectors.redis.config import RedisSinkConfig
+from connectors.redis.convert import Batch, CommandBuilder
+
+log = logging.getLogger(__name__)
+_MAX_BACKOFF_S = 10.0
+
+
+class RedisSinkTask(SinkTask):
+    """Writes records to Redis; see RedisSinkConnector for the behaviour users see.
+
+    `put` returns only once Redis has answered the whole batch, so the default `pre_commit`
+    (every offset put so far) never commits a record that is not in Redis.
+    """
+
+    def __init__(self, client: RedisClient | None = None) -> None:
+        super().__init__()
+        self._client = client  # given by tests; made from the config at start otherwise
+        self._stopping = threading.Event()
+        self._failures = 0  # attempts in a row that failed for a transient reason
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.config = config = RedisSinkConfig.parse(props)
+        self._builder = CommandBuilder(config)
+        self._client = self._client or RedisClient(config)
+        self._stopping.clear()
+        try:
+            self._client.connect()  # fails the task now for what no retry fixes (credentials, no JSON module)
+        except TransientError as exc:
+            log.warning("%s; writes will be retried", exc)
+
+    def put(self, records: list[SinkRecord]) -> None:
+        if not records:
+            return
+        batch = self._builder.build(records)
+        rejected = self._write(batch, records) if batch.commands else []
+        # Reported only after the write succeeded: a batch offered again after a retriable failure
+        # must not report its bad records twice.
+        for record, error in sorted([*batch.invalid, *rejected], key=lambda item: item[0].kafka_offset):
+            self._report(record, error)
+
+    def _write(self, batch: Batch, records: list[SinkRecord]) -> list[tuple[SinkRecord, DataException]]:
+        """Write the batch; the records whose commands Redis refused, with why."""
+        assert self._client is not None
+        try:
+            results = self._client.execute(batch.commands, self.config.multiexec)
+        except TransientError as exc:
+            self._retry_later(str(exc))
+        refused = [(i, r) for i, r in enumerate(results) if isinstance(r, Exception)]
+        if refused:
+            transient = next((r for _, r in refused if is_transient(r)), None)
+            if transient is not None:
+                self._retry_later(f"Redis at {self.config.where} refused writes for now: {transient}")
+            denied = next((r for _, r in refused if isinstance(r, NoPermissionError)), None)
+            if denied is not None:
+                raise ConnectException(f"Redis at {self.config.where} does not let this user write: {denied}")
+        self._failures = 0
+        by_record: dict[int, DataException] = {}
+        for i, error in refused:
+            by_record.setdefault(bisect_right(batch.ends, i),
+                                 DataException(f"Redis refused the write of this record: {error}"))
+        return [(records[index], error) for index, error in by_record.items()]
+
+    def _retry_later(self, reason: str) -> NoReturn:
+        """Back off, then have the worker offer the batch again; fail the task once max.retries are used up."""
+        self._failures += 1
+        retries = self.config.max_retries
+        if self._failures > retries:
+            raise ConnectException(f"{reason} (gave up after {retries} retries, max.retries={retries}; the task "
+                                   "can be restarted once Redis is reachable, nothing after the last committed "
+                                   "offset is lost)")
+        ceiling = min(self.config.retry_backoff_ms / 1000 * 2 ** (self._failures - 1), _MAX_BACKOFF_S)
+        delay = ceiling / 2 + random.random() * ceiling / 2
+        log.warning("%s; retry %d of %d in %.2fs", reason, self._failures, retries, delay)
+        self._stopping.wait(delay)
+        raise RetriableException(f"{reason}; the batch will be retried (retry {self._failures} of {retries})")
+
+    def _report(self, record: SinkRecord, error: DataException) -> None:
+        """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
+        reporter = self.context.errant_record_reporter if self.context is not None else None
+        if reporter is None:
+            where = f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
+            raise DataException(f"record {where}: {error}") from error
+        reporter.report(record, error)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._client is not None:
+            self._client.close()
