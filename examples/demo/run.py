@@ -82,7 +82,10 @@ def table_rows(pg: psycopg.Connection) -> dict[str, dict[str, Any]]:
 
 def search_docs(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     httpx.post(f"{env['SLUICE_ES_URL']}/{INDEX}/_refresh")
-    hits = httpx.get(f"{env['SLUICE_ES_URL']}/{INDEX}/_search", params={"size": 100}).json()["hits"]["hits"]
+    response = httpx.get(f"{env['SLUICE_ES_URL']}/{INDEX}/_search", params={"size": 100})
+    if response.status_code != 200:  # the sink creates the index with its first document
+        return {}
+    hits = response.json()["hits"]["hits"]
     return {h["_id"]: {k: h["_source"].get(k) for k in ("id", "name", "email", "tier")} for h in hits}
 
 
@@ -175,7 +178,10 @@ def main() -> int:
 
 
 def _running(name: str) -> str | None:
-    status = httpx.get(f"{REST}/connectors/{name}/status", timeout=2).json()
+    response = httpx.get(f"{REST}/connectors/{name}/status", timeout=2)
+    if response.status_code == 404:  # the worker registers its connectors just after the REST API is up
+        return None
+    status = response.json()
     states = [status["connector"]["state"], *[t["state"] for t in status.get("tasks", [])]]
     if "FAILED" in states:
         trace = [t.get("trace") for t in status["tasks"] if t.get("trace")] or [status["connector"].get("trace")]
