@@ -17,7 +17,14 @@ from psycopg.pq import Format
 
 from connectors.postgres.pgoutput import _I32, UNCHANGED, read_tuple
 from connectors.postgres.schema import TableSchemas
-from connectors.postgres.types import ColumnMapping, TypeLookup, TypeModes, column_mapping, toast_placeholder
+from connectors.postgres.types import (
+    ColumnMapping,
+    TypeLookup,
+    TypeModes,
+    column_mapping,
+    required_fallback,
+    toast_placeholder,
+)
 
 
 class ColumnDef(NamedTuple):
@@ -49,6 +56,8 @@ class TableReader:
         self.schemas = TableSchemas(topic, field_schemas, self.key_names)
         self._placeholders = [toast_placeholder(s, *(() if placeholder is None else (placeholder,)))
                               for _, s in field_schemas]
+        self._fallbacks = [(name, required_fallback(s)) for name, s in field_schemas
+                           if not s.optional and name not in self.key_names]
         self._transformer = Transformer()
         self._transformer.set_loader_types(self.loader_oids, Format.TEXT)
         self._load = self._transformer.load_sequence
@@ -72,6 +81,14 @@ class TableReader:
                     row[self.names[i]] = self._placeholders[i]
             return row
         return self.convert(self._load(raw))
+
+    def old_key_row(self, raw: list[Any]) -> dict[str, Any]:
+        """The old row of a delete/update that carries only the key: NOT NULL columns get Debezium's fallbacks."""
+        row = self.row(raw)
+        for name, fallback in self._fallbacks:
+            if row[name] is None:
+                row[name] = fallback
+        return row
 
     def key(self, row: dict[str, Any]) -> dict[str, Any] | None:
         if not self.key_names:

@@ -17,6 +17,7 @@ from connect.data import SourceRecord
 from connectors.postgres.events import EventBuilder
 from connectors.postgres.offsets import Position
 from connectors.postgres.pgoutput import (
+    UNCHANGED,
     Begin,
     Commit,
     Delete,
@@ -248,12 +249,18 @@ class ChangeStream:
             return
         if isinstance(msg, Delete):
             if "d" not in self._skipped:
-                self._emit(table, "d", table.row(msg.old), None, lsn, out)
+                before = table.old_key_row(msg.old) if msg.old_is_key else table.row(msg.old)
+                self._emit(table, "d", before, None, lsn, out)
             return
         if "u" in self._skipped:
             return
-        after = table.row(msg.new)
-        before = table.row(msg.old) if msg.old is not None else None
+        new = msg.new
+        if msg.old is not None and not msg.old_is_key and UNCHANGED in new:
+            # REPLICA IDENTITY FULL: an unchanged TOASTed value is in the old row; use it, as Debezium
+            new = [o if n is UNCHANGED and o is not UNCHANGED else n for n, o in zip(new, msg.old, strict=False)]
+        after = table.row(new)
+        old_row = table.old_key_row if msg.old_is_key else table.row
+        before = None if msg.old is None else old_row(msg.old)
         if before is not None and table.key_names and table.key(before) != table.key(after):
             # The key changed: as Debezium, a delete of the old key (and its tombstone), then a create.
             self._emit(table, "d", before, None, lsn, out)

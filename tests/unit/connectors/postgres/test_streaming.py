@@ -132,3 +132,20 @@ def test_skipped_operations_and_logical_messages():
     assert m.topic == "srv.message" and m.key == {"prefix": "audit"}
     assert m.value["op"] == "m" and m.value["message"] == {"prefix": "audit", "content": b"hi"}
     assert m.value["source"]["txId"] == 700
+
+
+def test_key_only_old_rows_fill_not_null_columns_and_full_identity_recovers_toast():
+    def required_reader(rel: Relation):
+        cols = [ColumnDef(c.name, c.type_oid, c.typmod, False) for c in rel.columns]  # all NOT NULL
+        return TableReader(rel.namespace, rel.name, f"srv.{rel.namespace}.{rel.name}", cols, ["id"], TypeModes(),
+                           lambda oid: None)
+
+    events = EventBuilder(prefix="srv", database="shop", version="0.1.0", partition={"server": "srv"})
+    s = ChangeStream(events, required_reader)
+    delete = b"D" + struct.pack(">I", REL) + b"K" + tup(b"1", None)
+    old_full = b"O" + tup(b"2", b"long text")
+    unchanged_toast = struct.pack(">h", 2) + b"t" + struct.pack(">i", 1) + b"2" + b"u"
+    update_full = b"U" + struct.pack(">I", REL) + old_full + b"N" + unchanged_toast
+    records = s.process(txn(1000, 1050, delete, update_full))
+    assert records[0].value["before"] == {"id": 1, "note": ""}  # never null in a NOT NULL field
+    assert records[2].value["after"] == {"id": 2, "note": "long text"}  # from the FULL old row
