@@ -42,7 +42,8 @@ class TransientError(Exception):
 
 
 def is_transient(error: BaseException) -> bool:
-    return isinstance(error, TRANSIENT)
+    # redis-py's AuthenticationError is a ConnectionError, but no retry fixes a wrong password.
+    return isinstance(error, TRANSIENT) and not isinstance(error, AuthenticationError)
 
 
 class RedisClient:
@@ -75,11 +76,10 @@ class RedisClient:
             client = self._open()
             if self._config.data_type is DataType.JSON and self._config.mode is Mode.WRITE:
                 self._require_json(client)
+        except (AuthenticationError, NoPermissionError) as exc:
+            raise self._refused(exc) from exc
         except TRANSIENT as exc:
             raise TransientError(f"cannot reach Redis at {self._config.where}: {exc}") from exc
-        except (AuthenticationError, NoPermissionError) as exc:
-            raise ConnectException(f"Redis at {self._config.where} refused the credentials (redis.uri, "
-                                   f"redis.username, redis.password): {exc}") from exc
         except (RedisClusterException, ResponseError) as exc:
             raise ConnectException(f"cannot use Redis at {self._config.where}: {exc}") from exc
         self._redis = client
@@ -129,10 +129,16 @@ class RedisClient:
             pipe.execute_command(*command)
         try:
             return pipe.execute(raise_on_error=False)
+        except AuthenticationError as exc:  # on reconnecting, e.g. after the password was changed
+            raise self._refused(exc) from exc
         except TRANSIENT as exc:
             raise TransientError(f"writing to Redis at {self._config.where} failed: {exc}") from exc
         except RedisError as exc:
             raise ConnectException(f"Redis at {self._config.where} refused a batch: {exc}") from exc
+
+    def _refused(self, error: Exception) -> ConnectException:
+        return ConnectException(f"Redis at {self._config.where} refused the credentials (redis.uri, redis.username, "
+                                f"redis.password): {error}")
 
     def close(self) -> None:
         if self._redis is not None:
