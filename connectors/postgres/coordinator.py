@@ -319,12 +319,29 @@ class Coordinator:
         self._close_repl()
         if self._admin is not None and not self._admin.closed:
             if self.config["slot.drop.on.stop"]:
-                try:
-                    self._admin.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                                        "WHERE slot_name = %s AND active_pid IS NULL", (self._slot,))
-                except psycopg.Error as exc:
-                    log.warning("could not drop slot %s: %s", self._slot, exc)
+                self._drop_slot()
             self._admin.close()
+
+
+    def _drop_slot(self) -> None:
+        assert self._admin is not None
+        deadline = time.monotonic() + 5  # our walsender may take a moment to let go of the slot
+        while True:
+            try:
+                row = self._admin.execute("SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s",
+                                          (self._slot,)).fetchone()
+                if row is None:
+                    return
+                if row[0] is None:
+                    self._admin.execute("SELECT pg_drop_replication_slot(%s)", (self._slot,))
+                    return
+            except psycopg.Error as exc:
+                log.warning("could not drop slot %s: %s", self._slot, exc)
+                return
+            if time.monotonic() > deadline:
+                log.warning("slot %s is still in use by process %s; not dropped", self._slot, row[0])
+                return
+            time.sleep(0.05)
 
 
 class TablesToSnapshot:

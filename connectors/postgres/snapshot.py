@@ -50,7 +50,8 @@ def copy_out(conn: psycopg.Connection, query: bytes, loader_oids: Sequence[int],
     if not pg.send_query(query) and pg.error_message:
         raise psycopg.OperationalError(pg.get_error_message())
     while pg.is_busy():
-        select.select([pg.socket], [], [], 1.0)
+        if not select.select([pg.socket], [], [], 0.2)[0]:
+            yield []  # nothing yet: let the caller return to its own caller (poll stays under ~1 s)
         pg.consume_input()
     result = pg.get_result()
     if result is None or result.status != pq.ExecStatus.COPY_OUT:
@@ -73,7 +74,8 @@ def copy_out(conn: psycopg.Connection, query: bytes, loader_oids: Sequence[int],
             if rows:
                 yield rows
                 rows = []
-            select.select([pg.socket], [], [], 1.0)
+            if not select.select([pg.socket], [], [], 0.2)[0]:
+                yield []
             pg.consume_input()
         elif n == -1:
             break
@@ -147,6 +149,10 @@ class Snapshot:
             if isinstance(item, BaseException):
                 raise ConnectException(f"snapshot failed: {item}") from item
             table, records, last = item
+            if not records and not last:
+                if time.monotonic() >= deadline:
+                    break
+                continue
             offset = self._offset
             for r in records:
                 r.source_offset = offset
@@ -243,6 +249,9 @@ class Snapshot:
             single_key = reader.single_key
             first_in_table = True
             for loaded_rows in copy_out(conn, query.as_bytes(conn), reader.loader_oids):
+                if not loaded_rows:
+                    yield reader.data_collection, [], False  # waiting on the server
+                    continue
                 for loaded in loaded_rows:
                     row = convert(loaded)
                     key = {single_key: row[single_key]} if single_key is not None else key_of(row)

@@ -14,6 +14,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from connect.runtime.standalone import StandaloneHerder, running
+from tests.integration.connectors.postgres.slots import drop_slot
 from tests.support import plugins
 from tests.support.kafka import read_topic, wait_until
 
@@ -41,8 +42,7 @@ def setup(services, unique_name, pg, tmp_path):
                  "publication.name": unique_name, "publication.autocreate.mode": "filtered",
                  "table.include.list": f"public.{unique_name}", "status.update.interval.ms": "300"}
     yield worker, connector
-    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-               "WHERE slot_name = %s AND active_pid IS NULL", (unique_name,))
+    drop_slot(pg, unique_name)
     pg.execute(f"DROP PUBLICATION IF EXISTS {unique_name}")
     pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
 

@@ -14,6 +14,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from connect.errors import ConnectException
 from connectors.postgres.source import PostgresSourceTask
+from tests.integration.connectors.postgres.slots import drop_slot
 from tests.support.contexts import SourceContext
 
 pytestmark = pytest.mark.integration
@@ -43,8 +44,7 @@ def tasks(pg, unique_name) -> Iterator[list[PostgresSourceTask]]:
     for t in started:
         t.stop()
     # Never leave a slot behind: it pins WAL.
-    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-               "WHERE slot_name = %s AND active_pid IS NULL", (unique_name,))
+    drop_slot(pg, unique_name)
     pg.execute(f'DROP PUBLICATION IF EXISTS "{unique_name}"')
 
 
