@@ -96,14 +96,14 @@ class ReplicationConnection:
                 while len(out) < max_messages:
                     n, data = pg.get_copy_data(1)
                     if n > 0:
-                        raw = bytes(data)
-                        if raw[0] == 119:  # 'w' XLogData
-                            wal_start, wal_end, _ = unpack(raw, 1)
-                            append((wal_start, raw[25:]))
+                        kind = data[0]
+                        if kind == 119:  # 'w' XLogData: keep the pgoutput payload (one copy)
+                            wal_start, wal_end, _ = unpack(data, 1)
+                            append((wal_start, data[25:].tobytes()))
                             if wal_end > self.received_lsn:
                                 self.received_lsn = wal_end
-                        elif raw[0] == 107:  # 'k' keepalive
-                            wal_end, _, reply = _KEEPALIVE.unpack_from(raw, 1)
+                        elif kind == 107:  # 'k' keepalive
+                            wal_end, _, reply = _KEEPALIVE.unpack_from(data, 1)
                             self.on_keepalive(wal_end)
                             if reply:
                                 self._send_status(force=True)
