@@ -30,7 +30,8 @@ def is_envelope(schema: Schema | None, value: Any) -> bool:
         return False
     if schema is not None:
         return schema.type is Type.STRUCT and (schema.name or "").endswith(ENVELOPE_SUFFIX)
-    return value.get("op") in OPS and "source" in value and ("after" in value or "before" in value)
+    op = value.get("op")
+    return isinstance(op, str) and op in OPS and "source" in value and ("after" in value or "before" in value)
 
 
 def read_change(record: ConnectRecord) -> Change | None:
