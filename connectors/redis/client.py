@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from redis import Redis
+from redis import ConnectionPool, Redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
 from redis.exceptions import (
@@ -29,6 +29,7 @@ from redis.retry import Retry
 
 from connect.errors import ConnectException
 from connectors.redis.config import DataType, Mode, RedisSinkConfig
+from connectors.redis.resp import RespPacker
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class RedisClient:
     def _open(self) -> Redis | RedisCluster:
         c, options = self._config, self._options()
         if not c.cluster:
-            single = Redis.from_url(c.uri, retry=Retry(NoBackoff(), 0), **options)
+            single = Redis.from_url(c.uri, retry=Retry(NoBackoff(), 0), command_packer=RespPacker(), **options)
             try:
                 enabled = single.info("cluster").get("cluster_enabled")
             except BaseException:
@@ -102,7 +103,7 @@ class RedisClient:
             raise ConnectException(f"Redis at {c.where} is a cluster, where MULTI/EXEC cannot span a batch's hash "
                                    "slots: set redis.multiexec=false")
         self.cluster = True
-        return RedisCluster.from_url(c.uri, **options)
+        return RedisCluster.from_url(c.uri, **options)  # its nodes take no command_packer: redis-py's own packs
 
     def _require_json(self, client: Redis | RedisCluster) -> None:
         target = {"target_nodes": RedisCluster.RANDOM} if isinstance(client, RedisCluster) else {}
@@ -118,17 +119,19 @@ class RedisClient:
             "redis.type=STRING.")
 
     def execute(self, commands: list[tuple[Any, ...]], transaction: bool) -> list[Any]:
-        """Send the commands in one pipeline (MULTI/EXEC when `transaction`); one result per command.
+        """Send the commands in one round trip (MULTI/EXEC when `transaction`); one result per command.
 
-        A command Redis refuses gives its ResponseError in its place; a failure of the whole pipeline
+        A command Redis refuses gives its ResponseError in its place; a failure of the whole batch
         that may pass raises TransientError (the connection is dropped and made again on the next call).
         """
         client = self.connect()
-        pipe = client.pipeline(transaction=transaction)
-        for command in commands:
-            pipe.execute_command(*command)
         try:
-            return pipe.execute(raise_on_error=False)
+            if isinstance(client, RedisCluster):  # the cluster pipeline routes each command to its slot's node
+                pipe = client.pipeline()
+                for command in commands:
+                    pipe.execute_command(*command)
+                return pipe.execute(raise_on_error=False)
+            return _round_trip(client.connection_pool, commands, transaction)
         except AuthenticationError as exc:  # on reconnecting, e.g. after the password was changed
             raise self._refused(exc) from exc
         except TRANSIENT as exc:
@@ -144,6 +147,36 @@ class RedisClient:
         if self._redis is not None:
             self._redis.close()
             self._redis = None
+
+
+def _round_trip(pool: ConnectionPool, commands: list[tuple[Any, ...]], transaction: bool) -> list[Any]:
+    """Every command packed and sent at once on one pooled connection, then every reply read.
+
+    What redis-py's Pipeline does, without its per-command bookkeeping and reply callbacks (the sink
+    needs only "done" or the error): about a third less time per command.
+    """
+    if transaction:
+        commands = [("MULTI",), *commands, ("EXEC",)]
+    conn = pool.get_connection()
+    try:
+        conn.send_packed_command(conn.pack_commands(commands))
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(conn.read_response())
+            except ResponseError as exc:  # this command was refused; the connection is still in step
+                replies.append(exc)
+    except BaseException:
+        conn.disconnect()  # never hand back a connection with replies left unread
+        raise
+    finally:
+        pool.release(conn)
+    if not transaction:
+        return replies
+    executed = replies[-1]
+    if isinstance(executed, Exception):  # EXECABORT: a command was refused when queued; raise why
+        raise next((r for r in replies[1:-1] if isinstance(r, Exception)), executed)
+    return list(executed)
 
 
 def _module_name(entry: Any) -> str:

@@ -43,6 +43,11 @@ def render_key(value: Any, separator: str) -> Key:
     Strings and bytes as they are, numbers in decimal, a single-field struct (or one-entry map) as its
     field, a struct with several fields as their values joined by the separator, in field order.
     """
+    kind = type(value)
+    if kind is str or kind is bytes:
+        return value
+    if kind is int:
+        return str(value)
     if value is None:
         raise DataException("the key is null; Redis keys need a record key (or set redis.key.field or "
                             "redis.key.template)")

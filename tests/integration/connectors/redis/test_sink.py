@@ -133,10 +133,12 @@ def test_putting_the_same_batch_twice_leaves_the_same_state(keys, props, unique_
     assert keys.snapshot() == once and once
 
 
-def test_a_record_redis_refuses_is_reported_and_the_rest_of_the_batch_written(keys, props, unique_name):
+@pytest.mark.parametrize("multiexec", ["false", "true"])
+def test_a_record_redis_refuses_is_reported_and_the_rest_of_the_batch_written(keys, props, unique_name, multiexec):
     keys.r.hset(f"{unique_name}:set", "not", "a set")
     reporter = ListReporter()
-    task = started_task({**props, "redis.type": "SET", "redis.key.template": unique_name + ":{group}"}, reporter)
+    task = started_task({**props, "redis.type": "SET", "redis.key.template": unique_name + ":{group}",
+                         "redis.multiexec": multiexec}, reporter)
     put(task, [rec("t", 0, "a", {"group": "ok"}), rec("t", 1, "b", {"group": "set"}), rec("t", 2, "c", {"group": "ok"}),
                rec("t", 3, "d", {"nothing": 1})])
     task.stop()
