@@ -18,6 +18,8 @@ from transforms._base import (
     REPLACE_NULL_WITH_DEFAULT,
     PartTransform,
     R,
+    defaults_of,
+    fill_defaults,
     java_split,
     require_map,
     require_struct,
@@ -212,11 +214,13 @@ def cast_value(schema: Schema | None, value: Any, target: SchemaType) -> Any:
 
 
 class _Plan:
-    __slots__ = ("fields", "schema")
+    __slots__ = ("casts", "defaults", "schema")
 
-    def __init__(self, schema: Schema, fields: tuple[tuple[str, SchemaType | None, Schema, Any], ...]) -> None:
+    def __init__(self, schema: Schema, casts: tuple[tuple[str, Schema, SchemaType], ...] = (),
+                 defaults: dict[str, Any] | None = None) -> None:
         self.schema = schema
-        self.fields = fields  # name, target type (None: unchanged), field schema, default when null
+        self.casts = casts  # the fields cast: name, field schema, target type
+        self.defaults = defaults or {}  # what null fields become (replace.null.with.default)
 
 
 class Cast(PartTransform):
@@ -252,18 +256,19 @@ class Cast(PartTransform):
             # Kafka copies the name too, which would leave e.g. an int32 named Timestamp: logical names go.
             basics = struct_basics(schema) if schema.name not in _LOGICAL else {"doc": schema.doc}
             default = cast_value(schema, schema.default, target)
-            return _Plan(Schema(target, schema.optional, default, **basics), ())
+            return _Plan(Schema(target, schema.optional, default, **basics))
         require_struct(schema, {}, PURPOSE)
-        fields, plan = [], []
+        fields, casts = [], []
         for f in schema.fields:
             target = self._casts.get(f.name)
             new = f.schema
             if target is not None:
                 new = Schema(target, f.schema.optional, cast_value(f.schema, f.schema.default, target))
+                casts.append((f.name, f.schema, target))
             fields.append((f.name, new))
-            plan.append((f.name, target, f.schema, f.schema.default if self._replace_null else None))
-        return _Plan(Schema.struct(fields=fields, optional=schema.optional, default=schema.default,
-                                   **struct_basics(schema)), tuple(plan))
+        new_schema = Schema.struct(fields=fields, optional=schema.optional, default=schema.default,
+                                   **struct_basics(schema))
+        return _Plan(new_schema, tuple(casts), defaults_of(schema) if self._replace_null else None)
 
     def apply(self, record: R) -> R:
         schema, value = self.part.get(record)
@@ -280,14 +285,11 @@ class Cast(PartTransform):
         plan = self._plans.get(schema)
         if self._whole is not None:
             return self.part.put(record, plan.schema, cast_value(schema, value, self._whole))
-        require_struct(schema, value, PURPOSE)
-        get = value.get
-        updated = {}
-        for name, target, field_schema, default in plan.fields:
-            v = get(name)
-            if v is None:
-                v = default
-            updated[name] = v if target is None else cast_value(field_schema, v, target)
+        updated = dict(require_struct(schema, value, PURPOSE))
+        if plan.defaults:
+            fill_defaults(updated, plan.defaults)
+        for name, field_schema, target in plan.casts:
+            updated[name] = cast_value(field_schema, updated.get(name), target)
         return self.part.put(record, plan.schema, updated)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, ClassVar, NamedTuple
 
 from connect.config import ConfigDef, Importance, Type
-from connect.data import OPTIONAL_INT32_SCHEMA, OPTIONAL_INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, Schema
+from connect.data import OPTIONAL_INT32_SCHEMA, OPTIONAL_INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, ConnectRecord, Schema
 from connect.data.logical import millis_to_timestamp, timestamp_schema
 from connect.data.schema import INT32_SCHEMA, INT64_SCHEMA, STRING_SCHEMA
 from connect.errors import ConfigException, DataException
@@ -98,41 +100,44 @@ class InsertField(PartTransform):
             raise ConfigException("static.value", None, f"No value specified for static field: {found[4].name}")
         self._replace_null: bool = config[REPLACE_NULL_WITH_DEFAULT]
         self._schemas = schema_cache(self._updated_schema)
+        self._map_steps = self._steps(timestamp_as_millis=True)
+        self._struct_steps = self._steps(timestamp_as_millis=False)
 
     def _updated_schema(self, schema: Schema) -> tuple[Schema, dict[str, Any]]:
         fields = [*((f.name, f.schema) for f in schema.fields), *((i.name, i.schema) for i in self._insertions)]
         defaults = defaults_of(schema) if self._replace_null else {}
         return Schema.struct(fields=fields, **struct_basics(schema)), defaults
 
+    def _steps(self, timestamp_as_millis: bool) -> tuple[tuple[str, Callable[[ConnectRecord], Any], bool], ...]:
+        """Per insertion: the field name, what it takes from the record, and whether a null is left out."""
+        static = self._static_value
+        take: dict[str, tuple[Callable[[ConnectRecord], Any], bool]] = {
+            "topic.field": (attrgetter("topic"), False),
+            "partition.field": (attrgetter("kafka_partition"), True),
+            "offset.field": (lambda r: require_sink_record(r, PURPOSE).kafka_offset, False),
+            "timestamp.field": (attrgetter("timestamp") if timestamp_as_millis else
+                                lambda r: None if r.timestamp is None else _timestamp(r.timestamp), True),
+            "static.field": (lambda r: static, False),
+        }
+        return tuple((i.name, *take[i.key]) for i in self._insertions)
+
     def apply(self, record: R) -> R:
         schema, value = self.part.get(record)
         if value is None:
             return record
         if schema is None:
-            updated = dict(require_map(value, PURPOSE))
-            self._insert(record, updated, timestamp_as_millis=True)
-            return self.part.put(record, None, updated)
-        require_struct(schema, value, PURPOSE)
-        new_schema, defaults = self._schemas.get(schema)
-        updated = fill_defaults(dict(value), defaults) if defaults else dict(value)
-        self._insert(record, updated, timestamp_as_millis=False)
+            updated, new_schema, steps = dict(require_map(value, PURPOSE)), None, self._map_steps
+        else:
+            require_struct(schema, value, PURPOSE)
+            new_schema, defaults = self._schemas.get(schema)
+            updated, steps = dict(value), self._struct_steps
+            if defaults:
+                fill_defaults(updated, defaults)
+        for name, take, skip_null in steps:
+            v = take(record)
+            if v is not None or not skip_null:
+                updated[name] = v
         return self.part.put(record, new_schema, updated)
-
-    def _insert(self, record: R, value: dict, *, timestamp_as_millis: bool) -> None:
-        for insertion in self._insertions:
-            key = insertion.key
-            if key == "topic.field":
-                value[insertion.name] = record.topic
-            elif key == "partition.field":
-                if record.kafka_partition is not None:
-                    value[insertion.name] = record.kafka_partition
-            elif key == "offset.field":
-                value[insertion.name] = require_sink_record(record, PURPOSE).kafka_offset
-            elif key == "timestamp.field":
-                if record.timestamp is not None:
-                    value[insertion.name] = record.timestamp if timestamp_as_millis else _timestamp(record.timestamp)
-            else:
-                value[insertion.name] = self._static_value
 
 
 InsertFieldKey, InsertFieldValue = variants(InsertField, KAFKA_TRANSFORMS + "InsertField")

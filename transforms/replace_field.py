@@ -13,6 +13,7 @@ from transforms._base import (
     REPLACE_NULL_WITH_DEFAULT,
     PartTransform,
     R,
+    fill_defaults,
     java_split,
     require_map,
     require_struct,
@@ -49,13 +50,14 @@ class RenameMappings:
 
 
 class _Plan:
-    """For one input schema: the output schema and, per output field, the input field and default."""
+    """For one input schema: the output schema, each output field's input field, and defaults of null fields."""
 
-    __slots__ = ("fields", "schema")
+    __slots__ = ("defaults", "fields", "schema")
 
-    def __init__(self, schema: Schema, fields: tuple[tuple[str, str, Any], ...]) -> None:
+    def __init__(self, schema: Schema, fields: tuple[tuple[str, str], ...], defaults: dict[str, Any]) -> None:
         self.schema = schema
         self.fields = fields
+        self.defaults = defaults
 
 
 class ReplaceField(PartTransform):
@@ -105,9 +107,10 @@ class ReplaceField(PartTransform):
     def _plan(self, schema: Schema) -> _Plan:
         kept = [f for f in schema.fields if self._kept(f.name)]
         fields = [(self._renames.get(f.name, f.name), f.schema) for f in kept]
-        mapping = tuple((self._renames.get(f.name, f.name), f.name,
-                         f.schema.default if self._replace_null else None) for f in kept)
-        return _Plan(Schema.struct(fields=fields, **struct_basics(schema)), mapping)
+        mapping = tuple((self._renames.get(f.name, f.name), f.name) for f in kept)
+        defaults = {out: f.schema.default for (out, _), f in zip(mapping, kept, strict=True)
+                    if f.schema.default is not None} if self._replace_null else {}
+        return _Plan(Schema.struct(fields=fields, **struct_basics(schema)), mapping, defaults)
 
     def apply(self, record: R) -> R:
         schema, value = self.part.get(record)
@@ -120,10 +123,9 @@ class ReplaceField(PartTransform):
         require_struct(schema, value, PURPOSE)
         plan = self._plans.get(schema)
         get = value.get
-        updated = {}
-        for out, name, default in plan.fields:
-            v = get(name)
-            updated[out] = default if v is None else v
+        updated = {out: get(name) for out, name in plan.fields}
+        if plan.defaults:
+            fill_defaults(updated, plan.defaults)
         return self.part.put(record, plan.schema, updated)
 
 
