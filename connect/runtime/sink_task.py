@@ -18,7 +18,7 @@ from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from connect.data import Header, SinkRecord
-from connect.errors import ConnectException, RetriableException
+from connect.errors import ConnectException, DataException, RetriableException
 from connect.runtime.errors.context import ErrorContext, RawMessage, Stage, class_name
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.runtime.herder import TaskId
@@ -240,19 +240,26 @@ class WorkerSinkTask(WorkerTask):
             self._retry_attempt = 0
             self._pause_all_for_retry()
             return
-        except Exception as exc:
+        except DataException as exc:
+            # A record the target cannot take: with tolerance all, find it and report only it.
             if not self.operator.config.tolerance_all or not records:
                 raise ConnectException(f"sink task {self.id.connector}-{self.id.task} put() failed: {exc}") from exc
             self._put_one_by_one(records)
+        except Exception as exc:
+            # Anything else (the target unreachable after the task's own retries...) is not a record's fault:
+            # as in Kafka Connect it fails the task, whatever errors.tolerance says, and nothing is dead-lettered.
+            raise ConnectException(f"sink task {self.id.connector}-{self.id.task} put() failed: {exc}") from exc
         if records:
             self._metrics.put.inc(len(records))
             self._metrics.batch_size.observe(len(records))
 
     def _put_one_by_one(self, records: list[SinkRecord]) -> None:
-        """errors.tolerance=all: isolate the records the target rejects and report only those."""
+        """errors.tolerance=all: isolate the records the target rejects as data errors and report only those."""
         for record in records:
-            self.operator.execute(Stage.TASK_PUT, class_name(self.task),
-                                  lambda r=record: self.task.put([r]), record=record)
+            try:
+                self.task.put([record])
+            except DataException as exc:
+                self.operator.failed(ErrorContext(Stage.TASK_PUT, class_name(self.task), exc, record=record))
 
     def _pause_all_for_retry(self) -> None:
         self._consumer.pause([KafkaTopicPartition(tp.topic, tp.partition) for tp in self.assigned])
