@@ -21,6 +21,14 @@ class Header(NamedTuple):
 
 
 _NO_HEADERS: tuple[Header, ...] = ()
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots_of(cls: type) -> tuple[str, ...]:
+    """Every slot of a record class, computed once per class (replace() runs per record per transform)."""
+    slots = tuple(dict.fromkeys(s for c in cls.__mro__ for s in getattr(c, "__slots__", ())))
+    _SLOTS[cls] = slots
+    return slots
 
 
 class ConnectRecord:
@@ -51,12 +59,15 @@ class ConnectRecord:
 
     def replace(self, **changes: Any) -> Self:
         """A copy with the named attributes changed (the record itself is left alone)."""
-        clone = object.__new__(type(self))
-        for cls in type(self).__mro__:
-            for slot in getattr(cls, "__slots__", ()):
-                object.__setattr__(clone, slot, changes.pop(slot) if slot in changes else getattr(self, slot))
-        if changes:
-            raise TypeError(f"{type(self).__name__} has no attributes {sorted(changes)}")
+        cls = type(self)
+        slots = _SLOTS.get(cls) or _slots_of(cls)
+        clone = object.__new__(cls)
+        for slot in slots:
+            object.__setattr__(clone, slot, getattr(self, slot))
+        for name, value in changes.items():
+            if name not in slots:
+                raise TypeError(f"{cls.__name__} has no attribute {name!r}")
+            object.__setattr__(clone, name, value)
         return clone
 
     def header(self, key: str) -> Header | None:
@@ -70,7 +81,7 @@ class ConnectRecord:
         return self.replace(headers=(*self.headers, Header(key, value, schema)))
 
     def _fields(self) -> dict[str, Any]:
-        return {s: getattr(self, s) for cls in type(self).__mro__ for s in getattr(cls, "__slots__", ())}
+        return {s: getattr(self, s) for s in _SLOTS.get(type(self)) or _slots_of(type(self))}
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self._fields() == other._fields()  # type: ignore[attr-defined]
