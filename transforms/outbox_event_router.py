@@ -26,6 +26,8 @@ from connect.data.schema import (
 )
 from connect.errors import ConfigException, ConnectException, DataException
 from connect.spi import Transformation
+from transforms._java_regex import compile_java
+from transforms._java_regex import java_replacement as shared_java_replacement
 
 log = logging.getLogger(__name__)
 
@@ -37,51 +39,19 @@ _CACHE_LIMIT = 10_000  # routed topics / inferred schemas kept; cleared when exc
 
 
 def java_regex(name: str, pattern: str) -> re.Pattern[str]:
-    """Compile a Java regular expression: named groups `(?<n>...)` and `\\k<n>` become Python's."""
-    translated = re.sub(r"\(\?<(?![=!])", "(?P<", pattern)
-    translated = re.sub(r"\\k<(\w+)>", r"(?P=\1)", translated)
+    """Compile a Java regular expression (the shared translation in transforms/_java_regex.py)."""
     try:
-        return re.compile(translated)
-    except re.error as exc:
+        return compile_java(pattern)
+    except ValueError as exc:
         raise ConfigException(name, pattern, f"Invalid regular expression: {exc}") from None
 
 
 def java_replacement(name: str, text: str, regex: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
     """A Java `Matcher.replaceFirst` replacement (`$1`, `${name}`, `\\$`) as a function of the match."""
-    parts: list[str | tuple[str | int]] = []  # literals, and (group,) references
-    literal: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            literal.append(text[i + 1])
-            i += 2
-            continue
-        if c != "$":
-            literal.append(c)
-            i += 1
-            continue
-        if text.startswith("${", i):
-            end = text.find("}", i)
-            ref: str | int = text[i + 2:end] if end > 0 else ""
-            if not ref or ref not in regex.groupindex:
-                raise ConfigException(name, text, f"No group named '{ref}' in the regular expression")
-            i = end + 1
-        else:
-            j = i + 1
-            while j < len(text) and text[j].isdigit() and int(text[i + 1:j + 1]) <= regex.groups:
-                j += 1
-            if j == i + 1:
-                raise ConfigException(name, text, f"'$' at {i} is not followed by a group number or {{name}}")
-            ref = int(text[i + 1:j])
-            i = j
-        if literal:
-            parts.append("".join(literal))
-            literal = []
-        parts.append((ref,))
-    if literal:
-        parts.append("".join(literal))
-    return lambda m: "".join(p if isinstance(p, str) else (m.group(p[0]) or "") for p in parts)
+    try:
+        return shared_java_replacement(text, regex)
+    except ValueError as exc:
+        raise ConfigException(name, text, str(exc)) from None
 
 
 def _placement_list(name: str, value: Any) -> None:
