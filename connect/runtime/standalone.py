@@ -394,17 +394,10 @@ class StandaloneHerder:
     def _start_connector(self, state: ConnectorState, target: TargetState | None = None) -> None:
         if target is not None:
             state.target = target
-        state.trace = None
         try:
-            state.connector_cls = self.worker.connector_class(state.config)
-            instance = state.connector_cls()
-            instance.initialize(ConnectorContextImpl(self, state.name))
-            resolved = resolve(state.config)
-            instance.start(resolved)
-            state.instance = instance
-            state.state = State.PAUSED if state.target is TargetState.PAUSED else State.RUNNING
+            self._launch_instance(state)
             max_tasks = int(state.config.get("tasks.max", 1))
-            state.task_configs = [dict(c) for c in instance.task_configs(max_tasks)][:max_tasks]
+            state.task_configs = [dict(c) for c in state.instance.task_configs(max_tasks)][:max_tasks]
         except Exception as exc:
             state.fail(exc)
             state.task_configs = []
@@ -450,15 +443,19 @@ class StandaloneHerder:
             except Exception as exc:
                 log.warning("connector %s did not stop cleanly: %s", state.name, exc)
         try:
-            assert state.connector_cls is not None
-            instance = state.connector_cls()
-            instance.initialize(ConnectorContextImpl(self, state.name))
-            instance.start(resolve(state.config))
-            state.instance = instance
-            state.trace = None
-            state.state = State.PAUSED if state.target is TargetState.PAUSED else State.RUNNING
+            self._launch_instance(state)
         except Exception as exc:
             state.fail(exc)
+
+    def _launch_instance(self, state: ConnectorState) -> None:
+        """Create, initialize and start the connector instance (config providers resolved here only)."""
+        state.connector_cls = self.worker.connector_class(state.config)
+        instance = state.connector_cls()
+        instance.initialize(ConnectorContextImpl(self, state.name))
+        instance.start(resolve(state.config))
+        state.instance = instance
+        state.trace = None
+        state.state = State.PAUSED if state.target is TargetState.PAUSED else State.RUNNING
 
     def _stop_connector(self, state: ConnectorState) -> None:
         self._stop_tasks(state, list(state.tasks))
