@@ -6,40 +6,16 @@ mapping rejects goes to the dead-letter topic with its context while the rest ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import psycopg
-import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from connect.runtime.herder import State
-from connect.runtime.standalone import StandaloneHerder, running
+from connect.runtime.standalone import running
+from tests.fixtures.pipeline import postgres_source
 from tests.integration.connectors.elasticsearch.es_index import EsIndex
 from tests.support.kafka import produce, read_topic, wait_until
-
-
-@pytest.fixture
-def herder(services, tmp_path) -> Iterator[StandaloneHerder]:
-    worker = StandaloneHerder({
-        "bootstrap.servers": services.kafka_bootstrap, "key.converter": "JsonConverter",
-        "value.converter": "JsonConverter", "offset.storage.file.filename": str(tmp_path / "offsets.json"),
-        "offset.flush.interval.ms": "200", "listeners": "http://127.0.0.1:0"})
-    worker.start()
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture
-def pg(services, unique_name) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
-        yield conn
-        # Never leave a slot behind: it pins WAL.
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                     "WHERE slot_name = %s AND active_pid IS NULL", (unique_name,))
-        conn.execute(f'DROP PUBLICATION IF EXISTS "{unique_name}"')
-        conn.execute(f'DROP TABLE IF EXISTS "{unique_name}"')
 
 
 def table_rows(pg: psycopg.Connection, table: str) -> dict[str, dict[str, Any]]:
@@ -48,20 +24,14 @@ def table_rows(pg: psycopg.Connection, table: str) -> dict[str, dict[str, Any]]:
             for i, n, q, p in rows}
 
 
-def test_the_index_mirrors_the_table_after_inserts_updates_and_deletes(herder, pg, services, unique_name):
+def test_the_index_mirrors_the_table_after_inserts_updates_and_deletes(pg, herder, services, unique_name):
     table = unique_name
     pg.execute(f'CREATE TABLE "{table}" (id bigint PRIMARY KEY, name text, qty int, price numeric(10,2))')
     pg.execute(f"""INSERT INTO "{table}" SELECT g, 'item ' || g, g % 7, g * 1.25 FROM generate_series(1, 200) g""")
     topic = f"{unique_name}.public.{table}"
-    info = conninfo_to_dict(services.pg_dsn)
     with EsIndex(services.es_url, topic) as target:
-        herder.put_connector_config(f"{unique_name}-pg", {
-            "connector.class": "postgres", "database.hostname": info.get("host", "127.0.0.1"),
-            "database.port": str(info.get("port", 5432)), "database.user": info["user"],
-            "database.password": info.get("password", ""), "database.dbname": info["dbname"],
-            "topic.prefix": unique_name, "slot.name": unique_name, "publication.name": unique_name,
-            "publication.autocreate.mode": "filtered", "table.include.list": f"public\\.{table}",
-            "slot.drop.on.stop": "true", "poll.interval.ms": "100"}, allow_replace=False)
+        herder.put_connector_config(f"{unique_name}-pg", postgres_source(services, unique_name, table),
+                                allow_replace=False)
         # The worker's sink consumer fails on a topic that does not exist yet: let the snapshot create it.
         read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) >= 200, timeout=60)
         herder.put_connector_config(f"{unique_name}-es", {

@@ -10,38 +10,12 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from connect.runtime.herder import State
-from connect.runtime.standalone import StandaloneHerder, running
+from connect.runtime.standalone import running
+from tests.fixtures.pipeline import postgres_source
 from tests.integration.connectors.redis.redis_keys import KeySpace
 from tests.support.kafka import produce, read_topic, wait_until
-
-
-@pytest.fixture
-def herder(services, tmp_path) -> Iterator[StandaloneHerder]:
-    worker = StandaloneHerder({
-        "bootstrap.servers": services.kafka_bootstrap, "key.converter": "JsonConverter",
-        "value.converter": "JsonConverter", "offset.storage.file.filename": str(tmp_path / "offsets.json"),
-        "offset.flush.interval.ms": "200", "listeners": "http://127.0.0.1:0"})
-    worker.start()
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture
-def pg(services, unique_name) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
-        yield conn
-        # Never leave a slot behind: it pins WAL (and slots are few). The worker is stopped by now (this
-        # fixture is set up before the herder), but the server may take a moment to release the slot.
-        wait_until(lambda: conn.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND "
-                                        "active_pid IS NOT NULL", (unique_name,)).fetchone()[0] == 0,
-                   timeout=30, message="the replication slot released")
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                     (unique_name,))
-        conn.execute(f'DROP PUBLICATION IF EXISTS "{unique_name}"')
-        conn.execute(f'DROP TABLE IF EXISTS "{unique_name}"')
 
 
 @pytest.fixture
@@ -65,14 +39,8 @@ def test_a_cdc_table_is_mirrored_as_hashes_through_inserts_updates_and_deletes(p
     pg.execute(f"""INSERT INTO "{table}" SELECT g, 'item ' || g, g % 7, g * 1.25, NULL
                    FROM generate_series(1, 200) g""")
     topic = f"{unique_name}.public.{table}"
-    info = conninfo_to_dict(services.pg_dsn)
-    herder.put_connector_config(f"{unique_name}-pg", {
-        "connector.class": "postgres", "database.hostname": info.get("host", "127.0.0.1"),
-        "database.port": str(info.get("port", 5432)), "database.user": info["user"],
-        "database.password": info.get("password", ""), "database.dbname": info["dbname"],
-        "topic.prefix": unique_name, "slot.name": unique_name, "publication.name": unique_name,
-        "publication.autocreate.mode": "filtered", "table.include.list": f"public\\.{table}",
-        "slot.drop.on.stop": "true", "poll.interval.ms": "100"}, allow_replace=False)
+    herder.put_connector_config(f"{unique_name}-pg", postgres_source(services, unique_name, table),
+                                allow_replace=False)
     herder.put_connector_config(f"{unique_name}-redis", {
         "connector.class": "com.redis.kafka.connect.RedisSinkConnector", "topics": topic,
         "redis.uri": services.redis_url, "redis.type": "HASH", "redis.key.prefix": table}, allow_replace=False)
