@@ -15,13 +15,12 @@ and peak RSS.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import time
 import uuid
 from collections import deque
 from typing import Any
 
+from _measure import in_process, peak_rss_mb
 from elasticsearch import Elasticsearch, helpers
 
 from connect.data import SinkRecord
@@ -37,10 +36,6 @@ def document(i: int, size: int) -> dict[str, Any]:
     filler = size - 160
     doc["description"] = (f"item {i} " * (filler // 8 + 1))[:filler]
     return doc
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def fresh_index(es: Elasticsearch, name: str) -> None:
@@ -109,16 +104,6 @@ def run_sink(url: str, index: str, n: int, size: int, chunk: int, out: Any) -> N
     assert count(es, index) == n
     es.indices.delete(index=index)
     out.put((n / elapsed, peak_rss_mb()))
-
-
-def in_process(target: Any, *args: Any) -> tuple[float, float]:
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, out))
-    proc.start()
-    result = out.get(timeout=600)
-    proc.join()
-    return result
 
 
 def main() -> None:

@@ -16,14 +16,13 @@ command). Prints records/s, the ratios (goal: sink >= 70% of the redis-py limit)
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import time
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import redis
+from _measure import in_process, peak_rss_mb
 
 from connect.data import SinkRecord
 
@@ -40,10 +39,6 @@ def records(topic: str, n: int) -> list[SinkRecord]:
 
 def props(url: str, kind: str, prefix: str) -> dict[str, str]:
     return {"redis.uri": url, "redis.type": kind, "redis.key.prefix": prefix}
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def clear(r: redis.Redis, prefix: str) -> int:
@@ -100,16 +95,6 @@ def run_sink(url: str, kind: str, prefix: str, n: int, batch: int, out: Any) -> 
     task.stop()
     assert clear(redis.Redis.from_url(url), prefix) == n
     out.put((n / elapsed, peak_rss_mb()))
-
-
-def in_process(target: Any, *args: Any) -> tuple[float, float]:
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, out))
-    proc.start()
-    result = out.get(timeout=600)
-    proc.join()
-    return result
 
 
 def main() -> None:
