@@ -22,13 +22,33 @@ class Header(NamedTuple):
 
 _NO_HEADERS: tuple[Header, ...] = ()
 _SLOTS: dict[type, tuple[str, ...]] = {}
+_COPIERS: dict[type, Any] = {}
 
 
 def _slots_of(cls: type) -> tuple[str, ...]:
-    """Every slot of a record class, computed once per class (replace() runs per record per transform)."""
+    """Every slot of a record class, computed once per class."""
     slots = tuple(dict.fromkeys(s for c in cls.__mro__ for s in getattr(c, "__slots__", ())))
     _SLOTS[cls] = slots
     return slots
+
+
+def _make_copier(cls: type) -> Any:
+    """Straight-line copy code for one record class: replace() runs per record per transform, so it avoids a
+    Python loop over the slots (generated once per class, from the class's own slot names)."""
+    slots = _SLOTS.get(cls) or _slots_of(cls)
+    lines = ["def copy(self, c):", "    n = new(cls)"]
+    lines += [f"    n.{s} = self.{s}" for s in slots]
+    lines += ["    if c:",
+              "        if not known.issuperset(c):",
+              "            raise TypeError(f'{cls.__name__} has no attributes {sorted(set(c) - known)}')",
+              "        for k, v in c.items():",
+              "            setattr(n, k, v)",
+              "    return n"]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "known": frozenset(slots)}
+    exec("\n".join(lines), namespace)  # code built from the class's slot names only
+    copier = namespace["copy"]
+    _COPIERS[cls] = copier
+    return copier
 
 
 class ConnectRecord:
@@ -60,15 +80,8 @@ class ConnectRecord:
     def replace(self, **changes: Any) -> Self:
         """A copy with the named attributes changed (the record itself is left alone)."""
         cls = type(self)
-        slots = _SLOTS.get(cls) or _slots_of(cls)
-        clone = object.__new__(cls)
-        for slot in slots:
-            object.__setattr__(clone, slot, getattr(self, slot))
-        for name, value in changes.items():
-            if name not in slots:
-                raise TypeError(f"{cls.__name__} has no attribute {name!r}")
-            object.__setattr__(clone, name, value)
-        return clone
+        copier = _COPIERS.get(cls) or _make_copier(cls)
+        return copier(self, changes)
 
     def header(self, key: str) -> Header | None:
         """The last header with this key, as Kafka Connect's `lastWithName`."""
