@@ -93,21 +93,29 @@ class PluginRegistry:
                     raise ConnectException(f"plugin {entry.alias} ({entry.value}) failed to load: {exc}") from exc
             return self._classes[key]
 
-    def _index_aliases(self, kind: PluginKind) -> None:
-        for entry in self._entries[kind]:
+    def _index_aliases(self, kind: PluginKind, wanted: str) -> None:
+        """Learn the class-declared aliases, loading entries until `wanted` is known.
+
+        Entries whose short name appears in `wanted` go first ("io.debezium...PostgresConnector"
+        names `postgres`): loading every plugin would import every client library at start-up.
+        """
+        lowered = wanted.lower()
+        for entry in sorted(self._entries[kind], key=lambda e: e.alias.lower() not in lowered):
             try:
                 cls = self._load(kind, entry)
             except ConnectException:
                 continue
             for alias in getattr(cls, "aliases", ()):
                 self._names[kind].setdefault(alias, entry)
+            if wanted in self._names[kind]:
+                return
 
     def load(self, kind: PluginKind, name: str) -> type:
         """The class registered under `name`; UnknownPluginError if there is none."""
         name = name.strip()
         entry = self._names[kind].get(name)
         if entry is None:
-            self._index_aliases(kind)
+            self._index_aliases(kind, name)
             entry = self._names[kind].get(name)
         if entry is None:
             known = sorted({e.alias for e in self._entries[kind]})
