@@ -80,7 +80,8 @@ _TIME_WRITER = _temporal_writer(dt.time, time_to_millis, "Time")
 _TIMESTAMP_WRITER = _temporal_writer(dt.datetime, timestamp_to_millis, "Timestamp")
 
 
-def _write_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
+def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Plan | None]:
+    """Leaf conversions; bytes only for `top` itself, or everywhere when `top` is None."""
     def leaf(schema: Schema) -> Plan | None:
         name = schema.name
         if name == DECIMAL:
@@ -95,7 +96,9 @@ def _write_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
         if name == TIMESTAMP:
             return _TIMESTAMP_WRITER
         if schema.type is Type.BYTES:
-            return _b64
+            # Bytes inside a struct, array or map are left to orjson's default hook (the same base64),
+            # so a value is not walked and copied for them; a top-level bytes value is still checked.
+            return _b64 if top is None or schema is top else None
         return None
     return leaf
 
@@ -111,15 +114,16 @@ def _write_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
     return convert
 
 
-def writer_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True) -> Plan | None:
-    """The plan turning a value of `schema` into what orjson writes, or None when it already is."""
-    return PlanBuilder(_write_leaf(opts), _write_pairs, writing=True,
+def writer_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True, every_bytes: bool = False) -> Plan | None:
+    """The plan turning a value of `schema` into what orjson writes (with `schemaless_default`), or None
+    when it already is; `every_bytes` also turns nested bytes into text, for a plain `orjson.dumps`."""
+    return PlanBuilder(_write_leaf(opts, None if every_bytes else schema), _write_pairs, writing=True,
                        replace_null_with_default=opts.replace_null_with_default).build(schema, nulls=nulls)
 
 
 def to_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
     """One value of `schema` in its JSON-able form (for schema defaults, off the hot path)."""
-    plan = writer_for(schema, opts)
+    plan = writer_for(schema, opts, every_bytes=True)
     return value if plan is None else plan(value)
 
 

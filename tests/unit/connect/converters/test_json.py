@@ -222,11 +222,23 @@ def test_defaults_of_logical_types_are_read_as_logical_values():
     assert read.value == dt.datetime(1970, 1, 1, 0, 0, 0, 42000, tzinfo=dt.UTC)
 
 
+def test_bytes_nested_in_a_value_or_in_a_struct_default_are_written_as_base64():
+    inner = Schema.struct("com.example.Blob", [("data", BYTES_SCHEMA)])
+    schema = Schema.struct("com.example.Holder", [("blob", inner.with_(optional=True, default={"data": b"\x01"})),
+                                                  ("list", Schema.array(BYTES_SCHEMA))])
+    c = converter()
+    written = c.from_connect(TOPIC, schema, {"blob": {"data": b"\xff"}, "list": [b"\x00"]})
+    envelope = orjson.loads(written)
+    assert envelope["payload"] == {"blob": {"data": "/w=="}, "list": ["AA=="]}
+    assert envelope["schema"]["fields"][0]["default"] == {"data": "AQ=="}
+    assert c.to_connect(TOPIC, written).value == {"blob": {"data": b"\xff"}, "list": [b"\x00"]}
+
+
 def test_required_null_is_a_data_error():
     with pytest.raises(DataException, match="null value for field that is required"):
         converter().from_connect(TOPIC, INT32_SCHEMA, None)
     with pytest.raises(DataException, match="null value for field that is required"):
-        converter().from_connect(TOPIC, STRUCT, {**ROW, "raw": None})
+        converter().from_connect(TOPIC, STRUCT, {**ROW, "day": None})
     with pytest.raises(DataException, match="Invalid null value for required int32 field"):
         converter().to_connect(TOPIC, b'{"schema":{"type":"int32"},"payload":null}')
 
