@@ -37,6 +37,7 @@ from connect.data import (
 )
 from connect.data.logical import decimal_schema, timestamp_schema
 from connect.plugins import default_registry
+from connect.runtime.errors.operator import ErrorConfig, RetryWithToleranceOperator
 from connect.runtime.transform_chain import TransformationChain, build_chain
 from connectors.postgres.schema import TableSchemas
 
@@ -122,7 +123,8 @@ def main() -> None:
     args = parser.parse_args()
 
     records = make_records(args.records)
-    chain = build_chain(default_registry(), CHAIN)
+    # With the error operator a worker gives every chain (errors.tolerance=none by default).
+    chain = build_chain(default_registry(), CHAIN, RetryWithToleranceOperator(ErrorConfig.from_props(CHAIN)))
     empty = TransformationChain(())
     kept = run(chain)(records)  # warm-up: schemas derived, regexes compiled
 

@@ -39,11 +39,13 @@ class TransformationChain:
         for step in self.steps:
             if step.predicate is not None and step.predicate.test(record) == step.negate:
                 continue
-            if self._operator is None:
+            try:
                 out = step.transform.apply(record)
-            else:
-                out = self._operator.execute(Stage.TRANSFORMATION, step.name,
-                                             lambda t=step.transform, r=record: t.apply(r), record=record)
+            except Exception as exc:
+                if self._operator is None:
+                    raise
+                out = self._operator.recover(Stage.TRANSFORMATION, step.name,
+                                             lambda t=step.transform, r=record: t.apply(r), exc, record=record)
                 if out is SKIP:
                     return None
             if out is None:

@@ -58,26 +58,44 @@ class RetryWithToleranceOperator:
         ceiling = min(self.config.retry_delay_max_ms, 300 * 2 ** min(attempt - 1, 20))
         return (ceiling / 2 + random.random() * ceiling / 2) / 1000
 
-    def retry(self, stage: Stage, fn: Callable[[], T]) -> T:
-        """Call fn, retrying RetriableException for up to errors.retry.timeout ms (-1: forever)."""
+    def retry(self, stage: Stage, fn: Callable[[], T], first_error: RetriableException | None = None) -> T:
+        """Call fn, retrying RetriableException for up to errors.retry.timeout ms (-1: forever).
+
+        `first_error`: fn already failed once with it (a hot path's unguarded call); go on from there.
+        """
         timeout = self.config.retry_timeout_ms
         deadline = time.monotonic() + timeout / 1000 if timeout >= 0 else float("inf")
         attempt = 0
+        error = first_error
         while True:
-            try:
-                return fn()
-            except RetriableException:
-                attempt += 1
-                delay = self.backoff(attempt)
-                if timeout == 0 or time.monotonic() + delay > deadline or self._stop.is_set():
-                    raise
-                self._stop.wait(delay)
+            if error is None:
+                try:
+                    return fn()
+                except RetriableException as exc:
+                    error = exc
+            attempt += 1
+            delay = self.backoff(attempt)
+            if timeout == 0 or time.monotonic() + delay > deadline or self._stop.is_set():
+                raise error
+            self._stop.wait(delay)
+            error = None
 
     def execute(self, stage: Stage, executing_class: str, fn: Callable[[], T], *,
                 consumed: RawMessage | None = None, record: Any = None) -> T:
         """fn's result, or SKIP when it failed and the failure is tolerated."""
         try:
             return self.retry(stage, fn)
+        except Exception as exc:
+            return self.failed(ErrorContext(stage, executing_class, exc, consumed, record))
+
+    def recover(self, stage: Stage, executing_class: str, fn: Callable[[], T], error: Exception, *,
+                consumed: RawMessage | None = None, record: Any = None) -> T:
+        """As execute(), once fn has already raised `error` on a first, unguarded call (the hot paths call
+        fn directly and come here only on failure): a retriable error is retried, any other reported."""
+        try:
+            if not isinstance(error, RetriableException):
+                raise error
+            return self.retry(stage, fn, error)
         except Exception as exc:
             return self.failed(ErrorContext(stage, executing_class, exc, consumed, record))
 

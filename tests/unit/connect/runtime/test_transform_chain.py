@@ -2,10 +2,13 @@
 
 import pytest
 
+from connect.config import ConfigDef
 from connect.data import SourceRecord
-from connect.errors import ConfigException, DataException
+from connect.errors import ConfigException, DataException, RetriableException
+from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.errors import ErrorConfig, RetryWithToleranceOperator, ToleranceExceeded
 from connect.runtime.transform_chain import build_chain
+from connect.spi import Transformation
 from tests.support.plugins import fake_registry
 
 REGISTRY = fake_registry()
@@ -55,3 +58,46 @@ def test_tolerance_all_skips_and_reports_tolerance_none_fails():
     strict = build_chain(REGISTRY, props, RetryWithToleranceOperator(ErrorConfig(tolerance_all=False)))
     with pytest.raises(ToleranceExceeded, match="poisoned record"):
         strict.apply(rec(value={"poison": True}))
+
+
+class Flaky(Transformation):
+    """Fails with `failures` errors of `kind` (one per call) before passing records through."""
+
+    config_def = ConfigDef()
+    calls = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[Exception] = []
+
+    def apply(self, record):
+        Flaky.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return record
+
+
+def flaky_chain(errors: ErrorConfig, failures: list[Exception]):
+    Flaky.calls = 0
+    registry = PluginRegistry.of({PluginKind.TRANSFORMATION: {"Flaky": Flaky}}, base=REGISTRY)
+    chain = build_chain(registry, {"transforms": "f", "transforms.f.type": "Flaky"},
+                        RetryWithToleranceOperator(errors))
+    chain.steps[0].transform.failures = failures
+    return chain
+
+
+def test_a_retriable_transform_failure_is_retried_and_the_record_goes_on():
+    chain = flaky_chain(ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1),
+                        [RetriableException("busy"), RetriableException("busy")])
+    assert chain.apply(rec()).value == {"id": 1}
+    assert Flaky.calls == 3
+
+
+def test_without_retries_a_failing_transform_runs_once_per_record():
+    chain = flaky_chain(ErrorConfig(retry_timeout_ms=0, tolerance_all=True), [RetriableException("busy")])
+    assert chain.apply(rec()) is None
+    assert Flaky.calls == 1
+    chain = flaky_chain(ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1, tolerance_all=True),
+                        [DataException("bad")])
+    assert chain.apply(rec()) is None
+    assert Flaky.calls == 1  # a data error is not retried
