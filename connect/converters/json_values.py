@@ -128,13 +128,14 @@ def to_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
 
 
 def schemaless_default(value: Any) -> Any:
-    """orjson's `default=` for values without a schema: decimals as numbers, bytes as base64."""
+    """orjson's `default=` for what orjson does not write itself: bytes as base64 (the common case: bytes
+    inside schema'd values come here too), decimals as numbers."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return b2a_base64(value, newline=False).decode("ascii")
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise TypeError(f"Decimal value {value} cannot be written as JSON")
         return orjson.Fragment(str(value))
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return b2a_base64(value, newline=False).decode("ascii")
     if isinstance(value, (set, frozenset)):
         return list(value)
     raise TypeError(f"Type is not JSON serializable: {type_name(value)}")

@@ -122,8 +122,8 @@ def variable_scale_decimal(text: str) -> dict[str, Any] | None:
         unscaled = int(whole + frac)
     except ValueError:  # NaN, Infinity: not representable, as in Debezium
         return None
-    length = max(1, (unscaled.bit_length() + 8) // 8)
-    return {"scale": len(frac), "value": unscaled.to_bytes(length, "big", signed=True)}
+    # bit_length + 8 leaves room for the sign bit (and gives one byte for zero).
+    return {"scale": len(frac), "value": unscaled.to_bytes((unscaled.bit_length() + 8) // 8, "big", signed=True)}
 
 
 def decimal_to_string(value: Decimal) -> str:
