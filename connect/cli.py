@@ -42,8 +42,10 @@ def read_worker_props(path: Path) -> dict[str, str]:
 
 
 def _standalone(args: argparse.Namespace) -> int:
+    from connect.runtime.gc_tuning import tune_for_throughput
     from connect.runtime.standalone import StandaloneHerder
 
+    tune_for_throughput()
     worker_props = read_worker_props(Path(args.worker))
     connectors = [read_connector_file(Path(p)) for p in args.connectors]
     herder = StandaloneHerder(worker_props)
