@@ -72,13 +72,16 @@ SINK_CONFIG = (
             validator=ValidRegex, group=COMMON)
     .define("errors.deadletterqueue.topic.name", Type.STRING, "", Importance.MEDIUM,
             "Topic receiving records that failed conversion, transformation or writing (needs "
-            "`errors.tolerance=all`); empty = no dead-letter queue.", group=ERRORS)
+            "`errors.tolerance=all`); empty = no dead-letter queue. Unlike Kafka Connect, source connectors "
+            "have one too: a source record that fails (or that the task rejects, e.g. a malformed outbox "
+            "row) is written there with the connector's converters.", group=ERRORS)
     .define("errors.deadletterqueue.topic.replication.factor", Type.SHORT, 3, Importance.MEDIUM,
             "Replication factor of the dead-letter topic when it is created (capped at the cluster size).",
             validator=Range.at_least(-1), group=ERRORS)
     .define("errors.deadletterqueue.context.headers.enable", Type.BOOLEAN, False, Importance.MEDIUM,
             "Add `__connect.errors.*` headers (original topic/partition/offset, connector, task, stage, class, "
-            "exception, message, stack trace) to dead-lettered records.", group=ERRORS)
+            "exception, message, stack trace) to dead-lettered records. A source record has its intended "
+            "topic and partition and offset -1.", group=ERRORS)
 )
 
 SOURCE_CONFIG = (

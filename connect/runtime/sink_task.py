@@ -20,6 +20,7 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 from connect.data import Header, SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
 from connect.runtime.errors.context import ErrorContext, RawMessage, Stage, class_name
+from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.runtime.herder import TaskId
 from connect.runtime.metrics import TaskMetrics
@@ -63,17 +64,6 @@ class SinkTaskContextImpl:
         return self._runner.errant_reporter
 
 
-class ErrantReporter:
-    """Lets a sink task hand single rejected records to the error handling (SinkTaskContext SPI)."""
-
-    def __init__(self, runner: WorkerSinkTask) -> None:
-        self._runner = runner
-
-    def report(self, record: SinkRecord, error: BaseException) -> None:
-        self._runner.operator.failed(ErrorContext(Stage.TASK_PUT, class_name(self._runner.task), error,
-                                                  record=record))
-
-
 class WorkerSinkTask(WorkerTask):
     def __init__(self, task_id: TaskId, task: SinkTask, props: Mapping[str, Any], *,
                  key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter,
@@ -102,7 +92,7 @@ class WorkerSinkTask(WorkerTask):
         self._retry_batch: list[SinkRecord] | None = None
         self._retry_attempt = 0
         self._all_paused = False
-        self.errant_reporter = ErrantReporter(self)
+        self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task))
         self.started = False
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 from connect.data import SourceRecord
 from connect.errors import ConnectException
 from connect.runtime.errors.context import Stage, class_name
+from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.runtime.herder import TaskId
 from connect.runtime.metrics import TaskMetrics
@@ -48,6 +49,10 @@ class SourceTaskContextImpl:
     def report_status(self, details: Mapping[str, Any]) -> None:
         self._runner.report_status(dict(details))
 
+    @property
+    def errant_record_reporter(self) -> ErrantReporter:
+        return self._runner.errant_reporter
+
 
 class WorkerSourceTask(WorkerTask):
     def __init__(self, task_id: TaskId, task: SourceTask, props: Mapping[str, Any], *,
@@ -64,6 +69,7 @@ class WorkerSourceTask(WorkerTask):
         self._header_converter = header_converter
         self._chain = chain
         self._operator = operator
+        self.errant_reporter = ErrantReporter(operator, Stage.TASK_POLL, class_name(task))
         self._submitted = SubmittedRecords()
         self._per_record_commit = type(task).commit_record is not SourceTask.commit_record
         # Success reports only where the task wants commit_record(); otherwise acknowledgement comes from flush().

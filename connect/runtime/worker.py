@@ -14,7 +14,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
 from connect.config.providers import resolve
-from connect.data import SinkRecord
+from connect.data import ConnectRecord, SinkRecord
 from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, LogReporter, RetryWithToleranceOperator
@@ -157,20 +157,18 @@ class Worker:
         def on_error(ctx: ErrorContext, tolerated: bool) -> None:
             metrics.error(ctx.stage)
 
+        dlq_topic = str(props.get("errors.deadletterqueue.topic.name") or "").strip()
+        if dlq_topic:
+            self._ensure_dlq_topic(dlq_topic, int(props.get("errors.deadletterqueue.topic.replication.factor", 3)))
+            dlq_producer = self.producer(task_id.connector, props, f"-dlq-{task_id.task}")
+            reporters.append(_CountingDlq(DeadLetterQueueReporter(
+                dlq_topic, task_id.connector, task_id.task,
+                str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
+                dlq_producer.produce, _reserializer(key_conv, value_conv, header_conv)), dlq_producer, metrics))
+        operator = RetryWithToleranceOperator(errors, reporters, on_error)
+        chain = build_chain(self.registry, props, operator)
         if issubclass(connector_cls, SinkConnector):
             assert isinstance(task, SinkTask)
-            dlq_topic = str(props.get("errors.deadletterqueue.topic.name") or "").strip()
-            dlq_producer = None
-            if dlq_topic:
-                self._ensure_dlq_topic(dlq_topic, int(props.get("errors.deadletterqueue.topic.replication.factor", 3)))
-                dlq_producer = self.producer(task_id.connector, props, f"-dlq-{task_id.task}")
-                reporter = _CountingDlq(DeadLetterQueueReporter(
-                    dlq_topic, task_id.connector, task_id.task,
-                    str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
-                    dlq_producer.produce, _reserializer(key_conv, value_conv, header_conv)), dlq_producer, metrics)
-                reporters.append(reporter)
-            operator = RetryWithToleranceOperator(errors, reporters, on_error)
-            chain = build_chain(self.registry, props, operator)
             consumer = self.consumer(task_id.connector, task_id.task, props)
             return WorkerSinkTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
                                   header_converter=header_conv, chain=chain, operator=operator, consumer=consumer,
@@ -178,8 +176,6 @@ class Worker:
                                   max_poll_records=int(props.get("consumer.override.max.poll.records", 500)),
                                   start_paused=start_paused)
         assert isinstance(task, SourceTask)
-        operator = RetryWithToleranceOperator(errors, reporters, on_error)
-        chain = build_chain(self.registry, props, operator)
         producer_config = self.producer_config(task_id.connector, props, f"-{task_id.task}")
         creator = TopicCreator(self.admin, props)
         return WorkerSourceTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
@@ -216,13 +212,18 @@ class _CountingDlq:
 
 
 def _reserializer(key_conv: Converter, value_conv: Converter, header_conv: HeaderConverter) -> Any:
-    """Turn a sink record rejected after conversion back into bytes, as Kafka Connect's errant reporter does."""
+    """Turn a rejected record back into bytes with the task's converters, as Kafka Connect's errant reporter
+    does for sinks (a sink record after conversion, or a source record that failed before reaching Kafka)."""
 
-    def to_raw(record: SinkRecord) -> RawMessage:
-        topic = record.original_topic
+    def to_raw(record: ConnectRecord) -> RawMessage:
+        if isinstance(record, SinkRecord):
+            topic, partition, offset = record.original_topic, record.original_kafka_partition, \
+                record.original_kafka_offset
+        else:  # a source record that never reached Kafka: its intended topic, no position
+            topic = record.topic
+            partition, offset = -1 if record.kafka_partition is None else record.kafka_partition, -1
         headers = [(h.key, header_conv.from_connect_header(topic, h.key, h.schema, h.value)) for h in record.headers]
-        return RawMessage(topic, record.original_kafka_partition, record.original_kafka_offset,
-                          key_conv.from_connect(topic, record.key_schema, record.key),
+        return RawMessage(topic, partition, offset, key_conv.from_connect(topic, record.key_schema, record.key),
                           value_conv.from_connect(topic, record.value_schema, record.value), headers, record.timestamp)
 
     return to_raw

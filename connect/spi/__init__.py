@@ -2,7 +2,8 @@
 
 from connect.spi.connector import Connector, ConnectorContext, SinkConnector, SourceConnector
 from connect.spi.converter import Converter, HeaderConverter
-from connect.spi.sink import ErrantRecordReporter, SinkTask, SinkTaskContext, TopicPartition
+from connect.spi.errant import ErrantRecordReporter
+from connect.spi.sink import SinkTask, SinkTaskContext, TopicPartition
 from connect.spi.source import OffsetStorageReader, SourceTask, SourceTaskContext
 from connect.spi.transform import Predicate, Transformation
 

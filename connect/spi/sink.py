@@ -13,20 +13,12 @@ from collections.abc import Collection, Mapping
 from typing import Any, NamedTuple, Protocol
 
 from connect.data import SinkRecord
+from connect.spi.errant import ErrantRecordReporter
 
 
 class TopicPartition(NamedTuple):
     topic: str
     partition: int
-
-
-class ErrantRecordReporter(Protocol):
-    """Send one record that the target rejected to the error handling (log / dead-letter topic).
-
-    Raises when `errors.tolerance` is `none`: the task then fails.
-    """
-
-    def report(self, record: SinkRecord, error: BaseException) -> None: ...
 
 
 class SinkTaskContext(Protocol):

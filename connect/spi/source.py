@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from connect.data import SourceRecord
+from connect.spi.errant import ErrantRecordReporter
 
 
 class OffsetStorageReader(Protocol):
@@ -37,6 +38,12 @@ class SourceTaskContext(Protocol):
 
     def report_status(self, details: Mapping[str, Any]) -> None:
         """Publish progress (e.g. snapshot tables done) into the task status and metrics."""
+        ...
+
+    @property
+    def errant_record_reporter(self) -> ErrantRecordReporter | None:
+        """For records the task cannot emit (e.g. a malformed row): error settings apply, dead-letter topic
+        included; under `errors.tolerance=none` report() raises and the task fails."""
         ...
 
 

@@ -20,15 +20,16 @@ log = logging.getLogger(__name__)
 class OutboxSourceTask(SourceTask):
     """Routes the outbox table's change events itself, so it knows which rows were published (for pruning).
 
-    A malformed row fails the task (`errors.tolerance=none`) or is skipped with a warning (`all`); a
-    record the router drops hands its offset to the record returned before it, so offsets still move.
+    A malformed row goes to the runtime's error handling through the context's errant-record reporter:
+    the task fails (`errors.tolerance=none`) or the row's change event is logged, counted and
+    dead-lettered and the row skipped (`all`); a skipped row is never pruned. A record the router
+    drops hands its offset to the record returned before it, so offsets still move.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._inner = PostgresSourceTask()
         self._router = EventRouter()
-        self._tolerate = False
         self._id_column = "id"
         self._published: PublishedRows | None = None
         self._pruner: Pruner | None = None
@@ -39,7 +40,6 @@ class OutboxSourceTask(SourceTask):
             self._router.configure(config.router_props())
         except ConfigException as exc:
             raise ConnectException(str(exc)) from exc
-        self._tolerate = str(props.get("errors.tolerance", "none")).strip().lower() == "all"
         self._id_column = config.id_column
         assert self.context is not None, "initialize(context) comes before start"
         self._inner.initialize(self.context)
@@ -57,13 +57,15 @@ class OutboxSourceTask(SourceTask):
         out: list[SourceRecord] = []
         ids: list[Any] | None = [] if self._published is not None else None
         apply = self._router.apply
+        reporter = self.context.errant_record_reporter if self.context is not None else None
         for record in records:
             try:
                 routed = apply(record)
             except DataException as exc:
-                if not self._tolerate:
+                if reporter is None:
                     raise
-                log.warning("outbox row skipped (errors.tolerance=all), it stays in the table: %s", exc)
+                reporter.report(record, exc)  # raises under errors.tolerance=none
+                log.warning("outbox row skipped, it stays in the table: %s", exc)
                 routed = None
             if routed is None:
                 if out:  # nothing to deliver for this record: the previous one's acknowledgement covers it

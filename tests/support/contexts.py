@@ -18,6 +18,7 @@ class SourceContext:
         self.store = MemoryOffsetBackingStore()
         self.offset_reader = OffsetStorageReaderImpl(self.store, connector_name)
         self.status: dict[str, Any] = {}
+        self.errant_record_reporter = None  # no error handling: a rejected record raises, as tolerance=none
 
     def store_offset(self, partition: Mapping[str, Any], offset: Mapping[str, Any]) -> SourceContext:
         self.store.set({encode_key(self.connector_name, partition): encode_value(offset)})

@@ -24,10 +24,11 @@ H_EXC_STACK = PREFIX + "exception.stacktrace"
 
 
 class DeadLetterQueueReporter:
-    """Produces each failed consumed record to `errors.deadletterqueue.topic.name`.
+    """Produces each failed record to `errors.deadletterqueue.topic.name`.
 
-    `produce` is the worker producer's `produce` method; `to_raw` re-serializes a sink
-    record that failed after conversion (e.g. in the sink's put) with the task's converters.
+    `produce` is the worker producer's `produce` method; `to_raw` serializes, with the task's
+    converters, a record with no consumed bytes: a sink record that failed after conversion (e.g.
+    in the sink's put) or a source record that failed before reaching Kafka.
     """
 
     def __init__(self, topic: str, connector: str, task_id: int, context_headers: bool,
@@ -43,7 +44,12 @@ class DeadLetterQueueReporter:
     def report(self, ctx: ErrorContext) -> None:
         raw = ctx.consumed
         if raw is None and ctx.record is not None and self._to_raw is not None:
-            raw = self._to_raw(ctx.record)
+            try:
+                raw = self._to_raw(ctx.record)
+            except Exception as exc:  # the record cannot be serialized (often the very failure reported)
+                log.warning("dead-letter queue skipped a record its converters cannot serialize (%s): %s",
+                            exc, ctx.error)
+                return
         if raw is None:
             log.warning("dead-letter queue skipped a failure with no consumed record: %s", ctx.error)
             return

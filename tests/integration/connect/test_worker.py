@@ -106,17 +106,28 @@ def test_tolerance_none_fails_the_task_with_a_readable_reason(herder_factory, un
     assert "not JSON" in status.tasks[0].trace
 
 
-def test_source_transform_failure_with_tolerance_all_skips_only_that_record(herder_factory, unique_name, services):
+def test_source_transform_failure_with_tolerance_all_dead_letters_only_that_record(herder_factory, unique_name,
+                                                                                    services):
     plugins.POISON.add(3)
+    dlq = unique_name + "-dlq"
     herder = herder_factory()
     herder.put_connector_config("poisoned", {
         "connector.class": "counting", "topic": unique_name, "count": "10", "errors.tolerance": "all",
-        "transforms": "p", "transforms.p.type": "Poison"}, allow_replace=False)
+        "transforms": "p", "transforms.p.type": "Poison", "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
     try:
         messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 9)
+        dead = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
     finally:
         plugins.POISON.discard(3)
     assert sorted(seqs(messages)) == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    # The source record as it reached the failing transform, serialized by the connector's converters.
+    assert seqs(dead) == [3]
+    context = dict(dead[0].headers())
+    assert context["__connect.errors.stage"] == b"TRANSFORMATION"
+    assert context["__connect.errors.topic"] == unique_name.encode()
+    assert context["__connect.errors.offset"] == b"-1"
 
 
 @pytest.mark.parametrize(("config", "key"), [

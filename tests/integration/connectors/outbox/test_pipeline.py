@@ -122,16 +122,20 @@ def test_malformed_row_fails_the_task_naming_the_column(setup, pg, services, uni
     assert "column 'event_type'" in status.tasks[0].trace
 
 
-def test_tolerated_malformed_rows_are_skipped_and_never_pruned(setup, pg, services, unique_name):
+def test_tolerated_malformed_rows_are_dead_lettered_skipped_and_never_pruned(setup, pg, services, unique_name):
     worker, connector = setup
     create_table(pg, unique_name, payload="text", type_null="NULL")
+    dlq = f"{unique_name}.dlq"
     herder = started(worker, {**connector, "errors.tolerance": "all", "outbox.prune.enabled": "true",
-                              "outbox.prune.interval.ms": "0"})
+                              "outbox.prune.interval.ms": "0", "errors.deadletterqueue.topic.name": dlq,
+                              "errors.deadletterqueue.topic.replication.factor": "1",
+                              "errors.deadletterqueue.context.headers.enable": "true"})
     try:
         no_type = insert(pg, unique_name, "ord-1", None, '{"orderId": "ord-1"}')
         not_json = insert(pg, unique_name, "ord-1", "OrderPlaced", "not json")
         good = insert(pg, unique_name, "ord-2", "OrderPlaced", '{"orderId": "ord-2"}')
         got = read_topic(services.kafka_bootstrap, f"{unique_name}.OrderPlaced", lambda ms: len(ms) >= 1)
+        dead = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 2)
         wait_until(lambda: pg.execute(f"SELECT count(*) FROM {unique_name}").fetchone()[0] == 2, timeout=30,
                    message="the published row pruned")
         assert herder.connector_status("outbox").tasks[0].state is State.RUNNING
@@ -140,6 +144,14 @@ def test_tolerated_malformed_rows_are_skipped_and_never_pruned(setup, pg, servic
     assert [headers(m)["id"].decode() for m in got] == [good]
     left = {r[0] for r in pg.execute(f"SELECT id::text FROM {unique_name}").fetchall()}
     assert left == {no_type, not_json}, "skipped rows stay in the table for inspection"
+    # The dead-letter topic holds each malformed row's change event, with the reason and where it came from.
+    assert [orjson.loads(m.value())["after"]["id"] for m in dead] == [no_type, not_json]
+    context = [headers(m) for m in dead]
+    assert "event_type" in context[0]["__connect.errors.exception.message"].decode()
+    assert "payload" in context[1]["__connect.errors.exception.message"].decode()
+    assert {c["__connect.errors.stage"] for c in context} == {b"TASK_POLL"}
+    assert {c["__connect.errors.connector.name"] for c in context} == {b"outbox"}
+    assert {c["__connect.errors.topic"] for c in context} == {f"{unique_name}.public.{unique_name}".encode()}
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int, config: dict[str, str] | None = None) -> None:
