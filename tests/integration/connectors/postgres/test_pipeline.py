@@ -192,7 +192,7 @@ def _versions(evts):
 
 def test_snapshot_concurrent_with_updates_converges_to_the_table(setup, pg, services, unique_name):
     worker, connector = setup
-    rows = 100_000
+    rows = 1_000_000  # as the issue asks: a 1M-row snapshot
     pg.execute(f"INSERT INTO {unique_name} SELECT g, 0 FROM generate_series(1, {rows}) g")
     stop = threading.Event()
 
