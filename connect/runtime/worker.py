@@ -206,9 +206,9 @@ class _CountingDlq:
         self._metrics = metrics
 
     def report(self, ctx: ErrorContext) -> None:
-        self.inner.report(ctx)
-        self._metrics.dead_lettered.inc()
-        self._producer.flush(10)
+        if self.inner.report(ctx):
+            self._metrics.dead_lettered.inc()
+            self._producer.flush(10)
 
 
 def _reserializer(key_conv: Converter, value_conv: Converter, header_conv: HeaderConverter) -> Any:

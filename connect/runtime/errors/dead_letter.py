@@ -41,7 +41,8 @@ class DeadLetterQueueReporter:
         self._to_raw = to_raw
         self.reported = 0
 
-    def report(self, ctx: ErrorContext) -> None:
+    def report(self, ctx: ErrorContext) -> bool:
+        """Whether the failed record was written to the dead-letter topic."""
         raw = ctx.consumed
         if raw is None and ctx.record is not None and self._to_raw is not None:
             try:
@@ -49,10 +50,10 @@ class DeadLetterQueueReporter:
             except Exception as exc:  # the record cannot be serialized (often the very failure reported)
                 log.warning("dead-letter queue skipped a record its converters cannot serialize (%s): %s",
                             exc, ctx.error)
-                return
+                return False
         if raw is None:
             log.warning("dead-letter queue skipped a failure with no consumed record: %s", ctx.error)
-            return
+            return False
         headers = list(raw.headers)
         if self._context_headers:
             headers += [
@@ -69,3 +70,4 @@ class DeadLetterQueueReporter:
             ]
         self._produce(self.topic, value=raw.value, key=raw.key, headers=headers)
         self.reported += 1
+        return True

@@ -2,6 +2,7 @@
 
 import pytest
 
+from connect.data import SourceRecord
 from connect.errors import RetriableException
 from connect.runtime.errors import (
     DeadLetterQueueReporter,
@@ -64,3 +65,16 @@ def test_dead_letter_record_has_original_bytes_and_context_headers():
     assert headers["__connect.errors.exception.class.name"] == b"builtins.ValueError"
     assert headers["__connect.errors.exception.message"] == b"bad json"
     assert b"ValueError" in headers["__connect.errors.exception.stacktrace"]
+
+
+def test_a_record_its_converters_cannot_serialize_is_logged_not_dead_lettered(caplog):
+    produced = []
+
+    def to_raw(record):
+        raise TypeError("Type is not JSON serializable: object")
+
+    reporter = DeadLetterQueueReporter("dlq", "conn", 0, True, lambda topic, **kw: produced.append(topic), to_raw)
+    record = SourceRecord({"p": 1}, {"o": 1}, "orders", value=object())
+    written = reporter.report(ErrorContext(Stage.VALUE_CONVERTER, "JsonConverter", TypeError("boom"), record=record))
+    assert written is False and produced == [] and reporter.reported == 0
+    assert "cannot serialize" in caplog.text
