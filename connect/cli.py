@@ -48,26 +48,29 @@ def _standalone(args: argparse.Namespace) -> int:
     tune_for_throughput()
     worker_props = read_worker_props(Path(args.worker))
     connectors = [read_connector_file(Path(p)) for p in args.connectors]
+    for config in connectors:
+        if not str(config.get("name") or ""):
+            raise ConnectException("a connector file has no 'name'")
     herder = StandaloneHerder(worker_props)
     herder.start()
     rest = None
     try:
-        from rest.server import RestServer
-
-        rest = RestServer(herder, herder.raw_props)
-        rest.start()
-        log.info("REST API listening at %s", rest.url)
-    except ImportError:
-        log.warning("REST API not available in this build")
+        # Connectors first: they start streaming while the REST stack (the slowest import) loads.
+        for config in connectors:
+            name = str(config["name"])
+            created, _ = herder.put_connector_config(name, config, allow_replace=True)
+            log.info("connector %s %s", name, "created" if created else "updated")
+        try:
+            from rest.server import RestServer
+        except ImportError:
+            log.warning("REST API not available in this build")
+        else:
+            rest = RestServer(herder, herder.raw_props)
+            rest.start()
+            log.info("REST API listening at %s", rest.url)
     except BaseException:
         herder.stop()
         raise
-    for config in connectors:
-        name = str(config.get("name") or "")
-        if not name:
-            raise ConnectException("a connector file has no 'name'")
-        created, _ = herder.put_connector_config(name, config, allow_replace=True)
-        log.info("connector %s %s", name, "created" if created else "updated")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
