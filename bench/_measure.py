@@ -20,3 +20,17 @@ def in_process(target: Any, *args: Any) -> tuple[float, float]:
     result = out.get(timeout=600)
     proc.join()
     return result
+
+
+def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    """Delete what a bench wrote to Kafka: millions of records per run would otherwise fill the disk."""
+    from confluent_kafka.admin import AdminClient
+
+    if not topics:
+        return
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for topic, future in admin.delete_topics(topics, operation_timeout=30).items():
+        try:
+            future.result()
+        except Exception as exc:  # e.g. never created because the run failed early
+            print(f"(topic {topic} not deleted: {exc})")

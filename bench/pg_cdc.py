@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from _measure import delete_topics
 from confluent_kafka import Consumer, Producer, TopicPartition
 from psycopg.conninfo import conninfo_to_dict
 
@@ -205,6 +206,7 @@ def main() -> None:
         for pub in (name, name + "_s", name + "_recv"):
             conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
         conn.execute(f"DROP TABLE IF EXISTS {name}")
+        delete_topics(kafka, [f"{name}.public.{name}", f"{name}_s.public.{name}", name + "-bare"])
 
 
 if __name__ == "__main__":

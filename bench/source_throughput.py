@@ -22,6 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
+from _measure import delete_topics
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -162,15 +163,20 @@ def main() -> None:
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
     messages = same_bytes(args.records)
     mean_value = sum(len(v or b"") for _, v in messages) / len(messages)
-    limits, runs = [], []
-    with tempfile.TemporaryDirectory(prefix="bench-source-") as tmp:
-        for _ in range(args.rounds):
-            topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
-            create_topic(admin, topic)
-            limits.append(bare_producer(args.bootstrap, topic, messages))
-            topic = f"bench-runtime-{uuid.uuid4().hex[:8]}"
-            create_topic(admin, topic)
-            runs.append(runtime(args.bootstrap, topic, args.records, Path(tmp)))
+    limits, runs, topics = [], [], []
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-source-") as tmp:
+            for _ in range(args.rounds):
+                topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
+                topics.append(topic)
+                create_topic(admin, topic)
+                limits.append(bare_producer(args.bootstrap, topic, messages))
+                topic = f"bench-runtime-{uuid.uuid4().hex[:8]}"
+                topics.append(topic)
+                create_topic(admin, topic)
+                runs.append(runtime(args.bootstrap, topic, args.records, Path(tmp)))
+    finally:
+        delete_topics(args.bootstrap, topics)
     # Each round pairs a limit with a runtime run measured right after it; on a shared machine the load moves
     # between rounds, so the ratio that counts is the median of the per-round ratios.
     ratios = sorted(r["rate"] / lim for r, (lim, _) in zip(runs, limits, strict=True))
