@@ -55,22 +55,20 @@ def _standalone(args: argparse.Namespace) -> int:
     herder.start()
     rest = None
     try:
-        # Connectors first: they start streaming while the REST stack (the slowest import) loads.
-        for config in connectors:
-            name = str(config["name"])
-            created, _ = herder.put_connector_config(name, config, allow_replace=True)
-            log.info("connector %s %s", name, "created" if created else "updated")
-        try:
-            from rest.server import RestServer
-        except ImportError:
-            log.warning("REST API not available in this build")
-        else:
-            rest = RestServer(herder, herder.raw_props)
-            rest.start()
-            log.info("REST API listening at %s", rest.url)
+        from rest.server import RestServer
+
+        rest = RestServer(herder, herder.raw_props)
+        rest.start()
+        log.info("REST API listening at %s", rest.url)
+    except ImportError:
+        log.warning("REST API not available in this build")
     except BaseException:
         herder.stop()
         raise
+    for config in connectors:
+        name = str(config["name"])
+        created, _ = herder.put_connector_config(name, config, allow_replace=True)
+        log.info("connector %s %s", name, "created" if created else "updated")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
