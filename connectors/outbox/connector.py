@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 import psycopg
 
 from connect.config import ConfigDef, ConfigValue
-from connect.config.providers import resolve
 from connect.errors import ConfigException
 from connect.spi import SourceConnector
 from connectors.outbox.config import CONFIG_DEF, OutboxConfig
@@ -43,7 +42,7 @@ class OutboxSourceConnector(SourceConnector):
         if any(r.errors for r in results.values()):
             return results
         try:
-            config = OutboxConfig.parse(resolve(props))  # the server checks need `${env:...}` values resolved
+            config = OutboxConfig.parse(props)  # the runtime passes values with providers resolved
         except ConfigException as exc:
             results.setdefault(exc.name, ConfigValue(exc.name, props.get(exc.name))).errors.append(exc.reason)
             return results

@@ -35,6 +35,13 @@ def herder_factory(worker_props):
         h.stop()
 
 
+def dead_letters(topic: str) -> dict[str, str]:
+    """Tolerate errors and dead-letter them to `topic`, with the context headers."""
+    return {"errors.tolerance": "all", "errors.deadletterqueue.topic.name": topic,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true"}
+
+
 def seqs(messages):
     return [orjson.loads(m.value())["seq"] for m in messages]
 
@@ -62,9 +69,7 @@ def test_sink_dead_letters_unreadable_records_and_continues(herder_factory, uniq
     herder = herder_factory()
     name = unique_name + "-sink"
     herder.put_connector_config(name, {
-        "connector.class": "collecting", "topics": topic, "errors.tolerance": "all",
-        "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+        "connector.class": "collecting", "topics": topic, **dead_letters(dlq)}, allow_replace=False)
     wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 2, message="good records in the sink")
     assert [r.value["n"] for r in plugins.SINK_RECEIVED[name]] == [1, 3]
     [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
@@ -85,9 +90,7 @@ def test_sink_put_rejections_are_dead_lettered_one_by_one(herder_factory, unique
     herder = herder_factory()
     name = unique_name + "-sink"
     herder.put_connector_config(name, {
-        "connector.class": "collecting", "topics": topic, "errors.tolerance": "all",
-        "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+        "connector.class": "collecting", "topics": topic, **dead_letters(dlq)}, allow_replace=False)
     wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 2, message="good records in the sink")
     assert sorted(r.value["n"] for r in plugins.SINK_RECEIVED[name]) == [1, 3]
     [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
@@ -112,10 +115,8 @@ def test_source_transform_failure_with_tolerance_all_dead_letters_only_that_reco
     dlq = unique_name + "-dlq"
     herder = herder_factory()
     herder.put_connector_config("poisoned", {
-        "connector.class": "counting", "topic": unique_name, "count": "10", "errors.tolerance": "all",
-        "transforms": "p", "transforms.p.type": "Poison", "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+        "connector.class": "counting", "topic": unique_name, "count": "10", "transforms": "p",
+        "transforms.p.type": "Poison", **dead_letters(dlq)}, allow_replace=False)
     try:
         messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 9)
         dead = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
