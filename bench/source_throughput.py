@@ -7,6 +7,10 @@ The limit is a confluent-kafka producer loop sending the very bytes the runtime 
 settings (acks=all, idempotence, linger.ms=5). The runtime runs as `connect standalone`
 in a subprocess with its defaults; its rate is read from the topic's end offset, from the
 first record to the last, so start-up is reported apart. Peak RSS and CPU are the worker's.
+
+Between the two, the ceiling: datagen's records converted and produced in one plain loop with
+no runtime around it. It splits the gap to the limit into what building and serializing the
+records costs in CPython (limit → ceiling) and what the runtime adds (ceiling → runtime).
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect.plugins import PluginKind, default_registry
+from connect.runtime.gc_tuning import tune_for_throughput
 from connect.runtime.worker import PRODUCER_DEFAULTS
+from connect.spi import Converter
 from connect.storage.offsets import MemoryOffsetBackingStore, OffsetStorageReaderImpl
 from connectors.datagen.source import DatagenSourceTask
 
@@ -48,8 +54,8 @@ def datagen_props(topic: str, records: int) -> dict[str, str]:
             "key.cardinality": str(KEYS)}
 
 
-def same_bytes(records: int) -> list[tuple[bytes | None, bytes | None]]:
-    """(key, value) bytes exactly as the runtime's JsonConverter writes datagen's records."""
+def datagen_and_converters(topic: str, records: int) -> tuple[DatagenSourceTask, Converter, Converter]:
+    """A started datagen task and the key and value JsonConverters (without schemas), as the runtime loads them."""
     converters = []
     for is_key in (True, False):
         conv = default_registry().load(PluginKind.CONVERTER, "JsonConverter")()
@@ -57,12 +63,18 @@ def same_bytes(records: int) -> list[tuple[bytes | None, bytes | None]]:
         converters.append(conv)
     task = DatagenSourceTask()
     task.initialize(_Context())  # type: ignore[arg-type]
-    task.start(datagen_props("t", records))
+    task.start(datagen_props(topic, records))
+    return task, converters[0], converters[1]
+
+
+def same_bytes(records: int) -> list[tuple[bytes | None, bytes | None]]:
+    """(key, value) bytes exactly as the runtime's JsonConverter writes datagen's records."""
+    task, key_conv, value_conv = datagen_and_converters("t", records)
     out = []
     while len(out) < records:
         for r in task.poll() or []:
-            out.append((converters[0].from_connect(r.topic, r.key_schema, r.key),
-                        converters[1].from_connect(r.topic, r.value_schema, r.value)))
+            out.append((key_conv.from_connect(r.topic, r.key_schema, r.key),
+                        value_conv.from_connect(r.topic, r.value_schema, r.value)))
     return out
 
 
@@ -91,6 +103,48 @@ def bare_producer(bootstrap: str, topic: str, messages: list[tuple[bytes | None,
     if remaining:
         raise SystemExit(f"bare producer: {remaining} messages not acknowledged")
     return len(messages) / elapsed, cpu / len(messages) * 1e6
+
+
+def connector_ceiling(bootstrap: str, topic: str, records: int) -> tuple[float, float]:
+    """Records/s of datagen → JsonConverter → produce in one plain loop: no runtime at all.
+
+    What this connector and converter cost in CPython, whatever runs them; the runtime can
+    approach this figure but not pass it. CPU µs/record as in `bare_producer`.
+    """
+    task, key_conv, value_conv = datagen_and_converters(topic, records)
+    producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": bootstrap})
+    producer.list_topics(topic, timeout=10)
+    produce, poll = producer.produce, producer.poll
+    key_of, value_of = key_conv.from_connect, value_conv.from_connect
+    cpu = time.process_time()
+    started = time.perf_counter()
+    sent = 0
+    while sent < records:
+        for r in task.poll() or ():
+            key, value = key_of(r.topic, r.key_schema, r.key), value_of(r.topic, r.value_schema, r.value)
+            while True:
+                try:
+                    produce(r.topic, value, key)
+                    break
+                except BufferError:
+                    poll(0.01)
+            sent += 1
+    remaining = producer.flush(120)
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    if remaining:
+        raise SystemExit(f"connector ceiling: {remaining} messages not acknowledged")
+    return records / elapsed, cpu / records * 1e6
+
+
+def ceiling_in_fresh_process(bootstrap: str, topic: str, records: int) -> tuple[float, float]:
+    """`connector_ceiling` in a new interpreter, as clean as the worker's (not this one, holding the limit's bytes)."""
+    out = subprocess.run([sys.executable, __file__, "--bootstrap", bootstrap, "--records", str(records),
+                          "--ceiling-topic", topic], capture_output=True, text=True, timeout=300, check=False)
+    if out.returncode:
+        raise SystemExit(f"connector ceiling failed:\n{out.stderr[-3000:]}")
+    rate, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return rate, cpu
 
 
 def free_port() -> int:
@@ -159,37 +213,54 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
     parser.add_argument("--rounds", type=int, default=3, help="pairs of measurements (limit, then runtime)")
+    parser.add_argument("--ceiling-topic", help=argparse.SUPPRESS)  # internal: measure the ceiling only
     args = parser.parse_args()
+    if args.ceiling_topic:
+        tune_for_throughput()
+        print(json.dumps(connector_ceiling(args.bootstrap, args.ceiling_topic, args.records)))
+        return
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
     messages = same_bytes(args.records)
     mean_value = sum(len(v or b"") for _, v in messages) / len(messages)
-    limits, runs, topics = [], [], []
+    limits, ceilings, runs, topics = [], [], [], []
+
+    def fresh_topic(kind: str) -> str:
+        topic = f"bench-{kind}-{uuid.uuid4().hex[:8]}"
+        topics.append(topic)
+        create_topic(admin, topic)
+        return topic
+
     try:
         with tempfile.TemporaryDirectory(prefix="bench-source-") as tmp:
             for _ in range(args.rounds):
-                topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
-                topics.append(topic)
-                create_topic(admin, topic)
-                limits.append(bare_producer(args.bootstrap, topic, messages))
-                topic = f"bench-runtime-{uuid.uuid4().hex[:8]}"
-                topics.append(topic)
-                create_topic(admin, topic)
-                runs.append(runtime(args.bootstrap, topic, args.records, Path(tmp)))
+                limits.append(bare_producer(args.bootstrap, fresh_topic("bare"), messages))
+                ceilings.append(ceiling_in_fresh_process(args.bootstrap, fresh_topic("ceiling"), args.records))
+                runs.append(runtime(args.bootstrap, fresh_topic("runtime"), args.records, Path(tmp)))
     finally:
         delete_topics(args.bootstrap, topics)
-    # Each round pairs a limit with a runtime run measured right after it; on a shared machine the load moves
-    # between rounds, so the ratio that counts is the median of the per-round ratios.
-    ratios = sorted(r["rate"] / lim for r, (lim, _) in zip(runs, limits, strict=True))
-    median = ratios[len(ratios) // 2]
+    # Each round measures the limit, the ceiling and the runtime one after the other; on a shared machine the
+    # load moves between rounds, so the ratios that count are the medians of the per-round ratios.
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    ratio = median([r["rate"] / lim for r, (lim, _) in zip(runs, limits, strict=True)])
+    ceiling_ratio = median([c / lim for (c, _), (lim, _) in zip(ceilings, limits, strict=True)])
+    of_ceiling = median([r["rate"] / c for r, (c, _) in zip(runs, ceilings, strict=True)])
     best = max(runs, key=lambda r: r["rate"])
     print(f"source throughput, {args.records} records, values {mean_value:.0f} B JSON without schema, "
           f"{args.rounds} round(s)")
-    for i, (r, (lim, lim_cpu)) in enumerate(zip(runs, limits, strict=True), 1):
+    for i, (r, (lim, lim_cpu), (ceil, ceil_cpu)) in enumerate(zip(runs, limits, ceilings, strict=True), 1):
         print(f"  round {i}: runtime {r['rate']:>9,.0f}/s ({r['cpu_us']:.1f} CPU µs/record)  "
-              f"limit {lim:>9,.0f}/s ({lim_cpu:.1f} CPU µs/record)  ratio {r['rate'] / lim:.0%}")
+              f"ceiling {ceil:>9,.0f}/s ({ceil_cpu:.1f})  limit {lim:>9,.0f}/s ({lim_cpu:.1f})  "
+              f"ratio {r['rate'] / lim:.0%}")
     print(f"  runtime (connect standalone, datagen):  {best['rate']:>10,.0f} records/s (best round)")
+    print(f"  ceiling (datagen+JsonConverter+produce, no runtime): "
+          f"{max(c for c, _ in ceilings):,.0f} records/s (best round)")
     print(f"  limit (bare confluent-kafka producer):  {max(lim for lim, _ in limits):>10,.0f} records/s (best round)")
-    print(f"  ratio:                                  {median:>10.0%}   (median of rounds; goal >= 70%)")
+    print(f"  ratio:                                  {ratio:>10.0%}   (median of rounds; goal >= 70%)")
+    print(f"  ceiling / limit:                        {ceiling_ratio:>10.0%}   (what the connector and converter "
+          f"leave to any runtime)")
+    print(f"  runtime / ceiling:                      {of_ceiling:>10.0%}   (the runtime's own cost)")
     print(f"  worker peak RSS:                        {max(r['peak_rss_mb'] for r in runs):>10.0f} MB")
     print(f"  worker CPU for the run:                 {best['cpu_s']:>10.1f} s (start-up included)")
     print(f"  worker start-up to first record:        {best['startup_s']:>10.2f} s")
