@@ -28,6 +28,7 @@ VALUE_SCHEMA = Schema.struct("datagen.Value", [
 _IDLE_WAIT = 0.1  # seconds a finished task waits per poll, so an idle task costs no CPU
 _MAX_WAIT = 0.5  # a rate-limited poll returns within this, so pause/stop are prompt
 _PRECOMPUTED_KEYS = 100_000  # below this cardinality, key strings are built once
+_PRECOMPUTED_PAYLOAD_CHARS = 1 << 20  # payloads are built once while all of them fit in this many characters
 
 
 def partition_of(connector: str, task_id: int) -> dict[str, str]:
@@ -63,6 +64,10 @@ class DatagenSourceTask(SourceTask):
         rng = random.Random(cfg.seed)
         # Twice the length, so each record takes a different window of it without a random call.
         self._padding = "".join(rng.choices(string.ascii_letters + string.digits, k=2 * self._pad))
+        # Record n's payload is the window at n % pad; the usual sizes keep every window, so a record costs no slice.
+        pad = self._pad
+        self._payloads = ([self._padding[o:o + pad] for o in range(pad)]
+                          if pad > 0 and pad * pad <= _PRECOMPUTED_PAYLOAD_CHARS else None)
         self._wake = threading.Event()
         self._started_at = time.monotonic()
         self._emitted = 0
@@ -117,7 +122,7 @@ class DatagenSourceTask(SourceTask):
         topic, part = self._topic, self._partition
         key_schema, value_schema = self._key_schema, self._value_schema
         card, keys = self._cfg.key_cardinality, self._keys
-        pad, padding = self._pad, self._padding
+        pad, padding, payloads = self._pad, self._padding, self._payloads
         out = []
         append = out.append
         for seq in range(start, end):
@@ -127,7 +132,9 @@ class DatagenSourceTask(SourceTask):
                 key = f"key-{seq % card}"
             else:
                 key = None
-            if pad:
+            if payloads is not None:
+                payload = payloads[seq % pad]
+            elif pad:
                 offset = seq % pad
                 payload = padding[offset:offset + pad]
             else:
