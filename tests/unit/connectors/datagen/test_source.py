@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from connect.errors import ConfigException, ConnectException
+from connectors.datagen import source as datagen_source
 from connectors.datagen.connector import DatagenSourceConnector
 from connectors.datagen.source import VALUE_SCHEMA, DatagenSourceTask, partition_of
 from tests.support.contexts import SourceContext
@@ -70,7 +71,7 @@ def test_keys_cycle_through_the_cardinality_or_are_null():
     assert {r.key for r in drain(started({"max.records": "3", "key.cardinality": "0"}))} == {None}
 
 
-@pytest.mark.parametrize("size", [200, 1000])
+@pytest.mark.parametrize("size", [200, 1000, 5000])  # 5000: too big for prebuilt payloads, sliced per record
 def test_json_values_are_about_record_size(size):
     records = drain(started({"max.records": "2000", "record.size": str(size)}))
     sizes = [len(orjson.dumps(r.value)) for r in records[-10:]]
@@ -84,6 +85,15 @@ def test_payloads_are_deterministic_for_a_seed():
     assert payloads("1") == payloads("1")
     assert payloads("1") != payloads("2")
     assert len(set(payloads("1"))) == 5  # records differ from each other, not only in seq
+
+
+def test_prebuilt_and_sliced_payloads_are_the_same(monkeypatch):
+    def payloads():
+        return [r.value["payload"] for r in drain(started({"max.records": "300", "seed": "7"}))]
+
+    prebuilt = payloads()
+    monkeypatch.setattr(datagen_source, "_PRECOMPUTED_PAYLOAD_CHARS", 0)
+    assert payloads() == prebuilt
 
 
 def test_schema_enabled_gives_struct_values_matching_their_schema():
