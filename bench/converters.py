@@ -46,10 +46,18 @@ CHUNK = 20_000  # ~0.1 s of work: CPU-time accounting on a VM can be coarse
 
 
 def row_schema(logical: bool) -> Schema:
-    fields = [("id", INT64_SCHEMA), ("name", STRING_SCHEMA), ("email", OPTIONAL_STRING_SCHEMA),
-              ("age", INT32_SCHEMA), ("balance", FLOAT64_SCHEMA), ("active", BOOLEAN_SCHEMA),
-              ("created", Schema(Type.INT64, name="io.debezium.time.MicroTimestamp", version=1)),
-              ("score", FLOAT32_SCHEMA), ("tags", OPTIONAL_STRING_SCHEMA), ("note", OPTIONAL_STRING_SCHEMA)]
+    fields = [
+        ("id", INT64_SCHEMA),
+        ("name", STRING_SCHEMA),
+        ("email", OPTIONAL_STRING_SCHEMA),
+        ("age", INT32_SCHEMA),
+        ("balance", FLOAT64_SCHEMA),
+        ("active", BOOLEAN_SCHEMA),
+        ("created", Schema(Type.INT64, name="io.debezium.time.MicroTimestamp", version=1)),
+        ("score", FLOAT32_SCHEMA),
+        ("tags", OPTIONAL_STRING_SCHEMA),
+        ("note", OPTIONAL_STRING_SCHEMA),
+    ]
     if logical:
         fields[4] = ("balance", decimal_schema(2))
         fields[6] = ("created", timestamp_schema())
@@ -57,33 +65,80 @@ def row_schema(logical: bool) -> Schema:
 
 
 def envelope_schema(row: Schema) -> Schema:
-    source = Schema.struct("io.debezium.connector.postgresql.Source", [
-        ("version", STRING_SCHEMA), ("connector", STRING_SCHEMA), ("name", STRING_SCHEMA), ("ts_ms", INT64_SCHEMA),
-        ("snapshot", Schema(Type.STRING, optional=True, default="false", name="io.debezium.data.Enum", version=1,
-                            parameters={"allowed": "true,last,false,incremental"})),
-        ("db", STRING_SCHEMA), ("schema", STRING_SCHEMA), ("table", STRING_SCHEMA), ("txId", OPTIONAL_INT64_SCHEMA),
-        ("lsn", OPTIONAL_INT64_SCHEMA)])
-    return Schema.struct(f"{TOPIC}.Envelope", [("before", row), ("after", row), ("source", source),
-                                               ("op", STRING_SCHEMA), ("ts_ms", OPTIONAL_INT64_SCHEMA)], version=1)
+    source = Schema.struct(
+        "io.debezium.connector.postgresql.Source",
+        [
+            ("version", STRING_SCHEMA),
+            ("connector", STRING_SCHEMA),
+            ("name", STRING_SCHEMA),
+            ("ts_ms", INT64_SCHEMA),
+            (
+                "snapshot",
+                Schema(
+                    Type.STRING,
+                    optional=True,
+                    default="false",
+                    name="io.debezium.data.Enum",
+                    version=1,
+                    parameters={"allowed": "true,last,false,incremental"},
+                ),
+            ),
+            ("db", STRING_SCHEMA),
+            ("schema", STRING_SCHEMA),
+            ("table", STRING_SCHEMA),
+            ("txId", OPTIONAL_INT64_SCHEMA),
+            ("lsn", OPTIONAL_INT64_SCHEMA),
+        ],
+    )
+    return Schema.struct(
+        f"{TOPIC}.Envelope",
+        [("before", row), ("after", row), ("source", source), ("op", STRING_SCHEMA), ("ts_ms", OPTIONAL_INT64_SCHEMA)],
+        version=1,
+    )
 
 
 def records(n: int, logical: bool) -> list[dict[str, Any]]:
     out = []
     base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     for i in range(n):
-        row = {"id": i, "name": f"customer {i}", "email": f"c{i}@example.com" if i % 3 else None, "age": 20 + i % 60,
-               "balance": Decimal(i) / 100 if logical else i / 100, "active": i % 2 == 0,
-               "created": base + dt.timedelta(seconds=i) if logical else 1_704_067_200_000_000 + i,
-               "score": (i % 100) / 4, "tags": "a,b" if i % 5 == 0 else None, "note": None}
-        out.append({"before": None, "after": row, "source": {
-            "version": "3.0.0.Final", "connector": "postgresql", "name": "dbserver1", "ts_ms": 1_704_067_200_000 + i,
-            "snapshot": "false", "db": "inventory", "schema": "public", "table": "customers", "txId": 500 + i,
-            "lsn": 24_000_000 + i * 64}, "op": "c", "ts_ms": 1_704_067_200_100 + i})
+        row = {
+            "id": i,
+            "name": f"customer {i}",
+            "email": f"c{i}@example.com" if i % 3 else None,
+            "age": 20 + i % 60,
+            "balance": Decimal(i) / 100 if logical else i / 100,
+            "active": i % 2 == 0,
+            "created": base + dt.timedelta(seconds=i) if logical else 1_704_067_200_000_000 + i,
+            "score": (i % 100) / 4,
+            "tags": "a,b" if i % 5 == 0 else None,
+            "note": None,
+        }
+        out.append(
+            {
+                "before": None,
+                "after": row,
+                "source": {
+                    "version": "3.0.0.Final",
+                    "connector": "postgresql",
+                    "name": "dbserver1",
+                    "ts_ms": 1_704_067_200_000 + i,
+                    "snapshot": "false",
+                    "db": "inventory",
+                    "schema": "public",
+                    "table": "customers",
+                    "txId": 500 + i,
+                    "lsn": 24_000_000 + i * 64,
+                },
+                "op": "c",
+                "ts_ms": 1_704_067_200_100 + i,
+            }
+        )
     return out
 
 
-def paired_rates(rounds: int, items: list[Any], limit: Callable[[Any], object], run: Callable[[Any], object]
-                 ) -> tuple[float, float, float]:
+def paired_rates(
+    rounds: int, items: list[Any], limit: Callable[[Any], object], run: Callable[[Any], object]
+) -> tuple[float, float, float]:
     """Median records per CPU-second of `limit` and `run`, and the median of their ratios, timed chunk by chunk.
 
     The limit and the candidate alternate on chunks of CHUNK records, so a busy moment of a
@@ -91,7 +146,7 @@ def paired_rates(rounds: int, items: list[Any], limit: Callable[[Any], object], 
     the time other processes hold the core.
     """
     limit_rates, run_rates, ratios = [], [], []
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     gc.collect()
     gc.disable()  # a collection pass over the records held here would be counted against whoever triggers it
     try:
@@ -123,14 +178,21 @@ def measure(label: str, schema: Schema, values: list[Any], bare_values: list[Any
     for name, conv in (("schemas.enable=false", converter(False)), ("schemas.enable=true", converter(True))):
         data = [conv.from_connect(TOPIC, schema, v) for v in values]
         pairs = list(zip(bare_values, values, strict=True))
-        write = paired_rates(rounds, pairs, lambda c: deque((dumps(b) for b, _ in c), 0),
-                             lambda c, f=conv.from_connect: deque((f(TOPIC, schema, v) for _, v in c), 0))
+        write = paired_rates(
+            rounds,
+            pairs,
+            lambda c: deque((dumps(b) for b, _ in c), 0),
+            lambda c, f=conv.from_connect: deque((f(TOPIC, schema, v) for _, v in c), 0),
+        )
         read_pairs = list(zip([dumps(b) for b in bare_values], data, strict=True))
-        read = paired_rates(rounds, read_pairs, lambda c: deque((loads(b) for b, _ in c), 0),
-                            lambda c, f=conv.to_connect: deque((f(TOPIC, d) for _, d in c), 0))
+        read = paired_rates(
+            rounds,
+            read_pairs,
+            lambda c: deque((loads(b) for b, _ in c), 0),
+            lambda c, f=conv.to_connect: deque((f(TOPIC, d) for _, d in c), 0),
+        )
         for verb, (limit, rate, ratio) in (("write", write), ("read", read)):
-            print(f"{verb + ' ' + name + ', ' + label:<50}{rate:>11,.0f}{limit:>11,.0f}{ratio:>7.2f}"
-                  f"{len(data[0]):>7}")
+            print(f"{verb + ' ' + name + ', ' + label:<50}{rate:>11,.0f}{limit:>11,.0f}{ratio:>7.2f}{len(data[0]):>7}")
 
 
 def main() -> None:
@@ -139,8 +201,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     n, rounds = args.records, args.rounds
-    print(f"JsonConverter, {n} Debezium-like change events (10-column rows), {rounds} rounds; "
-          "limit = bare orjson on the same payloads")
+    print(
+        f"JsonConverter, {n} Debezium-like change events (10-column rows), {rounds} rounds; "
+        "limit = bare orjson on the same payloads"
+    )
     print(f"{'case (records per CPU-second)':<50}{'records/s':>11}{'limit/s':>11}{'ratio':>7}{'bytes':>7}")
     plain = records(n, False)
     data_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -148,8 +212,10 @@ def main() -> None:
     # The limit stays bare orjson on payloads needing no conversion: the walk is the converter's cost.
     measure("with Decimal+Timestamp", envelope_schema(row_schema(True)), records(n, True), plain, rounds)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak_mb:.0f} MB, of which {data_mb:.0f} MB before any conversion (the bench holds every "
-          "record and its bytes in memory; each result is dropped as soon as it is made)")
+    print(
+        f"peak RSS {peak_mb:.0f} MB, of which {data_mb:.0f} MB before any conversion (the bench holds every "
+        "record and its bytes in memory; each result is dropped as soon as it is made)"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,14 @@ IN_FLIGHT = 5  # the sink's default max.in.flight.requests; parallel_bulk gets a
 
 
 def document(i: int, size: int) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": i, "sku": f"SKU-{i:08d}", "price": i % 1000 / 10, "in_stock": i % 3 != 0,
-                           "category": f"category-{i % 50}", "updated_at": "2026-11-23T08:00:00Z"}
+    doc: dict[str, Any] = {
+        "id": i,
+        "sku": f"SKU-{i:08d}",
+        "price": i % 1000 / 10,
+        "in_stock": i % 3 != 0,
+        "category": f"category-{i % 50}",
+        "updated_at": "2026-11-23T08:00:00Z",
+    }
     filler = size - 160
     doc["description"] = (f"item {i} " * (filler // 8 + 1))[:filler]
     return doc
@@ -95,7 +101,7 @@ def run_sink(url: str, index: str, n: int, size: int, chunk: int, out: Any) -> N
         while context.paused:  # the worker polls nothing for a paused partition and puts an empty batch
             time.sleep(0.005)
             task.put([])
-        task.put(records[lo:lo + PUT_SIZE])
+        task.put(records[lo : lo + PUT_SIZE])
     task.flush({})
     elapsed = time.perf_counter() - start
     committed = task.pre_commit({TopicPartition(index, 0): n})

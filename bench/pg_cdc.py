@@ -41,16 +41,35 @@ class Worker:
 
     def __init__(self, workdir: Path, kafka: str, connector: dict[str, str]) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "worker.properties").write_text("\n".join([
-            f"bootstrap.servers={kafka}", "key.converter=JsonConverter", "value.converter=JsonConverter",
-            "key.converter.schemas.enable=false", "value.converter.schemas.enable=false",
-            f"offset.storage.file.filename={workdir / 'offsets.json'}",
-            "listeners=http://127.0.0.1:0"]))
+        (workdir / "worker.properties").write_text(
+            "\n".join(
+                [
+                    f"bootstrap.servers={kafka}",
+                    "key.converter=JsonConverter",
+                    "value.converter=JsonConverter",
+                    "key.converter.schemas.enable=false",
+                    "value.converter.schemas.enable=false",
+                    f"offset.storage.file.filename={workdir / 'offsets.json'}",
+                    "listeners=http://127.0.0.1:0",
+                ]
+            )
+        )
         (workdir / "connector.json").write_text(json.dumps({"name": "pg", "config": connector}))
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "connect.cli", "--log-level", "WARNING", "standalone",
-                                      str(workdir / "worker.properties"), str(workdir / "connector.json")],
-                                     stdout=subprocess.DEVNULL, stderr=open(workdir / "worker.log", "w"))  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "connect.cli",
+                "--log-level",
+                "WARNING",
+                "standalone",
+                str(workdir / "worker.properties"),
+                str(workdir / "connector.json"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(workdir / "worker.log", "w"),  # noqa: SIM115
+        )
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -71,12 +90,21 @@ class Worker:
 
 
 def connector_config(pg: dict[str, object], name: str, table: str, mode: str) -> dict[str, str]:
-    return {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-            "database.hostname": str(pg.get("host", "127.0.0.1")), "database.port": str(pg.get("port", 5432)),
-            "database.user": str(pg["user"]), "database.password": str(pg.get("password", "")),
-            "database.dbname": str(pg["dbname"]), "topic.prefix": name, "slot.name": name,
-            "publication.name": name, "publication.autocreate.mode": "filtered",
-            "table.include.list": f"public.{table}", "snapshot.mode": mode, "slot.drop.on.stop": "true"}
+    return {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "database.hostname": str(pg.get("host", "127.0.0.1")),
+        "database.port": str(pg.get("port", 5432)),
+        "database.user": str(pg["user"]),
+        "database.password": str(pg.get("password", "")),
+        "database.dbname": str(pg["dbname"]),
+        "topic.prefix": name,
+        "slot.name": name,
+        "publication.name": name,
+        "publication.autocreate.mode": "filtered",
+        "table.include.list": f"public.{table}",
+        "snapshot.mode": mode,
+        "slot.drop.on.stop": "true",
+    }
 
 
 def wait_for_records(kafka: str, topic: str, count: int, timeout: float = 900.0) -> float:
@@ -98,8 +126,9 @@ def wait_for_records(kafka: str, topic: str, count: int, timeout: float = 900.0)
 
 
 def record_size(kafka: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}", "auto.offset.reset": "earliest"}
+    )
     consumer.assign([TopicPartition(topic, 0, 0)])
     try:
         for _ in range(50):
@@ -124,7 +153,9 @@ def wait_streaming(conn: psycopg.Connection, slot: str, timeout: float = 60.0) -
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--pg", default=os.environ.get("SLUICE_PG_DSN", "postgresql://sluice:sluice@127.0.0.1:15432/sluice"))
+    ap.add_argument(
+        "--pg", default=os.environ.get("SLUICE_PG_DSN", "postgresql://sluice:sluice@127.0.0.1:15432/sluice")
+    )
     ap.add_argument("--kafka", default=os.environ.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
     args = ap.parse_args()
     n, kafka = args.rows, args.kafka
@@ -141,11 +172,33 @@ def main() -> None:
         conn.execute(INSERT_SQL.format(t=name, lo=1, hi=n))
         end = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
         started = time.monotonic()
-        subprocess.run(["pg_recvlogical", "-h", str(pg.get("host", "127.0.0.1")), "-p", str(pg.get("port", 5432)),
-                        "-U", str(pg["user"]), "-d", str(pg["dbname"]), "--slot", name + "_recv", "--start",
-                        "-f", "/dev/null", "-o", "proto_version=1", "-o", f"publication_names={name}_recv",
-                        "--endpos", end, "--no-loop"], check=True,
-                       env={**os.environ, "PGPASSWORD": str(pg.get("password", ""))})
+        subprocess.run(
+            [
+                "pg_recvlogical",
+                "-h",
+                str(pg.get("host", "127.0.0.1")),
+                "-p",
+                str(pg.get("port", 5432)),
+                "-U",
+                str(pg["user"]),
+                "-d",
+                str(pg["dbname"]),
+                "--slot",
+                name + "_recv",
+                "--start",
+                "-f",
+                "/dev/null",
+                "-o",
+                "proto_version=1",
+                "-o",
+                f"publication_names={name}_recv",
+                "--endpos",
+                end,
+                "--no-loop",
+            ],
+            check=True,
+            env={**os.environ, "PGPASSWORD": str(pg.get("password", ""))},
+        )
         limit = n / (time.monotonic() - started)
         conn.execute("SELECT pg_drop_replication_slot(%s)", (name + "_recv",))
         conn.execute(f"TRUNCATE {name}")
@@ -165,9 +218,11 @@ def main() -> None:
         worker.stop()
         size = record_size(kafka, f"{name}.public.{name}")
         print(f"pg_recvlogical (pgoutput) limit: {limit:,.0f} rows/s")
-        print(f"streaming (worker -> Kafka):     {streaming:,.0f} rows/s  = {streaming / limit:.2f} x the limit; "
-              f"{stream_cpu:.1f} CPU-s for {n:,} rows; peak RSS {stream_rss:.0f} MB; start-up to streaming "
-              f"{startup:.2f} s; records of {size} B")
+        print(
+            f"streaming (worker -> Kafka):     {streaming:,.0f} rows/s  = {streaming / limit:.2f} x the limit; "
+            f"{stream_cpu:.1f} CPU-s for {n:,} rows; peak RSS {stream_rss:.0f} MB; start-up to streaming "
+            f"{startup:.2f} s; records of {size} B"
+        )
 
         # (3) snapshot of an n-row table, beside COPY and a bare producer.
         conn.execute(f"DELETE FROM {name} WHERE id <= {n}")
@@ -193,16 +248,21 @@ def main() -> None:
         workers.append(snap)
         done = wait_for_records(kafka, f"{name}_s.public.{name}", n)
         snapshot = n / (done - snap.started)
-        print(f"snapshot (worker -> Kafka):      {snapshot:,.0f} rows/s  = {snapshot / bare_rate:.2f} x the bare "
-              f"producer ({bare_rate:,.0f} msgs/s of {size} B); COPY TO STDOUT {copy_rate:,.0f} rows/s; "
-              f"{snap.cpu_seconds():.1f} CPU-s (launch included); peak RSS {snap.peak_rss_mb():.0f} MB")
+        print(
+            f"snapshot (worker -> Kafka):      {snapshot:,.0f} rows/s  = {snapshot / bare_rate:.2f} x the bare "
+            f"producer ({bare_rate:,.0f} msgs/s of {size} B); COPY TO STDOUT {copy_rate:,.0f} rows/s; "
+            f"{snap.cpu_seconds():.1f} CPU-s (launch included); peak RSS {snap.peak_rss_mb():.0f} MB"
+        )
         snap.stop()
     finally:
         for w in workers:
             if w.proc.poll() is None:
                 w.stop()
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                     "WHERE slot_name LIKE %s AND NOT active", (name + "%",))
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            "WHERE slot_name LIKE %s AND NOT active",
+            (name + "%",),
+        )
         for pub in (name, name + "_s", name + "_recv"):
             conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
         conn.execute(f"DROP TABLE IF EXISTS {name}")

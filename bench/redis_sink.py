@@ -28,9 +28,16 @@ from connect.data import SinkRecord
 
 
 def row(i: int) -> dict[str, Any]:
-    return {"id": i, "sku": f"SKU-{i:08d}", "price": Decimal(i % 100_000) / 100, "qty": i % 97,
-            "in_stock": i % 3 != 0, "category": f"category-{i % 50}", "updated_at": "2026-11-23T08:00:00Z",
-            "description": f"item {i} of the bench catalogue, a plain text field of a typical row " * 2}
+    return {
+        "id": i,
+        "sku": f"SKU-{i:08d}",
+        "price": Decimal(i % 100_000) / 100,
+        "qty": i % 97,
+        "in_stock": i % 3 != 0,
+        "category": f"category-{i % 50}",
+        "updated_at": "2026-11-23T08:00:00Z",
+        "description": f"item {i} of the bench catalogue, a plain text field of a typical row " * 2,
+    }
 
 
 def records(topic: str, n: int) -> list[SinkRecord]:
@@ -63,7 +70,7 @@ def run_limit(url: str, kind: str, prefix: str, n: int, batch: int, own_client: 
     config = RedisSinkConfig.parse(props(url, kind, prefix))
     builder = CommandBuilder(config)
     recs = records(prefix, n)
-    batches = [builder.build(recs[lo:lo + batch]).commands for lo in range(0, n, batch)]
+    batches = [builder.build(recs[lo : lo + batch]).commands for lo in range(0, n, batch)]
     del recs
     r = redis.Redis.from_url(url)
     client = RedisClient(config)
@@ -90,7 +97,7 @@ def run_sink(url: str, kind: str, prefix: str, n: int, batch: int, out: Any) -> 
     task.start(props(url, kind, prefix))
     start = time.perf_counter()
     for lo in range(0, n, batch):
-        task.put(recs[lo:lo + batch])
+        task.put(recs[lo : lo + batch])
     elapsed = time.perf_counter() - start
     task.stop()
     assert clear(redis.Redis.from_url(url), prefix) == n
@@ -119,6 +126,7 @@ def main() -> None:
         print(f"{kind:6} sink   put (convert + write)            {sink:9.0f} records/s   peak RSS {sink_rss:6.0f} MB")
         print(f"{kind:6} ratio  sink / redis-py limit            {sink / limit:9.1%}   (goal >= 70%)")
         print(f"{kind:6} ratio  sink / its own write path        {sink / floor:9.1%}   (the cost of converting)")
+
 
 if __name__ == "__main__":
     main()

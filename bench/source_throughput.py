@@ -50,8 +50,12 @@ class _Context:
 
 
 def datagen_props(topic: str, records: int) -> dict[str, str]:
-    return {"kafka.topic": topic, "max.records": str(records), "record.size": str(RECORD_SIZE),
-            "key.cardinality": str(KEYS)}
+    return {
+        "kafka.topic": topic,
+        "max.records": str(records),
+        "record.size": str(RECORD_SIZE),
+        "key.cardinality": str(KEYS),
+    }
 
 
 def datagen_and_converters(topic: str, records: int) -> tuple[DatagenSourceTask, Converter, Converter]:
@@ -73,8 +77,12 @@ def same_bytes(records: int) -> list[tuple[bytes | None, bytes | None]]:
     out = []
     while len(out) < records:
         for r in task.poll() or []:
-            out.append((key_conv.from_connect(r.topic, r.key_schema, r.key),
-                        value_conv.from_connect(r.topic, r.value_schema, r.value)))
+            out.append(
+                (
+                    key_conv.from_connect(r.topic, r.key_schema, r.key),
+                    value_conv.from_connect(r.topic, r.value_schema, r.value),
+                )
+            )
     return out
 
 
@@ -82,8 +90,7 @@ def create_topic(admin: AdminClient, topic: str) -> None:
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
 
 
-def bare_producer(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]]
-                  ) -> tuple[float, float]:
+def bare_producer(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> tuple[float, float]:
     """Records/s of a plain produce loop, from the first produce to the last acknowledgement, and CPU µs/record."""
     producer = Producer({**PRODUCER_DEFAULTS, "bootstrap.servers": bootstrap})
     producer.list_topics(topic, timeout=10)  # connect and fetch metadata outside the timing
@@ -139,8 +146,13 @@ def connector_ceiling(bootstrap: str, topic: str, records: int) -> tuple[float, 
 
 def ceiling_in_fresh_process(bootstrap: str, topic: str, records: int) -> tuple[float, float]:
     """`connector_ceiling` in a new interpreter, as clean as the worker's (not this one, holding the limit's bytes)."""
-    out = subprocess.run([sys.executable, __file__, "--bootstrap", bootstrap, "--records", str(records),
-                          "--ceiling-topic", topic], capture_output=True, text=True, timeout=300, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--bootstrap", bootstrap, "--records", str(records), "--ceiling-topic", topic],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if out.returncode:
         raise SystemExit(f"connector ceiling failed:\n{out.stderr[-3000:]}")
     rate, cpu = json.loads(out.stdout.strip().splitlines()[-1])
@@ -166,29 +178,50 @@ def cpu_seconds(pid: int) -> float:
 
 def runtime(bootstrap: str, topic: str, records: int, workdir: Path) -> dict[str, float]:
     """Run `connect standalone` with a datagen connector; time the records' arrival in Kafka."""
-    (workdir / "worker.properties").write_text("\n".join([
-        f"bootstrap.servers={bootstrap}",
-        "key.converter=JsonConverter", "key.converter.schemas.enable=false",
-        "value.converter=JsonConverter", "value.converter.schemas.enable=false",
-        f"offset.storage.file.filename={workdir / f'{topic}.offsets'}",
-        f"listeners=http://127.0.0.1:{free_port()}",
-    ]) + "\n")
-    (workdir / "datagen.json").write_text(json.dumps({"name": topic, "config": {
-        "connector.class": "datagen", **datagen_props(topic, records)}}))
+    (workdir / "worker.properties").write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={bootstrap}",
+                "key.converter=JsonConverter",
+                "key.converter.schemas.enable=false",
+                "value.converter=JsonConverter",
+                "value.converter.schemas.enable=false",
+                f"offset.storage.file.filename={workdir / f'{topic}.offsets'}",
+                f"listeners=http://127.0.0.1:{free_port()}",
+            ]
+        )
+        + "\n"
+    )
+    (workdir / "datagen.json").write_text(
+        json.dumps({"name": topic, "config": {"connector.class": "datagen", **datagen_props(topic, records)}})
+    )
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}"})
     tp = TopicPartition(topic, 0)
     log = (workdir / "worker.log").open("wb")
     spawned = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "connect.cli", "--log-level", "WARNING", "standalone",
-                             str(workdir / "worker.properties"), str(workdir / "datagen.json")],
-                            stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "connect.cli",
+            "--log-level",
+            "WARNING",
+            "standalone",
+            str(workdir / "worker.properties"),
+            str(workdir / "datagen.json"),
+        ],
+        stdout=log,
+        stderr=log,
+    )
     try:
         first_at, first_count, first_cpu, end = None, 0, 0.0, 0
         deadline = time.perf_counter() + 300
         while end < records:
             if proc.poll() is not None or time.perf_counter() > deadline:
-                raise SystemExit(f"worker stopped or stalled at {end} records:\n"
-                                 + (workdir / "worker.log").read_text(errors="replace")[-3000:])
+                raise SystemExit(
+                    f"worker stopped or stalled at {end} records:\n"
+                    + (workdir / "worker.log").read_text(errors="replace")[-3000:]
+                )
             end = consumer.get_watermark_offsets(tp, timeout=10, cached=False)[1]
             now = time.perf_counter()
             if first_at is None and end > 0:
@@ -203,9 +236,13 @@ def runtime(bootstrap: str, topic: str, records: int, workdir: Path) -> dict[str
         consumer.close()
         log.close()
     assert first_at is not None
-    return {"rate": (end - first_count) / (done_at - first_at), "startup_s": first_at - spawned,
-            "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024, "cpu_s": cpu,
-            "cpu_us": (cpu - first_cpu) / (end - first_count) * 1e6}
+    return {
+        "rate": (end - first_count) / (done_at - first_at),
+        "startup_s": first_at - spawned,
+        "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,
+        "cpu_s": cpu,
+        "cpu_us": (cpu - first_cpu) / (end - first_count) * 1e6,
+    }
 
 
 def main() -> None:
@@ -238,6 +275,7 @@ def main() -> None:
                 runs.append(runtime(args.bootstrap, fresh_topic("runtime"), args.records, Path(tmp)))
     finally:
         delete_topics(args.bootstrap, topics)
+
     # Each round measures the limit, the ceiling and the runtime one after the other; on a shared machine the
     # load moves between rounds, so the ratios that count are the medians of the per-round ratios.
     def median(values: list[float]) -> float:
@@ -247,23 +285,32 @@ def main() -> None:
     ceiling_ratio = median([c / lim for (c, _), (lim, _) in zip(ceilings, limits, strict=True)])
     of_ceiling = median([r["rate"] / c for r, (c, _) in zip(runs, ceilings, strict=True)])
     best = max(runs, key=lambda r: r["rate"])
-    print(f"source throughput, {args.records} records, values {mean_value:.0f} B JSON without schema, "
-          f"{args.rounds} round(s)")
+    print(
+        f"source throughput, {args.records} records, values {mean_value:.0f} B JSON without schema, "
+        f"{args.rounds} round(s)"
+    )
     for i, (r, (lim, lim_cpu), (ceil, ceil_cpu)) in enumerate(zip(runs, limits, ceilings, strict=True), 1):
-        print(f"  round {i}: runtime {r['rate']:>9,.0f}/s ({r['cpu_us']:.1f} CPU µs/record)  "
-              f"ceiling {ceil:>9,.0f}/s ({ceil_cpu:.1f})  limit {lim:>9,.0f}/s ({lim_cpu:.1f})  "
-              f"ratio {r['rate'] / lim:.0%}")
+        print(
+            f"  round {i}: runtime {r['rate']:>9,.0f}/s ({r['cpu_us']:.1f} CPU µs/record)  "
+            f"ceiling {ceil:>9,.0f}/s ({ceil_cpu:.1f})  limit {lim:>9,.0f}/s ({lim_cpu:.1f})  "
+            f"ratio {r['rate'] / lim:.0%}"
+        )
     print(f"  runtime (connect standalone, datagen):  {best['rate']:>10,.0f} records/s (best round)")
-    print(f"  ceiling (datagen+JsonConverter+produce, no runtime): "
-          f"{max(c for c, _ in ceilings):,.0f} records/s (best round)")
+    print(
+        f"  ceiling (datagen+JsonConverter+produce, no runtime): "
+        f"{max(c for c, _ in ceilings):,.0f} records/s (best round)"
+    )
     print(f"  limit (bare confluent-kafka producer):  {max(lim for lim, _ in limits):>10,.0f} records/s (best round)")
     print(f"  ratio:                                  {ratio:>10.0%}   (median of rounds; goal >= 70%)")
-    print(f"  ceiling / limit:                        {ceiling_ratio:>10.0%}   (what the connector and converter "
-          f"leave to any runtime)")
+    print(
+        f"  ceiling / limit:                        {ceiling_ratio:>10.0%}   (what the connector and converter "
+        f"leave to any runtime)"
+    )
     print(f"  runtime / ceiling:                      {of_ceiling:>10.0%}   (the runtime's own cost)")
     print(f"  worker peak RSS:                        {max(r['peak_rss_mb'] for r in runs):>10.0f} MB")
     print(f"  worker CPU for the run:                 {best['cpu_s']:>10.1f} s (start-up included)")
     print(f"  worker start-up to first record:        {best['startup_s']:>10.2f} s")
+
 
 if __name__ == "__main__":
     main()

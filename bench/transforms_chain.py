@@ -63,36 +63,79 @@ CHAIN = {
 
 
 def table() -> TableSchemas:
-    columns = [("id", INT64_SCHEMA), ("name", STRING_SCHEMA), ("email", OPTIONAL_STRING_SCHEMA), ("age", INT32_SCHEMA),
-               ("balance", decimal_schema(2, optional=True)), ("active", BOOLEAN_SCHEMA),
-               ("created", timestamp_schema(optional=True)), ("score", FLOAT32_SCHEMA),
-               ("tags", OPTIONAL_STRING_SCHEMA), ("note", OPTIONAL_STRING_SCHEMA)]
+    columns = [
+        ("id", INT64_SCHEMA),
+        ("name", STRING_SCHEMA),
+        ("email", OPTIONAL_STRING_SCHEMA),
+        ("age", INT32_SCHEMA),
+        ("balance", decimal_schema(2, optional=True)),
+        ("active", BOOLEAN_SCHEMA),
+        ("created", timestamp_schema(optional=True)),
+        ("score", FLOAT32_SCHEMA),
+        ("tags", OPTIONAL_STRING_SCHEMA),
+        ("note", OPTIONAL_STRING_SCHEMA),
+    ]
     return TableSchemas(TOPIC, columns, ["id"])
 
 
 def make_records(n: int) -> list[SourceRecord]:
     schemas = table()
-    source = {"version": "3.0.0.Final", "connector": "postgresql", "name": "dbserver1", "ts_ms": 0,
-              "snapshot": "false", "db": "inventory", "sequence": None, "ts_us": None, "ts_ns": None,
-              "schema": "public", "table": "customers", "txId": None, "lsn": None, "xmin": None, "origin": None,
-              "origin_lsn": None}
+    source = {
+        "version": "3.0.0.Final",
+        "connector": "postgresql",
+        "name": "dbserver1",
+        "ts_ms": 0,
+        "snapshot": "false",
+        "db": "inventory",
+        "sequence": None,
+        "ts_us": None,
+        "ts_ns": None,
+        "schema": "public",
+        "table": "customers",
+        "txId": None,
+        "lsn": None,
+        "xmin": None,
+        "origin": None,
+        "origin_lsn": None,
+    }
     base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     out: list[SourceRecord] = []
     i = 0
     while len(out) < n:
-        row = {"id": i, "name": f"customer {i}", "email": f"c{i}@example.com" if i % 3 else None, "age": 20 + i % 60,
-               "balance": Decimal(i) / 100, "active": i % 2 == 0, "created": base + dt.timedelta(seconds=i),
-               "score": (i % 100) / 4, "tags": "a,b" if i % 5 == 0 else None, "note": None}
+        row = {
+            "id": i,
+            "name": f"customer {i}",
+            "email": f"c{i}@example.com" if i % 3 else None,
+            "age": 20 + i % 60,
+            "balance": Decimal(i) / 100,
+            "active": i % 2 == 0,
+            "created": base + dt.timedelta(seconds=i),
+            "score": (i % 100) / 4,
+            "tags": "a,b" if i % 5 == 0 else None,
+            "note": None,
+        }
         op = "d" if i % 20 == 0 else "u" if i % 2 else "c"
         src = dict(source, ts_ms=1_704_067_200_000 + i, txId=500 + i, lsn=10_000 + i)
-        value = {"before": row if op != "c" else None, "after": None if op == "d" else row, "source": src,
-                 "transaction": None, "op": op, "ts_ms": 1_704_067_200_000 + i, "ts_us": None, "ts_ns": None}
+        value = {
+            "before": row if op != "c" else None,
+            "after": None if op == "d" else row,
+            "source": src,
+            "transaction": None,
+            "op": op,
+            "ts_ms": 1_704_067_200_000 + i,
+            "ts_us": None,
+            "ts_ns": None,
+        }
         key = {"id": i}
-        out.append(SourceRecord({"server": "dbserver1"}, {"lsn": 10_000 + i}, TOPIC, None, schemas.key, key,
-                                schemas.envelope, value))
+        out.append(
+            SourceRecord(
+                {"server": "dbserver1"}, {"lsn": 10_000 + i}, TOPIC, None, schemas.key, key, schemas.envelope, value
+            )
+        )
         if op == "d":
-            out.append(SourceRecord({"server": "dbserver1"}, {"lsn": 10_000 + i}, TOPIC, None, schemas.key, key,
-                                    None, None))
+            out.append(
+                SourceRecord({"server": "dbserver1"}, {"lsn": 10_000 + i}, TOPIC, None, schemas.key, key, None, None)
+            )
         i += 1
     return out[:n]
 
@@ -136,8 +179,10 @@ def main() -> None:
         figures.append(figure)
         ratios.append(figure / limit)
 
-    print(f"records: {len(records):,} Debezium change events ({kept:,} kept after the chain), "
-          f"{args.rounds} rounds, medians per CPU-second")
+    print(
+        f"records: {len(records):,} Debezium change events ({kept:,} kept after the chain), "
+        f"{args.rounds} rounds, medians per CPU-second"
+    )
     print(f"empty chain (the limit): {statistics.median(limits):12,.0f} records/s")
     print(f"five-transform chain:    {statistics.median(figures):12,.0f} records/s")
     print(f"ratio chain/limit:       {statistics.median(ratios):12.4f}")

@@ -45,9 +45,7 @@ class ConnectorConfigError(BadRequestException):
     def __init__(self, infos: dict) -> None:
         self.infos = infos
         problems = [
-            f"{c['value']['name']}: {err}"
-            for c in infos.get("configs", [])
-            for err in c["value"].get("errors", [])
+            f"{c['value']['name']}: {err}" for c in infos.get("configs", []) for err in c["value"].get("errors", [])
         ]
         count = infos.get("error_count", len(problems))
         super().__init__(

@@ -61,8 +61,10 @@ class PluginRegistry:
 
     def __init__(self, entries: dict[PluginKind, Iterable[_Entry]] | None = None) -> None:
         if entries is None:
-            entries = {kind: [_Entry(ep.name, ep.value, ep.load)
-                              for ep in metadata.entry_points(group=kind.value)] for kind in PluginKind}
+            entries = {
+                kind: [_Entry(ep.name, ep.value, ep.load) for ep in metadata.entry_points(group=kind.value)]
+                for kind in PluginKind
+            }
         self._entries = {kind: list(entries.get(kind, ())) for kind in PluginKind}
         self._names: dict[PluginKind, dict[str, _Entry]] = {}
         self._classes: dict[tuple[PluginKind, str], type] = {}
@@ -79,8 +81,9 @@ class PluginRegistry:
         """A registry of the given classes, plus those of `base` (for tests and embedding)."""
         entries: dict[PluginKind, list[_Entry]] = {k: list(base._entries[k]) if base else [] for k in PluginKind}
         for kind, classes in plugins.items():
-            entries[kind] += [_Entry(alias, f"{c.__module__}:{c.__qualname__}", lambda c=c: c)
-                              for alias, c in classes.items()]
+            entries[kind] += [
+                _Entry(alias, f"{c.__module__}:{c.__qualname__}", lambda c=c: c) for alias, c in classes.items()
+            ]
         return cls(entries)
 
     def _load(self, kind: PluginKind, entry: _Entry) -> type:
@@ -120,8 +123,9 @@ class PluginRegistry:
         if entry is None:
             known = sorted({e.alias for e in self._entries[kind]})
             label = kind.name.lower().replace("_", " ")
-            raise UnknownPluginError(f"Failed to find any class that implements {label} '{name}'. "
-                                     f"Available: {', '.join(known) or 'none'}")
+            raise UnknownPluginError(
+                f"Failed to find any class that implements {label} '{name}'. Available: {', '.join(known) or 'none'}"
+            )
         return self._load(kind, entry)
 
     def describe(self, kind: PluginKind) -> list[PluginDesc]:
@@ -131,8 +135,15 @@ class PluginRegistry:
                 cls = self._load(kind, entry)
             except ConnectException:
                 continue
-            out.append(PluginDesc(entry.python_name, plugin_type(kind, cls), getattr(cls, "version", "0.1.0"),
-                                  (entry.alias, *getattr(cls, "aliases", ())), cls))
+            out.append(
+                PluginDesc(
+                    entry.python_name,
+                    plugin_type(kind, cls),
+                    getattr(cls, "version", "0.1.0"),
+                    (entry.alias, *getattr(cls, "aliases", ())),
+                    cls,
+                )
+            )
         return sorted(out, key=lambda d: d.class_name)
 
 
@@ -142,8 +153,12 @@ def plugin_type(kind: PluginKind, cls: type) -> str:
         from connect.spi import SinkConnector
 
         return "sink" if issubclass(cls, SinkConnector) else "source"
-    return {PluginKind.TRANSFORMATION: "transformation", PluginKind.PREDICATE: "predicate",
-            PluginKind.CONVERTER: "converter", PluginKind.HEADER_CONVERTER: "header_converter"}[kind]
+    return {
+        PluginKind.TRANSFORMATION: "transformation",
+        PluginKind.PREDICATE: "predicate",
+        PluginKind.CONVERTER: "converter",
+        PluginKind.HEADER_CONVERTER: "header_converter",
+    }[kind]
 
 
 _default: PluginRegistry | None = None

@@ -25,8 +25,9 @@ def create_app(herder: Herder, worker_props: Mapping[str, Any] | None = None) ->
     props = dict(worker_props or {})
     credentials = Credentials.from_worker_props(props)
     version = _version(herder)
-    app = FastAPI(title="sluice Connect REST API", version=version, description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="sluice Connect REST API", version=version, description=DESCRIPTION, docs_url="/docs", redoc_url=None
+    )
     app.state.herder = herder
     app.state.worker_props = props
     app.state.logger_levels = LoggerLevels()

@@ -92,8 +92,12 @@ class AuthMiddleware:
     def __init__(self, app: ASGIApp, credentials: Credentials) -> None:
         self.app = app
         self.credentials = credentials
-        self._body = orjson.dumps({"error_code": 401, "message": "Authentication required: send valid HTTP basic "
-                                                                  "credentials or a bearer token."})
+        self._body = orjson.dumps(
+            {
+                "error_code": 401,
+                "message": "Authentication required: send valid HTTP basic credentials or a bearer token.",
+            }
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -103,7 +107,15 @@ class AuthMiddleware:
         if authorization and self.credentials.accepts(authorization):
             await self.app(scope, receive, send)
             return
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(self._body)).encode()),
-            (b"www-authenticate", self.credentials.challenge().encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(self._body)).encode()),
+                    (b"www-authenticate", self.credentials.challenge().encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": self._body})

@@ -20,8 +20,13 @@ HerderDep = Annotated[Herder, Depends(_herder)]
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the error codes an endpoint answers with."""
-    described = {400: "Invalid request", 403: "Forbidden by the worker configuration", 404: "Not found",
-                 409: "Conflict", 500: "Unexpected failure"}
+    described = {
+        400: "Invalid request",
+        403: "Forbidden by the worker configuration",
+        404: "Not found",
+        409: "Conflict",
+        500: "Unexpected failure",
+    }
     return {code: {"model": ErrorMessage, "description": described[code]} for code in (*codes, 500)}
 
 

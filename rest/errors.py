@@ -65,8 +65,11 @@ def validation_message(exc: RequestValidationError) -> str:
         where = _location(loc)
         kind = err.get("type", "")
         if loc == ("body",):
-            problems.append("missing request body: expected a JSON object" if kind == "missing"
-                            else f"request body: {err.get('msg', 'invalid')}")
+            problems.append(
+                "missing request body: expected a JSON object"
+                if kind == "missing"
+                else f"request body: {err.get('msg', 'invalid')}"
+            )
         elif kind == "missing":
             problems.append(f"missing required field '{where}'")
         elif kind == "json_invalid":
@@ -118,8 +121,13 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     """Every method of every route matching `path` (Starlette's own Allow names only the first route's)."""
     table: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
     if table is None:
-        table = [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"),
-                  [m.upper() for m in operations]) for template, operations in app.openapi()["paths"].items()]
+        table = [
+            (
+                re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"),
+                [m.upper() for m in operations],
+            )
+            for template, operations in app.openapi()["paths"].items()
+        ]
         app.state.allowed_methods = table
     return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
 

@@ -14,11 +14,26 @@ ROOT = "root"
 TRACE = 5
 OFF = logging.CRITICAL + 1
 
-_BY_NAME = {"TRACE": TRACE, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
-            "WARNING": logging.WARNING, "ERROR": logging.ERROR, "FATAL": logging.CRITICAL,
-            "CRITICAL": logging.CRITICAL, "OFF": OFF}
-_NAMES = {TRACE: "TRACE", logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARN",
-          logging.ERROR: "ERROR", logging.CRITICAL: "FATAL", OFF: "OFF"}
+_BY_NAME = {
+    "TRACE": TRACE,
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "FATAL": logging.CRITICAL,
+    "CRITICAL": logging.CRITICAL,
+    "OFF": OFF,
+}
+_NAMES = {
+    TRACE: "TRACE",
+    logging.DEBUG: "DEBUG",
+    logging.INFO: "INFO",
+    logging.WARNING: "WARN",
+    logging.ERROR: "ERROR",
+    logging.CRITICAL: "FATAL",
+    OFF: "OFF",
+}
 
 
 def parse_level(name: str) -> int | None:
@@ -52,8 +67,11 @@ class LoggerLevels:
     def all(self) -> dict[str, dict[str, object]]:
         """Loggers whose level is set explicitly (not inherited), and the root logger."""
         with self._lock:
-            out = {name: self._describe(name, lg) for name, lg in list(logging.Logger.manager.loggerDict.items())
-                   if isinstance(lg, logging.Logger) and lg.level != logging.NOTSET}
+            out = {
+                name: self._describe(name, lg)
+                for name, lg in list(logging.Logger.manager.loggerDict.items())
+                if isinstance(lg, logging.Logger) and lg.level != logging.NOTSET
+            }
             out[ROOT] = self._describe(ROOT, logging.getLogger())
             return dict(sorted(out.items()))
 
@@ -67,12 +85,17 @@ class LoggerLevels:
         with self._lock:
             if namespace.lower() == ROOT:
                 targets = [(ROOT, logging.getLogger())] + [
-                    (n, lg) for n, lg in list(logging.Logger.manager.loggerDict.items())
-                    if isinstance(lg, logging.Logger)]
+                    (n, lg)
+                    for n, lg in list(logging.Logger.manager.loggerDict.items())
+                    if isinstance(lg, logging.Logger)
+                ]
             else:
                 prefix = namespace + "."
-                targets = [(n, lg) for n, lg in list(logging.Logger.manager.loggerDict.items())
-                           if isinstance(lg, logging.Logger) and n.startswith(prefix)]
+                targets = [
+                    (n, lg)
+                    for n, lg in list(logging.Logger.manager.loggerDict.items())
+                    if isinstance(lg, logging.Logger) and n.startswith(prefix)
+                ]
                 targets.append((namespace, logging.getLogger(namespace)))
             now = int(time.time() * 1000)
             for name, logger in targets:

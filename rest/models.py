@@ -47,12 +47,21 @@ class InitialState(StrEnum):
 
 
 class CreateConnectorRequest(_Model):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"name": "orders-gen", "config": {"connector.class": "datagen", "kafka.topic": "orders", "tasks.max": "1"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "orders-gen",
+                    "config": {"connector.class": "datagen", "kafka.topic": "orders", "tasks.max": "1"},
+                }
+            ]
+        }
+    )
 
     name: str = Field(description="Connector name; leading and trailing whitespace is removed.")
-    config: ConnectorConfig = Field(description="Connector configuration (provider references such as "
-                                                "`${file:/path:key}` are stored as written).")
+    config: ConnectorConfig = Field(
+        description="Connector configuration (provider references such as `${file:/path:key}` are stored as written)."
+    )
     initial_state: InitialState | None = Field(None, description="RUNNING (default), PAUSED or STOPPED.")
 
     @field_validator("initial_state", mode="before")

@@ -78,8 +78,13 @@ def _ssl_options(props: Mapping[str, Any]) -> dict[str, Any]:
     client_auth = (get("ssl.client.auth") or "none").lower()
     if client_auth not in _CLIENT_AUTH:
         raise ConfigException("listeners.https.ssl.client.auth", client_auth, "expected none, requested or required")
-    return {"ssl_certfile": certfile, "ssl_keyfile": keyfile, "ssl_keyfile_password": get("ssl.key.password"),
-            "ssl_ca_certs": get("ssl.cafile"), "ssl_cert_reqs": _CLIENT_AUTH[client_auth]}
+    return {
+        "ssl_certfile": certfile,
+        "ssl_keyfile": keyfile,
+        "ssl_keyfile_password": get("ssl.key.password"),
+        "ssl_ca_certs": get("ssl.cafile"),
+        "ssl_cert_reqs": _CLIENT_AUTH[client_auth],
+    }
 
 
 def _bind(listener: Listener) -> socket.socket:
@@ -93,8 +98,9 @@ def _bind(listener: Listener) -> socket.socket:
         sock.bind((host, listener.port))
     except OSError as exc:
         sock.close()
-        raise ConnectException(f"REST listener {listener.protocol}://{host}:{listener.port} cannot bind: "
-                               f"{exc.strerror or exc}") from None
+        raise ConnectException(
+            f"REST listener {listener.protocol}://{host}:{listener.port} cannot bind: {exc.strerror or exc}"
+        ) from None
     sock.set_inheritable(True)
     return sock
 
@@ -104,8 +110,10 @@ def _load(config: uvicorn.Config, listener: Listener) -> None:
     try:
         config.load()
     except (OSError, ssl.SSLError) as exc:
-        raise ConnectException(f"REST listener {listener.protocol}://{listener.host}:{listener.port}: cannot load "
-                               f"its TLS certificate/key: {exc}") from None
+        raise ConnectException(
+            f"REST listener {listener.protocol}://{listener.host}:{listener.port}: cannot load "
+            f"its TLS certificate/key: {exc}"
+        ) from None
 
 
 class _Served:
@@ -153,8 +161,9 @@ class RestServer:
         try:
             for listener in self.listeners:
                 options = _ssl_options(self.props) if listener.protocol == "https" else {}
-                config = uvicorn.Config(self.app, log_config=None, access_log=True, lifespan="off",
-                                        timeout_graceful_shutdown=5, **options)
+                config = uvicorn.Config(
+                    self.app, log_config=None, access_log=True, lifespan="off", timeout_graceful_shutdown=5, **options
+                )
                 _load(config, listener)
                 served = _Served(listener, _bind(listener), config)
                 self._served.append(served)
@@ -162,8 +171,10 @@ class RestServer:
         except BaseException:
             self.stop()
             raise
-        log.info("REST API listening on %s", ", ".join(f"{s.listener.protocol}://{s.listener.host or '0.0.0.0'}:"
-                                                      f"{s.port}" for s in self._served))
+        log.info(
+            "REST API listening on %s",
+            ", ".join(f"{s.listener.protocol}://{s.listener.host or '0.0.0.0'}:{s.port}" for s in self._served),
+        )
 
     def stop(self) -> None:
         for served in self._served:

@@ -83,11 +83,20 @@ def variants(base: type[TransformT], java_class: str) -> tuple[type[TransformT],
     made = []
     for part, suffix in ((KEY, "Key"), (VALUE, "Value")):
         name = base.__name__ + suffix
-        made.append(type(base)(name, (base,), {
-            "part": part, "aliases": (f"{java_class}${suffix}",), "__module__": base.__module__,
-            "doc": base.doc.replace("{part}", part.name).replace("{Part}", suffix),
-            "__qualname__": name, "__doc__": f"{base.__name__} applied to the record {part.name}.",
-        }))
+        made.append(
+            type(base)(
+                name,
+                (base,),
+                {
+                    "part": part,
+                    "aliases": (f"{java_class}${suffix}",),
+                    "__module__": base.__module__,
+                    "doc": base.doc.replace("{part}", part.name).replace("{Part}", suffix),
+                    "__qualname__": name,
+                    "__doc__": f"{base.__name__} applied to the record {part.name}.",
+                },
+            )
+        )
     return made[0], made[1]
 
 
@@ -98,8 +107,9 @@ def type_name(value: Any) -> str:
 
 def require_map(value: Any, purpose: str) -> dict:
     if not isinstance(value, dict):
-        raise DataException(f"Only Map objects supported in absence of schema for [{purpose}], found: "
-                            f"{type_name(value)}")
+        raise DataException(
+            f"Only Map objects supported in absence of schema for [{purpose}], found: {type_name(value)}"
+        )
     return value
 
 
@@ -171,13 +181,16 @@ class NonEmptyList:
 NON_EMPTY_LIST = NonEmptyList()
 
 
-
 REPLACE_NULL_WITH_DEFAULT = "replace.null.with.default"
 
 
 def with_replace_null(config_def: ConfigDef) -> ConfigDef:
     """`config_def` plus Kafka's `replace.null.with.default` key."""
     return config_def.define(
-        REPLACE_NULL_WITH_DEFAULT, ConfigType.BOOLEAN, True, Importance.MEDIUM,
+        REPLACE_NULL_WITH_DEFAULT,
+        ConfigType.BOOLEAN,
+        True,
+        Importance.MEDIUM,
         "Whether to replace fields that have a default value and that are null to the default value. When set "
-        "to true, the default value is used, otherwise null is used.")
+        "to true, the default value is used, otherwise null is used.",
+    )

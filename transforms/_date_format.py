@@ -16,8 +16,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _LETTERS = frozenset("GyMdkHmsSEDFwWahKzZYuXL")
 _NUMERIC = frozenset("yYdkHmsSDFwWhKu") | {"M<3", "L<3"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ZONE = r"(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|(?:GMT|UTC|UT)(?:[+-]\d{1,2}(?::?\d{2})?)?|[A-Za-z][A-Za-z_/+-]*)"
 
@@ -97,15 +109,24 @@ def _format_field(letter: str, count: int, t: dt.datetime) -> str:
         name = _DAYS[t.weekday()]
         return name if count >= 4 else name[:3]
     simple: dict[str, Callable[[dt.datetime], int | str]] = {
-        "G": lambda t: "AD", "d": lambda t: t.day, "H": lambda t: t.hour, "k": lambda t: t.hour or 24,
-        "K": lambda t: t.hour % 12, "h": lambda t: t.hour % 12 or 12, "m": lambda t: t.minute,
-        "s": lambda t: t.second, "S": lambda t: t.microsecond // 1000, "D": lambda t: t.timetuple().tm_yday,
-        "F": lambda t: (t.day - 1) // 7 + 1, "u": lambda t: t.isoweekday(),
+        "G": lambda t: "AD",
+        "d": lambda t: t.day,
+        "H": lambda t: t.hour,
+        "k": lambda t: t.hour or 24,
+        "K": lambda t: t.hour % 12,
+        "h": lambda t: t.hour % 12 or 12,
+        "m": lambda t: t.minute,
+        "s": lambda t: t.second,
+        "S": lambda t: t.microsecond // 1000,
+        "D": lambda t: t.timetuple().tm_yday,
+        "F": lambda t: (t.day - 1) // 7 + 1,
+        "u": lambda t: t.isoweekday(),
         "w": lambda t: _week_of_year(t.date())[0],
         "W": lambda t: (t.day - 1 + (t.replace(day=1).weekday() + 1) % 7) // 7 + 1,
         "a": lambda t: "AM" if t.hour < 12 else "PM",
         "z": lambda t: "Coordinated Universal Time" if count >= 4 else "UTC",
-        "Z": lambda t: "+0000", "X": lambda t: "Z",
+        "Z": lambda t: "+0000",
+        "X": lambda t: "Z",
     }
     value = simple[letter](t)
     return value if isinstance(value, str) else _pad(value, count)
@@ -120,7 +141,7 @@ def _zone_offset(text: str, local: dt.datetime) -> dt.timedelta:
     upper = text.upper()
     for prefix in ("GMT", "UTC", "UT"):
         if upper.startswith(prefix):
-            upper = upper[len(prefix):]
+            upper = upper[len(prefix) :]
             break
     if upper in ("", "Z"):
         return dt.timedelta(0)
@@ -215,8 +236,9 @@ class JavaDateFormat:
                 days = f["D"] - 1 - (base - dt.datetime(year, 1, 1)).days
             else:
                 days = f.get("d", 1) - 1
-            local = base + dt.timedelta(days=days, hours=hour, minutes=f.get("m", 0), seconds=f.get("s", 0),
-                                        milliseconds=f.get("S", 0))
+            local = base + dt.timedelta(
+                days=days, hours=hour, minutes=f.get("m", 0), seconds=f.get("s", 0), milliseconds=f.get("S", 0)
+            )
             utc = local - (_zone_offset(zone, local) if zone else dt.timedelta(0))
         except OverflowError:
             raise ValueError("is outside the years 1 to 9999") from None

@@ -19,10 +19,14 @@ FIELD_SYNTAX_VERSION = "field.syntax.version"
 def with_field_syntax(config_def: ConfigDef) -> ConfigDef:
     """`config_def` plus the `field.syntax.version` key."""
     return config_def.define(
-        FIELD_SYNTAX_VERSION, Type.STRING, "V1", Importance.HIGH,
+        FIELD_SYNTAX_VERSION,
+        Type.STRING,
+        "V1",
+        Importance.HIGH,
         "The syntax of field paths: `V1` names a top-level field; `V2` steps into nested structs and maps "
         "with dots, and wraps a name that holds dots in backticks (`` `foo.bar`.baz ``).",
-        validator=ValidString.in_("V1", "V2"))
+        validator=ValidString.in_("V1", "V2"),
+    )
 
 
 def _steps_v2(path: str, key: str) -> list[str]:
@@ -39,13 +43,21 @@ def _steps_v2(path: str, key: str) -> list[str]:
         while True:
             i = path.find("`", i)
             if i < 0:
-                raise ConfigException(key, path, f"Incomplete backtick pair in path: [{path}], consider adding a "
-                                                 f"backslash before backtick at position {opened} to escape it")
+                raise ConfigException(
+                    key,
+                    path,
+                    f"Incomplete backtick pair in path: [{path}], consider adding a "
+                    f"backslash before backtick at position {opened} to escape it",
+                )
             escaped = path[i - 1] == "\\"
             if i >= n - 1:
                 if escaped:
-                    raise ConfigException(key, path, f"Incomplete backtick pair in path: [{path}], consider adding "
-                                                     f"a backslash before backtick at position {opened} to escape it")
+                    raise ConfigException(
+                        key,
+                        path,
+                        f"Incomplete backtick pair in path: [{path}], consider adding "
+                        f"a backslash before backtick at position {opened} to escape it",
+                    )
                 name.append(path[start:i])
                 steps.append("".join(name))
                 i += 1
@@ -54,7 +66,7 @@ def _steps_v2(path: str, key: str) -> list[str]:
                 i += 1
                 continue
             if escaped:
-                name.append(path[start:i - 1] + "`")
+                name.append(path[start : i - 1] + "`")
                 i += 1
                 start = i
                 continue

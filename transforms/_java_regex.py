@@ -13,10 +13,23 @@ from typing import Any
 from connect.errors import ConfigException
 
 _POSIX = {
-    "Lower": "a-z", "Upper": "A-Z", "ASCII": "\\x00-\\x7f", "Alpha": "a-zA-Z", "Digit": "0-9",
-    "Alnum": "a-zA-Z0-9", "Punct": "!-/:-@\\[-`{-~", "Graph": "!-~", "Print": " -~", "Blank": " \\t",
-    "Cntrl": "\\x00-\\x1f\\x7f", "XDigit": "0-9a-fA-F", "Space": " \\t\\n\\x0b\\f\\r",
-    "L": "a-zA-Z", "IsAlphabetic": "a-zA-Z", "IsDigit": "0-9", "IsLetter": "a-zA-Z",
+    "Lower": "a-z",
+    "Upper": "A-Z",
+    "ASCII": "\\x00-\\x7f",
+    "Alpha": "a-zA-Z",
+    "Digit": "0-9",
+    "Alnum": "a-zA-Z0-9",
+    "Punct": "!-/:-@\\[-`{-~",
+    "Graph": "!-~",
+    "Print": " -~",
+    "Blank": " \\t",
+    "Cntrl": "\\x00-\\x1f\\x7f",
+    "XDigit": "0-9a-fA-F",
+    "Space": " \\t\\n\\x0b\\f\\r",
+    "L": "a-zA-Z",
+    "IsAlphabetic": "a-zA-Z",
+    "IsDigit": "0-9",
+    "IsLetter": "a-zA-Z",
 }
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -32,19 +45,19 @@ def _translate(pattern: str) -> str:
             nxt = pattern[i + 1]
             if nxt == "Q":
                 end = pattern.find("\\E", i + 2)
-                literal = pattern[i + 2:] if end < 0 else pattern[i + 2:end]
+                literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
                 out.append(re.escape(literal))
                 i = n if end < 0 else end + 2
                 continue
             if nxt == "k" and not in_class:
-                m = re.match(r"<([A-Za-z][A-Za-z0-9]*)>", pattern[i + 2:])
+                m = re.match(r"<([A-Za-z][A-Za-z0-9]*)>", pattern[i + 2 :])
                 if m is None:
                     raise ValueError(f"named capturing group is missing trailing '>' near index {i}")
                 out.append(f"(?P={m.group(1)})")
                 i += 2 + m.end()
                 continue
             if nxt in "pP":
-                m = re.match(r"\{(?:Is)?([A-Za-z]+)\}|([A-Za-z])", pattern[i + 2:])
+                m = re.match(r"\{(?:Is)?([A-Za-z]+)\}|([A-Za-z])", pattern[i + 2 :])
                 name = (m.group(1) or m.group(2)) if m else None
                 if name is None or name not in _POSIX:
                     raise ValueError(f"Unknown character property name near index {i}")

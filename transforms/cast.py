@@ -41,12 +41,30 @@ from transforms._java_numbers import (
 )
 
 PURPOSE = "cast types"
-_TYPE_NAMES = {"INT8": SchemaType.INT8, "INT16": SchemaType.INT16, "INT32": SchemaType.INT32,
-               "INT64": SchemaType.INT64, "FLOAT32": SchemaType.FLOAT32, "FLOAT64": SchemaType.FLOAT64,
-               "BOOLEAN": SchemaType.BOOLEAN, "STRING": SchemaType.STRING, "BYTES": SchemaType.BYTES,
-               "ARRAY": SchemaType.ARRAY, "MAP": SchemaType.MAP, "STRUCT": SchemaType.STRUCT}
-_OUTPUT = (SchemaType.INT8, SchemaType.INT16, SchemaType.INT32, SchemaType.INT64, SchemaType.FLOAT32,
-           SchemaType.FLOAT64, SchemaType.BOOLEAN, SchemaType.STRING)
+_TYPE_NAMES = {
+    "INT8": SchemaType.INT8,
+    "INT16": SchemaType.INT16,
+    "INT32": SchemaType.INT32,
+    "INT64": SchemaType.INT64,
+    "FLOAT32": SchemaType.FLOAT32,
+    "FLOAT64": SchemaType.FLOAT64,
+    "BOOLEAN": SchemaType.BOOLEAN,
+    "STRING": SchemaType.STRING,
+    "BYTES": SchemaType.BYTES,
+    "ARRAY": SchemaType.ARRAY,
+    "MAP": SchemaType.MAP,
+    "STRUCT": SchemaType.STRUCT,
+}
+_OUTPUT = (
+    SchemaType.INT8,
+    SchemaType.INT16,
+    SchemaType.INT32,
+    SchemaType.INT64,
+    SchemaType.FLOAT32,
+    SchemaType.FLOAT64,
+    SchemaType.BOOLEAN,
+    SchemaType.STRING,
+)
 _INPUT = (*_OUTPUT, SchemaType.BYTES)
 _LOGICAL = frozenset((DECIMAL, DATE, TIME, TIMESTAMP))
 _DAY_MS = 86_400_000
@@ -72,13 +90,20 @@ def parse_spec(items: list[str]) -> dict[str, SchemaType]:
         if target is None:
             raise ConfigException("spec", ",".join(items), f"Invalid type found in casting spec: {type_text}")
         if target not in _OUTPUT:
-            raise ConfigException("spec", ",".join(items),
-                                  f"Cast transformation does not support casting to {type_text.upper()}; supported "
-                                  f"types are {', '.join(_java_name(t) for t in _OUTPUT)}")
+            raise ConfigException(
+                "spec",
+                ",".join(items),
+                f"Cast transformation does not support casting to {type_text.upper()}; supported "
+                f"types are {', '.join(_java_name(t) for t in _OUTPUT)}",
+            )
         casts[WHOLE if len(parts) == 1 else parts[0].strip()] = target
     if WHOLE in casts and len(items) > 1:
-        raise ConfigException("spec", ",".join(items), "Cast transformations that specify a type to cast the "
-                                                       "entire value to may only specify a single cast in their spec")
+        raise ConfigException(
+            "spec",
+            ",".join(items),
+            "Cast transformations that specify a type to cast the "
+            "entire value to may only specify a single cast in their spec",
+        )
     return casts
 
 
@@ -107,8 +132,10 @@ def _inferred_type(value: Any) -> SchemaType:
         return SchemaType.ARRAY
     if isinstance(value, dict):
         return SchemaType.MAP
-    raise DataException(f"Cast transformation was passed a value of type {type_name(value)} which is not "
-                        f"supported by Connect's data API")
+    raise DataException(
+        f"Cast transformation was passed a value of type {type_name(value)} which is not "
+        f"supported by Connect's data API"
+    )
 
 
 def _encode_logical(schema: Schema, value: Any) -> Any:
@@ -194,8 +221,10 @@ def cast_value(schema: Schema | None, value: Any, target: SchemaType) -> Any:
         return None
     source = schema.type if schema is not None else _inferred_type(value)
     if source not in _INPUT:
-        raise DataException(f"Cast transformation does not support casting from {_java_name(source)}; supported "
-                            f"types are {', '.join(_java_name(t) for t in _INPUT)}")
+        raise DataException(
+            f"Cast transformation does not support casting from {_java_name(source)}; supported "
+            f"types are {', '.join(_java_name(t) for t in _INPUT)}"
+        )
     if schema is not None and schema.name and target is not SchemaType.STRING:
         value = _encode_logical(schema, value)
     try:
@@ -209,27 +238,38 @@ def cast_value(schema: Schema | None, value: Any, target: SchemaType) -> Any:
             return _to_boolean(value)
         return _to_string(value, schema)
     except ValueError as exc:
-        raise DataException(f"Value ({value}) was out of range for requested data type {_java_name(target)}: "
-                            f"{exc}") from None
+        raise DataException(
+            f"Value ({value}) was out of range for requested data type {_java_name(target)}: {exc}"
+        ) from None
 
 
 class _Plan:
     __slots__ = ("casts", "defaults", "schema")
 
-    def __init__(self, schema: Schema, casts: tuple[tuple[str, Schema, SchemaType], ...] = (),
-                 defaults: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        casts: tuple[tuple[str, Schema, SchemaType], ...] = (),
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
         self.schema = schema
         self.casts = casts  # the fields cast: name, field schema, target type
         self.defaults = defaults or {}  # what null fields become (replace.null.with.default)
 
 
 class Cast(PartTransform):
-    config_def: ClassVar[ConfigDef] = with_replace_null(ConfigDef().define(
-        "spec", Type.LIST, NO_DEFAULT, Importance.HIGH,
-        "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or "
-        "Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, "
-        "float64, boolean, and string. Note that binary fields can only be cast to string.",
-        validator=CastSpec()))
+    config_def: ClassVar[ConfigDef] = with_replace_null(
+        ConfigDef().define(
+            "spec",
+            Type.LIST,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or "
+            "Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, "
+            "float64, boolean, and string. Note that binary fields can only be cast to string.",
+            validator=CastSpec(),
+        )
+    )
     doc: ClassVar[str] = """
         Casts fields of the record {part}, or the whole {part}, to another primitive type: int8, int16, int32,
         int64, float32, float64, boolean or string. Conversions are Java's: integers narrow by wrapping,
@@ -266,8 +306,9 @@ class Cast(PartTransform):
                 new = Schema(target, f.schema.optional, cast_value(f.schema, f.schema.default, target))
                 casts.append((f.name, f.schema, target))
             fields.append((f.name, new))
-        new_schema = Schema.struct(fields=fields, optional=schema.optional, default=schema.default,
-                                   **struct_basics(schema))
+        new_schema = Schema.struct(
+            fields=fields, optional=schema.optional, default=schema.default, **struct_basics(schema)
+        )
         return _Plan(new_schema, tuple(casts), defaults_of(schema) if self._replace_null else None)
 
     def apply(self, record: R) -> R:

@@ -11,8 +11,13 @@ from transforms._base import KAFKA_TRANSFORMS, NON_EMPTY_LIST, R, Transform
 class DropHeaders(Transform):
     aliases: ClassVar[tuple[str, ...]] = (KAFKA_TRANSFORMS + "DropHeaders",)
     config_def: ClassVar[ConfigDef] = ConfigDef().define(
-        "headers", Type.LIST, NO_DEFAULT, Importance.HIGH, "The name of the headers to be removed.",
-        validator=NON_EMPTY_LIST)
+        "headers",
+        Type.LIST,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "The name of the headers to be removed.",
+        validator=NON_EMPTY_LIST,
+    )
     doc: ClassVar[str] = """
         Removes every header whose key is one of `headers` from each record; other headers keep their order.
 

@@ -22,8 +22,11 @@ PURPOSE = "field extraction"
 
 
 class ExtractField(PartTransform):
-    config_def: ClassVar[ConfigDef] = with_field_syntax(with_replace_null(
-        ConfigDef().define("field", Type.STRING, NO_DEFAULT, Importance.MEDIUM, "Field name to extract.")))
+    config_def: ClassVar[ConfigDef] = with_field_syntax(
+        with_replace_null(
+            ConfigDef().define("field", Type.STRING, NO_DEFAULT, Importance.MEDIUM, "Field name to extract.")
+        )
+    )
     doc: ClassVar[str] = """
         Replaces the record {part} with one of its fields: of a struct when there is a schema (the field's
         schema becomes the {part} schema), of a map otherwise. A null {part} passes through. With
@@ -51,8 +54,9 @@ class ExtractField(PartTransform):
             require_struct(schema, value, PURPOSE)
         field = self._path.field_in(schema) if schema.fields else None
         if field is None:
-            raise DataException(f"Unknown field: {self._path.text} (not in the {part.name} schema "
-                                f"{schema.name or schema.type})")
+            raise DataException(
+                f"Unknown field: {self._path.text} (not in the {part.name} schema {schema.name or schema.type})"
+            )
         if value is None:
             return part.put(record, field.schema, None)
         return part.put(record, field.schema, self._path.value_in_struct(schema, value, self._with_default))

@@ -119,8 +119,16 @@ def _references(name: str, prefix: str, items: list[str]) -> tuple[Reference, ..
 class _Plan:
     """What one envelope schema gives: output schemas for upserts and rewritten deletes, added fields, headers."""
 
-    __slots__ = ("after", "after_defaults", "before", "before_defaults", "delete_schema", "fields", "headers",
-                 "upsert_schema")
+    __slots__ = (
+        "after",
+        "after_defaults",
+        "before",
+        "before_defaults",
+        "delete_schema",
+        "fields",
+        "headers",
+        "upsert_schema",
+    )
 
     def __init__(self, envelope: Schema, owner: ExtractNewRecordState) -> None:
         self.after = row_schema(envelope, "after")
@@ -148,35 +156,80 @@ class ExtractNewRecordState(Transform):
     aliases: ClassVar[tuple[str, ...]] = ("io.debezium.transforms.ExtractNewRecordState",)
     config_def: ClassVar[ConfigDef] = with_replace_null(
         ConfigDef()
-        .define("delete.tombstone.handling.mode", Type.STRING, None, Importance.MEDIUM,
-                "How to handle deletes and tombstones: `drop` removes both; `tombstone` (the default unless a "
-                "deprecated key below is set) keeps a delete as a record with a null value and drops tombstones; "
-                "`rewrite` turns a delete into its before image with `__deleted=true` and drops tombstones; "
-                "`rewrite-with-tombstone` does the same but keeps tombstones; `delete-to-tombstone` turns a "
-                "delete into a tombstone (null value and value schema) and drops the original tombstones.",
-                validator=ValidString.in_(*MODES))
-        .define("drop.tombstones", Type.BOOLEAN, True, Importance.LOW,
-                "Deprecated: use `delete.tombstone.handling.mode`. Read only when that is not set: whether "
-                "tombstones are dropped.")
-        .define("delete.handling.mode", Type.STRING, "drop", Importance.MEDIUM,
-                "Deprecated: use `delete.tombstone.handling.mode`. Read only when that is not set: `none` passes "
-                "deletes with a null value, `drop` removes them, `rewrite` adds a `__deleted` field to records.",
-                validator=ValidString.in_("drop", "rewrite", "none"))
-        .define("route.by.field", Type.STRING, "", Importance.LOW,
-                "The column whose value (in the new row, or the old one for deletes) replaces the topic name.")
+        .define(
+            "delete.tombstone.handling.mode",
+            Type.STRING,
+            None,
+            Importance.MEDIUM,
+            "How to handle deletes and tombstones: `drop` removes both; `tombstone` (the default unless a "
+            "deprecated key below is set) keeps a delete as a record with a null value and drops tombstones; "
+            "`rewrite` turns a delete into its before image with `__deleted=true` and drops tombstones; "
+            "`rewrite-with-tombstone` does the same but keeps tombstones; `delete-to-tombstone` turns a "
+            "delete into a tombstone (null value and value schema) and drops the original tombstones.",
+            validator=ValidString.in_(*MODES),
+        )
+        .define(
+            "drop.tombstones",
+            Type.BOOLEAN,
+            True,
+            Importance.LOW,
+            "Deprecated: use `delete.tombstone.handling.mode`. Read only when that is not set: whether "
+            "tombstones are dropped.",
+        )
+        .define(
+            "delete.handling.mode",
+            Type.STRING,
+            "drop",
+            Importance.MEDIUM,
+            "Deprecated: use `delete.tombstone.handling.mode`. Read only when that is not set: `none` passes "
+            "deletes with a null value, `drop` removes them, `rewrite` adds a `__deleted` field to records.",
+            validator=ValidString.in_("drop", "rewrite", "none"),
+        )
+        .define(
+            "route.by.field",
+            Type.STRING,
+            "",
+            Importance.LOW,
+            "The column whose value (in the new row, or the old one for deletes) replaces the topic name.",
+        )
         .define("add.fields.prefix", Type.STRING, "__", Importance.LOW, "Adds this prefix to each field listed.")
-        .define("add.fields", Type.LIST, [], Importance.LOW,
-                "Envelope fields added to the value, each named with the prefix: `op,table,lsn,source.ts_ms` adds "
-                "`__op`, `__table`, `__lsn` and `__source_ts_ms`; `source.ts_ms:event_ts` names one `__event_ts`.")
+        .define(
+            "add.fields",
+            Type.LIST,
+            [],
+            Importance.LOW,
+            "Envelope fields added to the value, each named with the prefix: `op,table,lsn,source.ts_ms` adds "
+            "`__op`, `__table`, `__lsn` and `__source_ts_ms`; `source.ts_ms:event_ts` names one `__event_ts`.",
+        )
         .define("add.headers.prefix", Type.STRING, "__", Importance.LOW, "Adds this prefix to each header.")
-        .define("add.headers", Type.LIST, [], Importance.LOW,
-                "Envelope fields added as headers, named as in `add.fields`. Tombstones get a `__op` header `d`.")
-        .define("drop.fields.header.name", Type.STRING, None, Importance.LOW,
-                "The name of a header holding a list of field names to be removed from the event value.")
-        .define("drop.fields.from.key", Type.BOOLEAN, False, Importance.LOW,
-                "Whether the fields named by that header are also removed from the key.")
-        .define("drop.fields.keep.schema.compatible", Type.BOOLEAN, True, Importance.LOW,
-                "Whether only optional fields are removed (so schemas stay compatible), or every named field.")
+        .define(
+            "add.headers",
+            Type.LIST,
+            [],
+            Importance.LOW,
+            "Envelope fields added as headers, named as in `add.fields`. Tombstones get a `__op` header `d`.",
+        )
+        .define(
+            "drop.fields.header.name",
+            Type.STRING,
+            None,
+            Importance.LOW,
+            "The name of a header holding a list of field names to be removed from the event value.",
+        )
+        .define(
+            "drop.fields.from.key",
+            Type.BOOLEAN,
+            False,
+            Importance.LOW,
+            "Whether the fields named by that header are also removed from the key.",
+        )
+        .define(
+            "drop.fields.keep.schema.compatible",
+            Type.BOOLEAN,
+            True,
+            Importance.LOW,
+            "Whether only optional fields are removed (so schemas stay compatible), or every named field.",
+        )
     )
     doc: ClassVar[str] = """
         Debezium's unwrap: replaces each change event (`before`, `after`, `source`, `op`, ...) with the new
@@ -324,8 +377,11 @@ class ExtractNewRecordState(Transform):
         for key, schema in ((True, record.key_schema), (False, record.value_schema)):
             if key and (not self._drop_from_key or record.key is None):
                 continue
-            dropped = tuple(names) if not self._drop_compatible or schema is None else tuple(
-                f.name for f in schema.fields if f.schema.optional and f.name in names)
+            dropped = (
+                tuple(names)
+                if not self._drop_compatible or schema is None
+                else tuple(f.name for f in schema.fields if f.schema.optional and f.name in names)
+            )
             if dropped:
                 record = self._dropper(key, dropped).apply(record)
         return record

@@ -38,9 +38,13 @@ class _Plan:
 
 class Flatten(PartTransform):
     config_def: ClassVar[ConfigDef] = ConfigDef().define(
-        "delimiter", Type.STRING, ".", Importance.MEDIUM,
+        "delimiter",
+        Type.STRING,
+        ".",
+        Importance.MEDIUM,
         "Delimiter to insert between field names from the input record when generating field names for the "
-        "output record")
+        "output record",
+    )
     doc: ClassVar[str] = """
         Flattens the nested structs (with a schema) or maps (without) of the record {part} into one level.
         Each field is named by the names on its path joined with `delimiter`: `{"address": {"city": "Oslo"}}`
@@ -76,8 +80,9 @@ class Flatten(PartTransform):
                 if f.schema.type is SchemaType.STRUCT:
                     walk(f.schema, name, step, is_optional, default)
                 elif f.schema.type is SchemaType.MAP:
-                    raise DataException(f"Flatten transformation does not support MAP for record with schemas "
-                                        f"(for field {name}).")
+                    raise DataException(
+                        f"Flatten transformation does not support MAP for record with schemas (for field {name})."
+                    )
                 else:
                     same = f.schema.optional == is_optional and f.schema.default is default
                     fields.append((name, f.schema if same else f.schema.with_(optional=is_optional, default=default)))
@@ -99,8 +104,9 @@ class Flatten(PartTransform):
             current: Any = value
             for step, default in path:
                 if not isinstance(current, dict):
-                    raise DataException(f"Flatten: a struct was expected on the way to field {name}, found "
-                                        f"{type_name(current)}")
+                    raise DataException(
+                        f"Flatten: a struct was expected on the way to field {name}, found {type_name(current)}"
+                    )
                 current = current.get(step)
                 if current is None:
                     current = default
@@ -122,8 +128,10 @@ class Flatten(PartTransform):
                     stack.append((name if isinstance(name, str) else str(name), iter(item.items())))
                     break
                 if item is not None and not isinstance(item, _LEAF_TYPES):
-                    raise DataException(f"Flatten transformation was passed a value of type {type_name(item)} "
-                                        f"which is not supported by Connect's data API (for field {name})")
+                    raise DataException(
+                        f"Flatten transformation was passed a value of type {type_name(item)} "
+                        f"which is not supported by Connect's data API (for field {name})"
+                    )
                 flat[name] = item
             else:
                 stack.pop()

@@ -27,8 +27,9 @@ class _Plan:
 
     __slots__ = ("headers", "kept", "schema")
 
-    def __init__(self, schema: Schema, kept: tuple[tuple[str, Any], ...],
-                 headers: tuple[tuple[str, str, Schema, Any], ...]) -> None:
+    def __init__(
+        self, schema: Schema, kept: tuple[tuple[str, Any], ...], headers: tuple[tuple[str, str, Schema, Any], ...]
+    ) -> None:
         self.schema = schema
         self.kept = kept
         self.headers = headers
@@ -37,16 +38,31 @@ class _Plan:
 class HeaderFrom(PartTransform):
     config_def: ClassVar[ConfigDef] = with_replace_null(
         ConfigDef()
-        .define("fields", Type.LIST, NO_DEFAULT, Importance.HIGH,
-                "Field names in the record whose values are to be copied or moved to headers.",
-                validator=NON_EMPTY_LIST)
-        .define("headers", Type.LIST, NO_DEFAULT, Importance.HIGH,
-                "Header names, in the same order as the field names listed in the fields configuration property.",
-                validator=NON_EMPTY_LIST)
-        .define("operation", Type.STRING, NO_DEFAULT, Importance.HIGH,
-                "Either `move` if the fields are to be moved to the headers (removed from the key/value), or "
-                "`copy` if the fields are to be copied to the headers (retained in the key/value).",
-                validator=ValidString.in_("move", "copy", case_sensitive=True))
+        .define(
+            "fields",
+            Type.LIST,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "Field names in the record whose values are to be copied or moved to headers.",
+            validator=NON_EMPTY_LIST,
+        )
+        .define(
+            "headers",
+            Type.LIST,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "Header names, in the same order as the field names listed in the fields configuration property.",
+            validator=NON_EMPTY_LIST,
+        )
+        .define(
+            "operation",
+            Type.STRING,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "Either `move` if the fields are to be moved to the headers (removed from the key/value), or "
+            "`copy` if the fields are to be copied to the headers (retained in the key/value).",
+            validator=ValidString.in_("move", "copy", case_sensitive=True),
+        )
     )
     doc: ClassVar[str] = """
         Moves or copies fields of the record {part} into headers. The n-th field of `fields` becomes the
@@ -66,8 +82,11 @@ class HeaderFrom(PartTransform):
         self._fields: list[str] = config["fields"]
         self._headers: list[str] = config["headers"]
         if len(self._fields) != len(self._headers):
-            raise ConfigException("headers", ",".join(self._headers),
-                                  "'fields' config must have the same number of elements as 'headers' config.")
+            raise ConfigException(
+                "headers",
+                ",".join(self._headers),
+                "'fields' config must have the same number of elements as 'headers' config.",
+            )
         self._move = config["operation"] == "move"
         self._replace_null: bool = config[REPLACE_NULL_WITH_DEFAULT]
         self._plans = schema_cache(self._plan)
@@ -76,8 +95,10 @@ class HeaderFrom(PartTransform):
         headers = []
         for field, header in zip(self._fields, self._headers, strict=True):
             if not schema.has_field(field):
-                raise DataException(f"Field {field} is not in the {self.part.name} schema "
-                                    f"{schema.name or '<unnamed>'}, so it cannot go to header {header}")
+                raise DataException(
+                    f"Field {field} is not in the {self.part.name} schema "
+                    f"{schema.name or '<unnamed>'}, so it cannot go to header {header}"
+                )
             s = schema.field(field).schema
             headers.append((field, header, s, s.default if self._replace_null else None))
         moved = set(self._fields) if self._move else set()

@@ -11,8 +11,12 @@ from transforms._base import KAFKA_TRANSFORMS, PartTransform, R, schema_cache, v
 
 class HoistField(PartTransform):
     config_def: ClassVar[ConfigDef] = ConfigDef().define(
-        "field", Type.STRING, NO_DEFAULT, Importance.MEDIUM,
-        "Field name for the single field that will be created in the resulting Struct or Map.")
+        "field",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.MEDIUM,
+        "Field name for the single field that will be created in the resulting Struct or Map.",
+    )
     doc: ClassVar[str] = """
         Wraps the record {part} in a struct with one field. The field is named `field`; with a schema the
         struct's schema has that one field, without one the {part} becomes a map with one entry: `42` becomes

@@ -64,14 +64,22 @@ class InsertField(PartTransform):
     config_def: ClassVar[ConfigDef] = with_replace_null(
         ConfigDef()
         .define("topic.field", Type.STRING, None, Importance.MEDIUM, "Field name for Kafka topic. " + OPTIONALITY)
-        .define("partition.field", Type.STRING, None, Importance.MEDIUM,
-                "Field name for Kafka partition. " + OPTIONALITY)
-        .define("offset.field", Type.STRING, None, Importance.MEDIUM,
-                "Field name for Kafka offset - only applicable to sink connectors. " + OPTIONALITY)
-        .define("timestamp.field", Type.STRING, None, Importance.MEDIUM,
-                "Field name for record timestamp. " + OPTIONALITY)
-        .define("static.field", Type.STRING, None, Importance.MEDIUM,
-                "Field name for static data field. " + OPTIONALITY)
+        .define(
+            "partition.field", Type.STRING, None, Importance.MEDIUM, "Field name for Kafka partition. " + OPTIONALITY
+        )
+        .define(
+            "offset.field",
+            Type.STRING,
+            None,
+            Importance.MEDIUM,
+            "Field name for Kafka offset - only applicable to sink connectors. " + OPTIONALITY,
+        )
+        .define(
+            "timestamp.field", Type.STRING, None, Importance.MEDIUM, "Field name for record timestamp. " + OPTIONALITY
+        )
+        .define(
+            "static.field", Type.STRING, None, Importance.MEDIUM, "Field name for static data field. " + OPTIONALITY
+        )
         .define("static.value", Type.STRING, None, Importance.MEDIUM, "Static field value, if field name configured.")
     )
     doc: ClassVar[str] = """
@@ -115,8 +123,12 @@ class InsertField(PartTransform):
             "topic.field": (attrgetter("topic"), False),
             "partition.field": (attrgetter("kafka_partition"), True),
             "offset.field": (lambda r: require_sink_record(r, PURPOSE).kafka_offset, False),
-            "timestamp.field": (attrgetter("timestamp") if timestamp_as_millis else
-                                lambda r: None if r.timestamp is None else _timestamp(r.timestamp), True),
+            "timestamp.field": (
+                attrgetter("timestamp")
+                if timestamp_as_millis
+                else lambda r: None if r.timestamp is None else _timestamp(r.timestamp),
+                True,
+            ),
             "static.field": (lambda r: static, False),
         }
         return tuple((i.name, *take[i.key]) for i in self._insertions)

@@ -15,8 +15,13 @@ class InsertHeader(Transform):
     config_def: ClassVar[ConfigDef] = (
         ConfigDef()
         .define("header", Type.STRING, NO_DEFAULT, Importance.HIGH, "The name of the header.")
-        .define("value.literal", Type.STRING, NO_DEFAULT, Importance.HIGH,
-                "The literal value that is to be set as the header value on all records.")
+        .define(
+            "value.literal",
+            Type.STRING,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "The literal value that is to be set as the header value on all records.",
+        )
     )
     doc: ClassVar[str] = """
         Adds a header with a fixed value to each record. The literal is read as Kafka Connect reads header

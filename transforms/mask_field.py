@@ -58,11 +58,16 @@ def _empty(value: Any) -> Any:
 class MaskField(PartTransform):
     config_def: ClassVar[ConfigDef] = with_replace_null(
         ConfigDef()
-        .define("fields", Type.LIST, NO_DEFAULT, Importance.HIGH, "Names of fields to mask.",
-                validator=NON_EMPTY_LIST)
-        .define("replacement", Type.STRING, None, Importance.LOW,
-                "Custom value replacement, that will be applied to all 'fields' values (numeric or non-empty "
-                "string values only).", validator=NonEmptyString)
+        .define("fields", Type.LIST, NO_DEFAULT, Importance.HIGH, "Names of fields to mask.", validator=NON_EMPTY_LIST)
+        .define(
+            "replacement",
+            Type.STRING,
+            None,
+            Importance.LOW,
+            "Custom value replacement, that will be applied to all 'fields' values (numeric or non-empty "
+            "string values only).",
+            validator=NonEmptyString,
+        )
     )
     doc: ClassVar[str] = """
         Masks fields of the record {part}. Each listed field is replaced by the empty value of its type (0,

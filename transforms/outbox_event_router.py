@@ -58,8 +58,9 @@ def _placement_list(name: str, value: Any) -> None:
     for item in value or []:
         bits = [b.strip() for b in str(item).split(":")]
         if len(bits) not in (2, 3) or not bits[0] or bits[1].lower() not in PLACEMENTS:
-            raise ConfigException(name, value, f"'{item}' is not column:placement[:alias] with placement one of "
-                                               f"{', '.join(PLACEMENTS)}")
+            raise ConfigException(
+                name, value, f"'{item}' is not column:placement[:alias] with placement one of {', '.join(PLACEMENTS)}"
+            )
 
 
 def _regex(name: str, value: Any) -> None:
@@ -69,54 +70,164 @@ def _regex(name: str, value: Any) -> None:
 
 CONFIG_DEF = (
     ConfigDef()
-    .define("table.field.event.id", Type.STRING, "id", Importance.LOW,
-            "Column holding the event id; it is sent in the `id` header.", group=TABLE)
-    .define("table.field.event.key", Type.STRING, "aggregateid", Importance.LOW,
-            "Column holding the event key (the aggregate id): the Kafka record key, so one aggregate's events "
-            "stay in order on one partition.", group=TABLE)
-    .define("table.field.event.type", Type.STRING, "type", Importance.LOW,
-            "Column holding the event type; a row whose type is null is rejected.", group=TABLE)
-    .define("table.field.event.payload", Type.STRING, "payload", Importance.LOW,
-            "Column holding the event payload: the Kafka record value.", group=TABLE)
-    .define("table.field.event.timestamp", Type.STRING, None, Importance.MEDIUM,
-            "Column whose value becomes the Kafka record timestamp (Timestamp, MicroTimestamp, NanoTimestamp or "
-            "ZonedTimestamp); when unset or null, the event's `ts_ms`.", group=TABLE)
-    .define("table.field.event.schema.version", Type.STRING, None, Importance.LOW,
-            "Column holding the version given to the value schema.", group=TABLE)
-    .define("table.fields.additional.placement", Type.LIST, "", Importance.HIGH,
-            "Extra columns carried along, as `column:header|envelope|partition[:alias]` items; `envelope` wraps "
-            "the value as a struct {payload, alias...}, `partition` sets the Kafka partition.",
-            validator=_placement_list, group=TABLE)
-    .define("table.fields.additional.error.on.missing", Type.BOOLEAN, True, Importance.MEDIUM,
-            "Reject an event missing one of the additional columns (false: leave it out).", group=TABLE)
-    .define("table.field.additional.missing", Type.STRING, None, Importance.LOW,
-            "Newer Debezium spelling of the previous key: `error` or `ignore`; wins when set.",
-            validator=ValidString.in_("error", "ignore"), group=TABLE)
-    .define("table.op.invalid.behavior", Type.STRING, None, Importance.MEDIUM,
-            "What an update of an outbox row does: `warn` (when unset) or `error` (logged at that level, dropped) "
-            "or `fatal` (the task fails). Deletes are always dropped silently.",
-            validator=ValidString.in_("warn", "error", "fatal"), group=TABLE)
-    .define("debezium.op.invalid.behavior", Type.STRING, None, Importance.LOW,
-            "Older Debezium name of `table.op.invalid.behavior`; used when that key is not set.",
-            validator=ValidString.in_("warn", "error", "fatal"), group=TABLE)
-    .define("table.expand.json.payload", Type.BOOLEAN, False, Importance.MEDIUM,
-            "Parse a JSON text payload into a structured value (with a Connect schema inferred from it when the "
-            "event has schemas); a payload that is not a JSON object or array is rejected.", group=TABLE)
-    .define("table.json.payload.null.behavior", Type.STRING, "ignore", Importance.MEDIUM,
-            "Expanded JSON nulls: `ignore` leaves such fields out of the inferred schema, `optional_bytes` keeps "
-            "them as optional bytes.", validator=ValidString.in_("ignore", "optional_bytes"), group=TABLE)
-    .define("table.json.payload.empty.array.behavior", Type.STRING, "ignore", Importance.LOW,
-            "Expanded empty JSON arrays: `ignore` leaves them out, `optional_string` types them as arrays of "
-            "optional strings.", validator=ValidString.in_("ignore", "optional_string"), group=TABLE)
-    .define("route.by.field", Type.STRING, "aggregatetype", Importance.HIGH,
-            "Column whose value names the topic (`${routedByValue}` in the replacement).", group=ROUTER)
-    .define("route.topic.regex", Type.STRING, "(?<routedByValue>.*)", Importance.LOW,
-            "Regular expression (Java syntax accepted) matched against the routing value.",
-            validator=_regex, group=ROUTER)
-    .define("route.topic.replacement", Type.STRING, "outbox.event.${routedByValue}", Importance.HIGH,
-            "The topic, with `${group}` / `$n` references to the regex's groups.", group=ROUTER)
-    .define("route.tombstone.on.empty.payload", Type.BOOLEAN, False, Importance.HIGH,
-            "An empty or null payload becomes a tombstone (null value).", group=ROUTER)
+    .define(
+        "table.field.event.id",
+        Type.STRING,
+        "id",
+        Importance.LOW,
+        "Column holding the event id; it is sent in the `id` header.",
+        group=TABLE,
+    )
+    .define(
+        "table.field.event.key",
+        Type.STRING,
+        "aggregateid",
+        Importance.LOW,
+        "Column holding the event key (the aggregate id): the Kafka record key, so one aggregate's events "
+        "stay in order on one partition.",
+        group=TABLE,
+    )
+    .define(
+        "table.field.event.type",
+        Type.STRING,
+        "type",
+        Importance.LOW,
+        "Column holding the event type; a row whose type is null is rejected.",
+        group=TABLE,
+    )
+    .define(
+        "table.field.event.payload",
+        Type.STRING,
+        "payload",
+        Importance.LOW,
+        "Column holding the event payload: the Kafka record value.",
+        group=TABLE,
+    )
+    .define(
+        "table.field.event.timestamp",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Column whose value becomes the Kafka record timestamp (Timestamp, MicroTimestamp, NanoTimestamp or "
+        "ZonedTimestamp); when unset or null, the event's `ts_ms`.",
+        group=TABLE,
+    )
+    .define(
+        "table.field.event.schema.version",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "Column holding the version given to the value schema.",
+        group=TABLE,
+    )
+    .define(
+        "table.fields.additional.placement",
+        Type.LIST,
+        "",
+        Importance.HIGH,
+        "Extra columns carried along, as `column:header|envelope|partition[:alias]` items; `envelope` wraps "
+        "the value as a struct {payload, alias...}, `partition` sets the Kafka partition.",
+        validator=_placement_list,
+        group=TABLE,
+    )
+    .define(
+        "table.fields.additional.error.on.missing",
+        Type.BOOLEAN,
+        True,
+        Importance.MEDIUM,
+        "Reject an event missing one of the additional columns (false: leave it out).",
+        group=TABLE,
+    )
+    .define(
+        "table.field.additional.missing",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "Newer Debezium spelling of the previous key: `error` or `ignore`; wins when set.",
+        validator=ValidString.in_("error", "ignore"),
+        group=TABLE,
+    )
+    .define(
+        "table.op.invalid.behavior",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "What an update of an outbox row does: `warn` (when unset) or `error` (logged at that level, dropped) "
+        "or `fatal` (the task fails). Deletes are always dropped silently.",
+        validator=ValidString.in_("warn", "error", "fatal"),
+        group=TABLE,
+    )
+    .define(
+        "debezium.op.invalid.behavior",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "Older Debezium name of `table.op.invalid.behavior`; used when that key is not set.",
+        validator=ValidString.in_("warn", "error", "fatal"),
+        group=TABLE,
+    )
+    .define(
+        "table.expand.json.payload",
+        Type.BOOLEAN,
+        False,
+        Importance.MEDIUM,
+        "Parse a JSON text payload into a structured value (with a Connect schema inferred from it when the "
+        "event has schemas); a payload that is not a JSON object or array is rejected.",
+        group=TABLE,
+    )
+    .define(
+        "table.json.payload.null.behavior",
+        Type.STRING,
+        "ignore",
+        Importance.MEDIUM,
+        "Expanded JSON nulls: `ignore` leaves such fields out of the inferred schema, `optional_bytes` keeps "
+        "them as optional bytes.",
+        validator=ValidString.in_("ignore", "optional_bytes"),
+        group=TABLE,
+    )
+    .define(
+        "table.json.payload.empty.array.behavior",
+        Type.STRING,
+        "ignore",
+        Importance.LOW,
+        "Expanded empty JSON arrays: `ignore` leaves them out, `optional_string` types them as arrays of "
+        "optional strings.",
+        validator=ValidString.in_("ignore", "optional_string"),
+        group=TABLE,
+    )
+    .define(
+        "route.by.field",
+        Type.STRING,
+        "aggregatetype",
+        Importance.HIGH,
+        "Column whose value names the topic (`${routedByValue}` in the replacement).",
+        group=ROUTER,
+    )
+    .define(
+        "route.topic.regex",
+        Type.STRING,
+        "(?<routedByValue>.*)",
+        Importance.LOW,
+        "Regular expression (Java syntax accepted) matched against the routing value.",
+        validator=_regex,
+        group=ROUTER,
+    )
+    .define(
+        "route.topic.replacement",
+        Type.STRING,
+        "outbox.event.${routedByValue}",
+        Importance.HIGH,
+        "The topic, with `${group}` / `$n` references to the regex's groups.",
+        group=ROUTER,
+    )
+    .define(
+        "route.tombstone.on.empty.payload",
+        Type.BOOLEAN,
+        False,
+        Importance.HIGH,
+        "An empty or null payload becomes a tombstone (null value).",
+        group=ROUTER,
+    )
 )
 
 
@@ -137,13 +248,13 @@ class EventRouter(Transformation):
         "id in an `id` header, on the topic named by `route.topic.replacement` from the `route.by.field` column. "
         "Deletes and tombstones are dropped, updates are logged or fail the task (`table.op.invalid.behavior`), "
         "records that are not change events pass unchanged. Same keys and defaults as Debezium's EventRouter.\n\n"
-        "    {\"transforms\": \"outbox\",\n"
-        "     \"transforms.outbox.type\": \"io.debezium.transforms.outbox.EventRouter\",\n"
-        "     \"transforms.outbox.table.field.event.key\": \"aggregate_id\",\n"
-        "     \"transforms.outbox.table.field.event.type\": \"event_type\",\n"
-        "     \"transforms.outbox.route.by.field\": \"event_type\",\n"
-        "     \"transforms.outbox.route.topic.replacement\": \"${routedByValue}\",\n"
-        "     \"transforms.outbox.table.expand.json.payload\": \"true\"}"
+        '    {"transforms": "outbox",\n'
+        '     "transforms.outbox.type": "io.debezium.transforms.outbox.EventRouter",\n'
+        '     "transforms.outbox.table.field.event.key": "aggregate_id",\n'
+        '     "transforms.outbox.table.field.event.type": "event_type",\n'
+        '     "transforms.outbox.route.by.field": "event_type",\n'
+        '     "transforms.outbox.route.topic.replacement": "${routedByValue}",\n'
+        '     "transforms.outbox.table.expand.json.payload": "true"}'
     )
 
     def configure(self, props: Mapping[str, Any]) -> None:
@@ -155,16 +266,20 @@ class EventRouter(Transformation):
         self.ts_col: str | None = c["table.field.event.timestamp"] or None
         self.version_col: str | None = c["table.field.event.schema.version"] or None
         self.route_col: str = c["route.by.field"]
-        self.extras = [_Extra(bits[0], bits[1].lower(), bits[2] if len(bits) > 2 else bits[0])
-                       for bits in ([b.strip() for b in str(item).split(":")]
-                                    for item in c["table.fields.additional.placement"])]
+        self.extras = [
+            _Extra(bits[0], bits[1].lower(), bits[2] if len(bits) > 2 else bits[0])
+            for bits in ([b.strip() for b in str(item).split(":")] for item in c["table.fields.additional.placement"])
+        ]
         missing = c["table.field.additional.missing"]
         self.error_on_missing = missing == "error" if missing else c["table.fields.additional.error.on.missing"]
         invalid = c["table.op.invalid.behavior"] or c["debezium.op.invalid.behavior"] or "warn"
         self.invalid_op = str(invalid).lower()
         self.expand = c["table.expand.json.payload"]
-        self.json = JsonSchemas(self.payload_col, c["table.json.payload.null.behavior"].lower() == "optional_bytes",
-                                c["table.json.payload.empty.array.behavior"].lower() == "optional_string")
+        self.json = JsonSchemas(
+            self.payload_col,
+            c["table.json.payload.null.behavior"].lower() == "optional_bytes",
+            c["table.json.payload.empty.array.behavior"].lower() == "optional_string",
+        )
         self.tombstone_on_empty = c["route.tombstone.on.empty.payload"]
         self.regex = java_regex("route.topic.regex", c["route.topic.regex"])
         self.replacement = java_replacement("route.topic.replacement", c["route.topic.replacement"], self.regex)
@@ -195,12 +310,15 @@ class EventRouter(Transformation):
         if self.type_col is not None and self.type_col in row:
             event_type = row[self.type_col]
             if event_type is None or (isinstance(event_type, str) and not event_type.strip()):
-                raise DataException(f"outbox event {event_id}: column '{self.type_col}' (table.field.event.type) "
-                                    f"is empty")
+                raise DataException(
+                    f"outbox event {event_id}: column '{self.type_col}' (table.field.event.type) is empty"
+                )
         routed = self._column(row, self.route_col, "route.by.field")
         if routed is None:
-            raise DataException(f"outbox event {event_id}: column '{self.route_col}' (route.by.field) is null, so "
-                                f"the event has no topic")
+            raise DataException(
+                f"outbox event {event_id}: column '{self.route_col}' (route.by.field) is null, so "
+                f"the event has no topic"
+            )
         routed = str(routed)
         topic = self._topics.get(routed)
         if topic is None:
@@ -215,8 +333,9 @@ class EventRouter(Transformation):
         for extra in self.extras:
             if extra.column not in row:
                 if self.error_on_missing:
-                    raise DataException(f"outbox event {event_id}: no column '{extra.column}' "
-                                        f"(table.fields.additional.placement)")
+                    raise DataException(
+                        f"outbox event {event_id}: no column '{extra.column}' (table.fields.additional.placement)"
+                    )
                 continue
             if extra.placement == "header":
                 headers = (*headers, Header(extra.alias, row[extra.column], self._schema_of(schema, extra.column)))
@@ -239,9 +358,16 @@ class EventRouter(Transformation):
         key_schema = None
         if schema is not None:
             key_schema = self._schema_of(schema, self.key_col) if self.key_col else STRING_SCHEMA
-        return record.replace(topic=topic, kafka_partition=partition, key_schema=key_schema, key=key,
-                              value_schema=value_schema, value=value,
-                              timestamp=self._timestamp(event_id, record.value, row, schema), headers=headers)
+        return record.replace(
+            topic=topic,
+            kafka_partition=partition,
+            key_schema=key_schema,
+            key=key,
+            value_schema=value_schema,
+            value=value,
+            timestamp=self._timestamp(event_id, record.value, row, schema),
+            headers=headers,
+        )
 
     # -- helpers -----------------------------------------------------------------------------
     def _row_schema(self, envelope: Schema | None) -> Schema | None:
@@ -256,8 +382,9 @@ class EventRouter(Transformation):
         try:
             return row[column]
         except KeyError:
-            raise DataException(f"outbox event has no column '{column}' ({key}); its columns are "
-                                f"{', '.join(row)}") from None
+            raise DataException(
+                f"outbox event has no column '{column}' ({key}); its columns are {', '.join(row)}"
+            ) from None
 
     @staticmethod
     def _schema_of(schema: Schema | None, column: str | None) -> Schema | None:
@@ -276,13 +403,17 @@ class EventRouter(Transformation):
     def _expand(self, event_id: Any, payload: str | bytes, with_schema: bool) -> tuple[Any, Schema | None]:
         head = payload.lstrip()[:1]
         if head not in ("{", "[", b"{", b"["):
-            raise DataException(f"outbox event {event_id}: column '{self.payload_col}' "
-                                f"(table.field.event.payload) is not a JSON object or array")
+            raise DataException(
+                f"outbox event {event_id}: column '{self.payload_col}' "
+                f"(table.field.event.payload) is not a JSON object or array"
+            )
         try:
             parsed = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
-            raise DataException(f"outbox event {event_id}: column '{self.payload_col}' "
-                                f"(table.field.event.payload) is not valid JSON: {exc}") from None
+            raise DataException(
+                f"outbox event {event_id}: column '{self.payload_col}' "
+                f"(table.field.event.payload) is not valid JSON: {exc}"
+            ) from None
         if not with_schema:
             return parsed, None
         try:
@@ -301,8 +432,9 @@ class EventRouter(Transformation):
             self._remember(cache_key, found)
         return found
 
-    def _envelope_schema(self, payload: Schema | None, row_schema_: Schema, routed: str,
-                         row: Mapping[str, Any]) -> Schema:
+    def _envelope_schema(
+        self, payload: Schema | None, row_schema_: Schema, routed: str, row: Mapping[str, Any]
+    ) -> Schema:
         version = row.get(self.version_col) if self.version_col else None
         cache_key = ("e", payload, routed, version)
         found = self._value_schemas.get(cache_key)
@@ -310,7 +442,7 @@ class EventRouter(Transformation):
             return found
         # As Debezium: `<row schema namespace>.<routed value>.<row schema simple name>`.
         base = row_schema_.name or ""
-        name = f"{base[:base.rfind('.') + 1]}{routed}.{base[base.rfind('.') + 1:]}" if base else routed
+        name = f"{base[: base.rfind('.') + 1]}{routed}.{base[base.rfind('.') + 1 :]}" if base else routed
         fields: list[tuple[str, Schema]] = [("payload", payload or OPTIONAL_BYTES_SCHEMA)]
         for extra in self.extras:
             if extra.placement == "envelope" and row_schema_.has_field(extra.column):
@@ -329,11 +461,13 @@ class EventRouter(Transformation):
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise DataException(f"outbox event {event_id}: column '{column}' (partition placement) is not an "
-                                f"integer: {value!r}") from None
+            raise DataException(
+                f"outbox event {event_id}: column '{column}' (partition placement) is not an integer: {value!r}"
+            ) from None
 
-    def _timestamp(self, event_id: Any, envelope: Mapping[str, Any], row: Mapping[str, Any],
-                   schema: Schema | None) -> int | None:
+    def _timestamp(
+        self, event_id: Any, envelope: Mapping[str, Any], row: Mapping[str, Any], schema: Schema | None
+    ) -> int | None:
         fallback = envelope.get("ts_ms")
         if self.ts_col is None:
             return fallback
@@ -345,8 +479,10 @@ class EventRouter(Transformation):
         try:
             return to_millis(value, kind)
         except (TypeError, ValueError):
-            raise DataException(f"outbox event {event_id}: column '{self.ts_col}' (table.field.event.timestamp) "
-                                f"holds {value!r} of type {kind or type(value).__name__}, not a timestamp") from None
+            raise DataException(
+                f"outbox event {event_id}: column '{self.ts_col}' (table.field.event.timestamp) "
+                f"holds {value!r} of type {kind or type(value).__name__}, not a timestamp"
+            ) from None
 
     def _unexpected(self, record: ConnectRecord) -> None:
         message = f"outbox row with key {record.key!r} was updated; outbox rows are only inserted (and deleted)"
@@ -355,8 +491,12 @@ class EventRouter(Transformation):
         log.log(logging.ERROR if self.invalid_op == "error" else logging.WARNING, "%s: event dropped", message)
 
 
-_TIME_DIVISORS = {TIMESTAMP: 1, "io.debezium.time.Timestamp": 1, "io.debezium.time.MicroTimestamp": 1000,
-                  "io.debezium.time.NanoTimestamp": 1_000_000}
+_TIME_DIVISORS = {
+    TIMESTAMP: 1,
+    "io.debezium.time.Timestamp": 1,
+    "io.debezium.time.MicroTimestamp": 1000,
+    "io.debezium.time.NanoTimestamp": 1_000_000,
+}
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -412,7 +552,7 @@ class JsonSchemas:
         if isinstance(value, str):
             return "s"
         if isinstance(value, int):
-            return "i32" if -2**31 <= value < 2**31 else "i64"
+            return "i32" if -(2**31) <= value < 2**31 else "i64"
         if isinstance(value, float):
             return "f64"
         if isinstance(value, dict):
@@ -447,8 +587,13 @@ class JsonSchemas:
 
 
 _MISSING: Any = object()
-_PRIMITIVES = {"b": OPTIONAL_BOOLEAN_SCHEMA, "s": OPTIONAL_STRING_SCHEMA, "i32": OPTIONAL_INT32_SCHEMA,
-               "i64": OPTIONAL_INT64_SCHEMA, "f64": OPTIONAL_FLOAT64_SCHEMA}
+_PRIMITIVES = {
+    "b": OPTIONAL_BOOLEAN_SCHEMA,
+    "s": OPTIONAL_STRING_SCHEMA,
+    "i32": OPTIONAL_INT32_SCHEMA,
+    "i64": OPTIONAL_INT64_SCHEMA,
+    "f64": OPTIONAL_FLOAT64_SCHEMA,
+}
 _NUMBERS = ("i32", "i64", "f64")
 
 

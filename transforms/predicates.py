@@ -16,9 +16,13 @@ _PREDICATES = "org.apache.kafka.connect.transforms.predicates."
 class TopicNameMatches(Predicate):
     aliases: ClassVar[tuple[str, ...]] = (_PREDICATES + "TopicNameMatches",)
     config_def: ClassVar[ConfigDef] = ConfigDef().define(
-        "pattern", Type.STRING, NO_DEFAULT, Importance.MEDIUM,
+        "pattern",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.MEDIUM,
         "A Java regular expression for matching against the name of a record's topic.",
-        validator=CompositeValidator(NonEmptyString, JAVA_REGEX))
+        validator=CompositeValidator(NonEmptyString, JAVA_REGEX),
+    )
     doc: ClassVar[str] = """
         True for records whose whole topic name matches `pattern`, a Java regular expression.
 
@@ -40,7 +44,8 @@ class TopicNameMatches(Predicate):
 class HasHeaderKey(Predicate):
     aliases: ClassVar[tuple[str, ...]] = (_PREDICATES + "HasHeaderKey",)
     config_def: ClassVar[ConfigDef] = ConfigDef().define(
-        "name", Type.STRING, NO_DEFAULT, Importance.MEDIUM, "The header name.", validator=NonEmptyString)
+        "name", Type.STRING, NO_DEFAULT, Importance.MEDIUM, "The header name.", validator=NonEmptyString
+    )
     doc: ClassVar[str] = """
         True for records with at least one header with the configured name.
 

@@ -14,8 +14,14 @@ class RegexRouter(Transform):
     aliases: ClassVar[tuple[str, ...]] = (KAFKA_TRANSFORMS + "RegexRouter",)
     config_def: ClassVar[ConfigDef] = (
         ConfigDef()
-        .define("regex", Type.STRING, NO_DEFAULT, Importance.HIGH, "Regular expression to use for matching.",
-                validator=JAVA_REGEX)
+        .define(
+            "regex",
+            Type.STRING,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "Regular expression to use for matching.",
+            validator=JAVA_REGEX,
+        )
         .define("replacement", Type.STRING, NO_DEFAULT, Importance.HIGH, "Replacement string.")
     )
     doc: ClassVar[str] = """

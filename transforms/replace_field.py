@@ -63,13 +63,28 @@ class _Plan:
 class ReplaceField(PartTransform):
     config_def: ClassVar[ConfigDef] = with_replace_null(
         ConfigDef()
-        .define("exclude", Type.LIST, [], Importance.MEDIUM,
-                "Fields to exclude. This takes precedence over the fields to include.")
-        .define("include", Type.LIST, [], Importance.MEDIUM,
-                "Fields to include. If specified, only these fields will be used.")
-        .define("renames", Type.LIST, [], Importance.MEDIUM,
-                "Field rename mappings, as colon-delimited pairs: `foo:bar,abc:xyz`.",
-                validator=RenameMappings())
+        .define(
+            "exclude",
+            Type.LIST,
+            [],
+            Importance.MEDIUM,
+            "Fields to exclude. This takes precedence over the fields to include.",
+        )
+        .define(
+            "include",
+            Type.LIST,
+            [],
+            Importance.MEDIUM,
+            "Fields to include. If specified, only these fields will be used.",
+        )
+        .define(
+            "renames",
+            Type.LIST,
+            [],
+            Importance.MEDIUM,
+            "Field rename mappings, as colon-delimited pairs: `foo:bar,abc:xyz`.",
+            validator=RenameMappings(),
+        )
         .define("blacklist", Type.LIST, None, Importance.LOW, "Deprecated. Use `exclude` instead.")
         .define("whitelist", Type.LIST, None, Importance.LOW, "Deprecated. Use `include` instead.")
     )
@@ -108,8 +123,11 @@ class ReplaceField(PartTransform):
         kept = [f for f in schema.fields if self._kept(f.name)]
         fields = [(self._renames.get(f.name, f.name), f.schema) for f in kept]
         mapping = tuple((self._renames.get(f.name, f.name), f.name) for f in kept)
-        defaults = {out: f.schema.default for (out, _), f in zip(mapping, kept, strict=True)
-                    if f.schema.default is not None} if self._replace_null else {}
+        defaults = (
+            {out: f.schema.default for (out, _), f in zip(mapping, kept, strict=True) if f.schema.default is not None}
+            if self._replace_null
+            else {}
+        )
         return _Plan(Schema.struct(fields=fields, **struct_basics(schema)), mapping, defaults)
 
     def apply(self, record: R) -> R:

@@ -98,21 +98,40 @@ class _Plan:
 class TimestampConverter(PartTransform):
     config_def: ClassVar[ConfigDef] = with_replace_null(
         ConfigDef()
-        .define("field", Type.STRING, "", Importance.HIGH,
-                "The field containing the timestamp, or empty if the entire value is a timestamp")
-        .define("target.type", Type.STRING, NO_DEFAULT, Importance.HIGH,
-                "The desired timestamp representation: string, unix, Date, Time, or Timestamp",
-                validator=ValidString.in_(STRING, UNIX, DATE_T, TIME_T, TIMESTAMP_T, case_sensitive=True))
-        .define("format", Type.STRING, "", Importance.MEDIUM,
-                "A SimpleDateFormat-compatible format for the timestamp. Used to generate the output when "
-                "type=string or used to parse the input if the input is a string.")
-        .define("unix.precision", Type.STRING, "milliseconds", Importance.LOW,
-                "The desired Unix precision for the timestamp: seconds, milliseconds, microseconds, or "
-                "nanoseconds. Used to generate the output when type=unix or used to parse the input if the input "
-                "is a Long. Note: This SMT will cause precision loss during conversions from, and to, values with "
-                "sub-millisecond components.",
-                validator=ValidString.in_("nanoseconds", "microseconds", "milliseconds", "seconds",
-                                          case_sensitive=True))
+        .define(
+            "field",
+            Type.STRING,
+            "",
+            Importance.HIGH,
+            "The field containing the timestamp, or empty if the entire value is a timestamp",
+        )
+        .define(
+            "target.type",
+            Type.STRING,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "The desired timestamp representation: string, unix, Date, Time, or Timestamp",
+            validator=ValidString.in_(STRING, UNIX, DATE_T, TIME_T, TIMESTAMP_T, case_sensitive=True),
+        )
+        .define(
+            "format",
+            Type.STRING,
+            "",
+            Importance.MEDIUM,
+            "A SimpleDateFormat-compatible format for the timestamp. Used to generate the output when "
+            "type=string or used to parse the input if the input is a string.",
+        )
+        .define(
+            "unix.precision",
+            Type.STRING,
+            "milliseconds",
+            Importance.LOW,
+            "The desired Unix precision for the timestamp: seconds, milliseconds, microseconds, or "
+            "nanoseconds. Used to generate the output when type=unix or used to parse the input if the input "
+            "is a Long. Note: This SMT will cause precision loss during conversions from, and to, values with "
+            "sub-millisecond components.",
+            validator=ValidString.in_("nanoseconds", "microseconds", "milliseconds", "seconds", case_sensitive=True),
+        )
     )
     doc: ClassVar[str] = """
         Converts a timestamp field of the record {part}, or the whole {part}, to another representation.
@@ -134,15 +153,21 @@ class TimestampConverter(PartTransform):
         self._target: str = config["target.type"]
         pattern: str = config["format"]
         if self._target == STRING and not pattern.strip():
-            raise ConfigException("format", pattern, "TimestampConverter requires format option to be specified "
-                                                     "when using string timestamps")
+            raise ConfigException(
+                "format",
+                pattern,
+                "TimestampConverter requires format option to be specified when using string timestamps",
+            )
         self._format: JavaDateFormat | None = None
         if pattern.strip():
             try:
                 self._format = JavaDateFormat(pattern)
             except ValueError as exc:
-                raise ConfigException("format", pattern, "TimestampConverter requires a SimpleDateFormat-compatible "
-                                                         f"pattern for string timestamps: {exc}") from None
+                raise ConfigException(
+                    "format",
+                    pattern,
+                    f"TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {exc}",
+                ) from None
         self._precision: str = config["unix.precision"]
         self._replace_null: bool = config[REPLACE_NULL_WITH_DEFAULT]
         self._plans = schema_cache(self._plan)
@@ -153,13 +178,13 @@ class TimestampConverter(PartTransform):
             if not isinstance(value, str):
                 raise DataException(f"Expected string timestamp to be a String, but found {type_name(value)}")
             if self._format is None:
-                raise DataException("TimestampConverter needs `format` to read the string timestamp "
-                                    f"{value!r}")
+                raise DataException(f"TimestampConverter needs `format` to read the string timestamp {value!r}")
             try:
                 return self._format.parse(value)
             except ValueError:
-                raise DataException(f"Could not parse timestamp: value ({value}) does not match pattern "
-                                    f"({self._format.pattern})") from None
+                raise DataException(
+                    f"Could not parse timestamp: value ({value}) does not match pattern ({self._format.pattern})"
+                ) from None
         if kind == UNIX:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise DataException(f"Expected Unix timestamp to be a Long, but found {type_name(value)}")

@@ -14,11 +14,21 @@ class TimestampRouter(Transform):
     aliases: ClassVar[tuple[str, ...]] = (KAFKA_TRANSFORMS + "TimestampRouter",)
     config_def: ClassVar[ConfigDef] = (
         ConfigDef()
-        .define("topic.format", Type.STRING, "${topic}-${timestamp}", Importance.HIGH,
-                "Format string which can contain `${topic}` and `${timestamp}` as placeholders for the topic and "
-                "timestamp, respectively.")
-        .define("timestamp.format", Type.STRING, "yyyyMMdd", Importance.HIGH,
-                "Format string for the timestamp that is compatible with `java.text.SimpleDateFormat` (in UTC).")
+        .define(
+            "topic.format",
+            Type.STRING,
+            "${topic}-${timestamp}",
+            Importance.HIGH,
+            "Format string which can contain `${topic}` and `${timestamp}` as placeholders for the topic and "
+            "timestamp, respectively.",
+        )
+        .define(
+            "timestamp.format",
+            Type.STRING,
+            "yyyyMMdd",
+            Importance.HIGH,
+            "Format string for the timestamp that is compatible with `java.text.SimpleDateFormat` (in UTC).",
+        )
     )
     doc: ClassVar[str] = """
         Sets each record's topic from its original topic and its timestamp, mostly for sinks that name an

@@ -24,9 +24,16 @@ PURPOSE = "copying fields from value to key"
 
 class ValueToKey(Transform):
     aliases: ClassVar[tuple[str, ...]] = (KAFKA_TRANSFORMS + "ValueToKey",)
-    config_def: ClassVar[ConfigDef] = with_replace_null(ConfigDef().define(
-        "fields", Type.LIST, NO_DEFAULT, Importance.HIGH,
-        "Field names on the record value to extract as the record key.", validator=NON_EMPTY_LIST))
+    config_def: ClassVar[ConfigDef] = with_replace_null(
+        ConfigDef().define(
+            "fields",
+            Type.LIST,
+            NO_DEFAULT,
+            Importance.HIGH,
+            "Field names on the record value to extract as the record key.",
+            validator=NON_EMPTY_LIST,
+        )
+    )
     doc: ClassVar[str] = """
         Replaces the record key with a new key made of some fields of the value: a struct of those fields
         (in the listed order) when the value has a schema, a map otherwise. The value must not be null.

@@ -1,9 +1,9 @@
 """ConfigDef: the one declaration of a plugin's keys (name, type, default, validator, doc, group).
 
-    >>> cfg = ConfigDef().define("batch.size", Type.INT, 100, Importance.MEDIUM, "Records per batch.",
-    ...                          validator=Range.at_least(1))
-    >>> cfg.parse({"batch.size": "500"})["batch.size"]
-    500
+>>> cfg = ConfigDef().define("batch.size", Type.INT, 100, Importance.MEDIUM, "Records per batch.",
+...                          validator=Range.at_least(1))
+>>> cfg.parse({"batch.size": "500"})["batch.size"]
+500
 """
 
 from __future__ import annotations
@@ -187,14 +187,40 @@ class ConfigDef:
         if key.group and key.group not in self._groups:
             self._groups.append(key.group)
 
-    def define(self, name: str, type: Type, default: Any, importance: Importance, documentation: str,
-               *, validator: Validator | None = None, group: str | None = None,
-               width: Width = Width.NONE, display_name: str | None = None,
-               dependents: Iterable[str] = (), recommender: Recommender | None = None,
-               internal: bool = False) -> ConfigDef:
+    def define(
+        self,
+        name: str,
+        type: Type,
+        default: Any,
+        importance: Importance,
+        documentation: str,
+        *,
+        validator: Validator | None = None,
+        group: str | None = None,
+        width: Width = Width.NONE,
+        display_name: str | None = None,
+        dependents: Iterable[str] = (),
+        recommender: Recommender | None = None,
+        internal: bool = False,
+    ) -> ConfigDef:
         order = sum(1 for k in self._keys.values() if k.group == group) + 1 if group else -1
-        self._add(ConfigKey(name, type, default, importance, documentation, validator, group, order, width,
-                            display_name or name, tuple(dependents), recommender, internal))
+        self._add(
+            ConfigKey(
+                name,
+                type,
+                default,
+                importance,
+                documentation,
+                validator,
+                group,
+                order,
+                width,
+                display_name or name,
+                tuple(dependents),
+                recommender,
+                internal,
+            )
+        )
         return self
 
     def merge(self, other: ConfigDef) -> ConfigDef:
@@ -203,8 +229,10 @@ class ConfigDef:
 
     def with_prefix(self, prefix: str, group: str | None = None) -> ConfigDef:
         """A copy whose keys are renamed `prefix + name` (for `transforms.<alias>.` keys)."""
-        return ConfigDef(replace(k, name=prefix + k.name, group=group or k.group,
-                                 display_name=prefix + (k.display_name or k.name)) for k in self._keys.values())
+        return ConfigDef(
+            replace(k, name=prefix + k.name, group=group or k.group, display_name=prefix + (k.display_name or k.name))
+            for k in self._keys.values()
+        )
 
     @property
     def keys(self) -> Mapping[str, ConfigKey]:
@@ -287,11 +315,16 @@ class ConfigDef:
                 continue
             if group:
                 lines += [f"{hashes}# {_escape_tags(group)}", ""]
-            lines += ["| key | type | default | valid values | importance | description |",
-                      "|---|---|---|---|---|---|"]
+            lines += ["| key | type | default | valid values | importance | description |", "|---|---|---|---|---|---|"]
             for k in keys:
-                cells = (f"`{k.name}`", k.type.lower(), _markdown_default(k), describe_validator(k.validator),
-                         k.importance.lower(), k.documentation)
+                cells = (
+                    f"`{k.name}`",
+                    k.type.lower(),
+                    _markdown_default(k),
+                    describe_validator(k.validator),
+                    k.importance.lower(),
+                    k.documentation,
+                )
                 lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
             lines.append("")
         return "\n".join(lines)
@@ -347,8 +380,11 @@ def mask_secrets(config_def: ConfigDef | None, props: Mapping[str, Any]) -> dict
     masked: dict[str, Any] = {}
     for name, value in props.items():
         key = config_def.keys.get(name) if config_def is not None else None
-        secret = (key is not None and key.type is Type.PASSWORD) or isinstance(value, Password) or (
-            key is None and _looks_secret(name))
+        secret = (
+            (key is not None and key.type is Type.PASSWORD)
+            or isinstance(value, Password)
+            or (key is None and _looks_secret(name))
+        )
         is_reference = isinstance(value, str) and value.startswith("${") and value.endswith("}")
         masked[name] = _MASK if secret and value is not None and not is_reference else value
     return masked

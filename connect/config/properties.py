@@ -16,7 +16,7 @@ def _unescape(text: str) -> str:
         if c == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
             if nxt == "u" and i + 5 < len(text):
-                out.append(chr(int(text[i + 2:i + 6], 16)))
+                out.append(chr(int(text[i + 2 : i + 6], 16)))
                 i += 6
                 continue
             out.append(_ESCAPES.get(nxt, nxt))
@@ -46,8 +46,8 @@ def parse_properties(text: str) -> dict[str, str]:
         if m is None:
             key, value = full, ""
         else:
-            key = full[:m.start()]
-            rest = full[m.end():].lstrip()
+            key = full[: m.start()]
+            rest = full[m.end() :].lstrip()
             if m.group().isspace() and rest[:1] in ("=", ":"):
                 rest = rest[1:].lstrip()
             value = rest

@@ -54,8 +54,7 @@ class ValidString:
     def __call__(self, name: str, value: Any) -> None:
         if value is None:
             return
-        ok = value in self.allowed if self.case_sensitive else str(value).lower() in {
-            a.lower() for a in self.allowed}
+        ok = value in self.allowed if self.case_sensitive else str(value).lower() in {a.lower() for a in self.allowed}
         if not ok:
             raise ConfigException(name, value, f"String must be one of: {', '.join(self.allowed)}")
 

@@ -42,35 +42,89 @@ _NULL = SchemaAndValue(None, None)
 _TOPIC_STRATEGY = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
 _RECORD_STRATEGY = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
 _TOPIC_RECORD_STRATEGY = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
-_STRATEGIES = (_TOPIC_STRATEGY, _RECORD_STRATEGY, _TOPIC_RECORD_STRATEGY, "TopicNameStrategy", "RecordNameStrategy",
-               "TopicRecordNameStrategy")
+_STRATEGIES = (
+    _TOPIC_STRATEGY,
+    _RECORD_STRATEGY,
+    _TOPIC_RECORD_STRATEGY,
+    "TopicNameStrategy",
+    "RecordNameStrategy",
+    "TopicRecordNameStrategy",
+)
 
 AVRO_CONFIG = (
     ConfigDef()
-    .define("schema.registry.url", Type.STRING, NO_DEFAULT, Importance.HIGH,
-            "Schema Registry URL(s), comma-separated, e.g. `http://localhost:8081`.", validator=NonEmptyString)
-    .define("auto.register.schemas", Type.BOOLEAN, True, Importance.MEDIUM,
-            "Register the Avro schema of each new Connect schema under its subject when writing.")
-    .define("use.latest.version", Type.BOOLEAN, False, Importance.LOW,
-            "When not auto-registering, write with the subject's latest registered schema instead of looking up "
-            "the exact schema.")
-    .define("key.subject.name.strategy", Type.STRING, _TOPIC_STRATEGY, Importance.LOW,
-            "How key subjects are named: TopicNameStrategy (`<topic>-key`), RecordNameStrategy (the record's "
-            "full name) or TopicRecordNameStrategy (`<topic>-<record name>`).",
-            validator=ValidString.in_(*_STRATEGIES, case_sensitive=True))
-    .define("value.subject.name.strategy", Type.STRING, _TOPIC_STRATEGY, Importance.LOW,
-            "How value subjects are named (see `key.subject.name.strategy`); the default gives `<topic>-value`.",
-            validator=ValidString.in_(*_STRATEGIES, case_sensitive=True))
-    .define("basic.auth.credentials.source", Type.STRING, "URL", Importance.MEDIUM,
-            "Where HTTP basic-auth credentials come from: URL (user:password@ in `schema.registry.url`) or "
-            "USER_INFO (`basic.auth.user.info`).", validator=ValidString.in_("URL", "USER_INFO"))
-    .define("basic.auth.user.info", Type.PASSWORD, None, Importance.MEDIUM,
-            "`user:password` for the Schema Registry, used when `basic.auth.credentials.source=USER_INFO`.")
-    .define("connect.meta.data", Type.BOOLEAN, True, Importance.LOW,
-            "Add Connect's schema name, version, doc, parameters and default to the Avro schema as `connect.*` "
-            "properties, so readers get the same Connect schema back.")
-    .define("schemas.cache.config", Type.INT, 1000, Importance.LOW,
-            "How many schemas the converter keeps in their Avro and Connect forms.", validator=Range.at_least(1))
+    .define(
+        "schema.registry.url",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Schema Registry URL(s), comma-separated, e.g. `http://localhost:8081`.",
+        validator=NonEmptyString,
+    )
+    .define(
+        "auto.register.schemas",
+        Type.BOOLEAN,
+        True,
+        Importance.MEDIUM,
+        "Register the Avro schema of each new Connect schema under its subject when writing.",
+    )
+    .define(
+        "use.latest.version",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "When not auto-registering, write with the subject's latest registered schema instead of looking up "
+        "the exact schema.",
+    )
+    .define(
+        "key.subject.name.strategy",
+        Type.STRING,
+        _TOPIC_STRATEGY,
+        Importance.LOW,
+        "How key subjects are named: TopicNameStrategy (`<topic>-key`), RecordNameStrategy (the record's "
+        "full name) or TopicRecordNameStrategy (`<topic>-<record name>`).",
+        validator=ValidString.in_(*_STRATEGIES, case_sensitive=True),
+    )
+    .define(
+        "value.subject.name.strategy",
+        Type.STRING,
+        _TOPIC_STRATEGY,
+        Importance.LOW,
+        "How value subjects are named (see `key.subject.name.strategy`); the default gives `<topic>-value`.",
+        validator=ValidString.in_(*_STRATEGIES, case_sensitive=True),
+    )
+    .define(
+        "basic.auth.credentials.source",
+        Type.STRING,
+        "URL",
+        Importance.MEDIUM,
+        "Where HTTP basic-auth credentials come from: URL (user:password@ in `schema.registry.url`) or "
+        "USER_INFO (`basic.auth.user.info`).",
+        validator=ValidString.in_("URL", "USER_INFO"),
+    )
+    .define(
+        "basic.auth.user.info",
+        Type.PASSWORD,
+        None,
+        Importance.MEDIUM,
+        "`user:password` for the Schema Registry, used when `basic.auth.credentials.source=USER_INFO`.",
+    )
+    .define(
+        "connect.meta.data",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Add Connect's schema name, version, doc, parameters and default to the Avro schema as `connect.*` "
+        "properties, so readers get the same Connect schema back.",
+    )
+    .define(
+        "schemas.cache.config",
+        Type.INT,
+        1000,
+        Importance.LOW,
+        "How many schemas the converter keeps in their Avro and Connect forms.",
+        validator=Range.at_least(1),
+    )
 )
 
 
@@ -121,8 +175,9 @@ value.converter.schema.registry.url=http://localhost:8081
         if parsed["basic.auth.credentials.source"] == "USER_INFO":
             info = parsed["basic.auth.user.info"]
             if info is None or ":" not in info.value:
-                raise ConfigException("basic.auth.user.info", info,
-                                      "Must be user:password when basic.auth.credentials.source=USER_INFO")
+                raise ConfigException(
+                    "basic.auth.user.info", info, "Must be user:password when basic.auth.credentials.source=USER_INFO"
+                )
             conf["basic.auth.user.info"] = info.value
         try:
             self._client = SchemaRegistryClient(conf)
@@ -149,8 +204,10 @@ value.converter.schema.registry.url=http://localhost:8081
                 raise DataException(f"Conversion error: null value for a required {schema.type} schema")
             return None  # a tombstone
         if schema is None:
-            raise DataException(f"AvroConverter needs a schema to write a value to topic {topic}; "
-                                "use JsonConverter with schemas.enable=false for schemaless data")
+            raise DataException(
+                f"AvroConverter needs a schema to write a value to topic {topic}; "
+                "use JsonConverter with schemas.enable=false for schemaless data"
+            )
         writer = self._writers.get(schema)
         subject = self._subject(topic, writer)
         registered = writer.ids.get(subject)

@@ -41,11 +41,25 @@ MAP_ENTRY = "MapEntry"
 DECIMAL_PRECISION = "connect.decimal.precision"
 DEFAULT_PRECISION = 64
 _PRIMITIVES = {
-    Type.INT8: "int", Type.INT16: "int", Type.INT32: "int", Type.INT64: "long", Type.FLOAT32: "float",
-    Type.FLOAT64: "double", Type.BOOLEAN: "boolean", Type.STRING: "string", Type.BYTES: "bytes",
+    Type.INT8: "int",
+    Type.INT16: "int",
+    Type.INT32: "int",
+    Type.INT64: "long",
+    Type.FLOAT32: "float",
+    Type.FLOAT64: "double",
+    Type.BOOLEAN: "boolean",
+    Type.STRING: "string",
+    Type.BYTES: "bytes",
 }
-_FROM_AVRO = {"int": Type.INT32, "long": Type.INT64, "float": Type.FLOAT32, "double": Type.FLOAT64,
-              "boolean": Type.BOOLEAN, "string": Type.STRING, "bytes": Type.BYTES}
+_FROM_AVRO = {
+    "int": Type.INT32,
+    "long": Type.INT64,
+    "float": Type.FLOAT32,
+    "double": Type.FLOAT64,
+    "boolean": Type.BOOLEAN,
+    "string": Type.STRING,
+    "bytes": Type.BYTES,
+}
 _LOGICAL = {DATE: "date", TIME: "time-millis", TIMESTAMP: "timestamp-millis"}
 
 
@@ -177,8 +191,10 @@ def avro_default(schema: Schema, value: Any) -> Any:
         assert schema.key_schema is not None and schema.value_schema is not None
         if schema.key_schema.type is Type.STRING:
             return {k: avro_default(schema.value_schema, v) for k, v in value.items()}
-        return [{"key": avro_default(schema.key_schema, k), "value": avro_default(schema.value_schema, v)}
-                for k, v in value.items()]
+        return [
+            {"key": avro_default(schema.key_schema, k), "value": avro_default(schema.value_schema, v)}
+            for k, v in value.items()
+        ]
     if schema.type is Type.STRUCT:
         return {f.name: avro_default(f.schema, value.get(f.name, f.schema.default)) for f in schema.fields}
     return value
@@ -259,8 +275,11 @@ class _FromAvro:
         by_name = {f["name"]: f["type"] for f in items.get("fields", [])}
         if set(by_name) != {"key", "value"}:
             return None
-        entry = (self.convert(by_name["key"], inner_ns), self.convert(by_name["value"], inner_ns),
-                 None if full == _MAP_ENTRY_FULL else items.get("connect.name", full))
+        entry = (
+            self.convert(by_name["key"], inner_ns),
+            self.convert(by_name["value"], inner_ns),
+            None if full == _MAP_ENTRY_FULL else items.get("connect.name", full),
+        )
         self.entries[full] = entry
         return entry
 
@@ -336,8 +355,10 @@ def _from_avro_default(schema: Schema, value: Any) -> Any:
         assert schema.key_schema is not None and schema.value_schema is not None
         if isinstance(value, dict):
             return {k: _from_avro_default(schema.value_schema, v) for k, v in value.items()}
-        return {_from_avro_default(schema.key_schema, e["key"]): _from_avro_default(schema.value_schema, e["value"])
-                for e in value}
+        return {
+            _from_avro_default(schema.key_schema, e["key"]): _from_avro_default(schema.value_schema, e["value"])
+            for e in value
+        }
     if schema.type is Type.STRUCT and isinstance(value, dict):
         return {f.name: _from_avro_default(f.schema, value.get(f.name)) for f in schema.fields}
     if schema.type in (Type.FLOAT32, Type.FLOAT64) and isinstance(value, int):

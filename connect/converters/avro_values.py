@@ -39,6 +39,7 @@ def _write_entries(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
         if not isinstance(value, dict):
             raise DataException(f"Maps should be dicts, but found {type_name(value)}")
         return [{"key": kp(k), "value": vp(v)} for k, v in value.items()]
+
     return convert
 
 
@@ -117,8 +118,9 @@ class _WriterPlans:
             entry = self.records.get(node["items"]) if isinstance(node["items"], str) else node["items"]
             self.record_name(entry)
             types = {f["name"]: f["type"] for f in entry["fields"]}
-            return _write_entries(self.plan(schema.key_schema, types["key"]),
-                                  self.plan(schema.value_schema, types["value"]))
+            return _write_entries(
+                self.plan(schema.key_schema, types["key"]), self.plan(schema.value_schema, types["value"])
+            )
         return None
 
 
@@ -129,5 +131,6 @@ def _branch(union: Any) -> Any:
 
 def avro_reader_for(schema: Schema) -> Plan | None:
     """The plan turning what fastavro read into the Connect value (None when it already is)."""
-    return PlanBuilder(_no_leaf, _read_entries, writing=False, replace_null_with_default=False,
-                       convert_default=False).build(schema)
+    return PlanBuilder(
+        _no_leaf, _read_entries, writing=False, replace_null_with_default=False, convert_default=False
+    ).build(schema)

@@ -43,6 +43,10 @@ header.converter=org.apache.kafka.connect.storage.SimpleHeaderConverter
         except DataException as exc:
             raise DataException(f"Failed to deserialize value for header '{key}' on topic '{topic}': {exc}") from None
         except Exception:
-            log.warning("Failed to deserialize value for header '%s' on topic '%s', so using byte array", key, topic,
-                        exc_info=True)
+            log.warning(
+                "Failed to deserialize value for header '%s' on topic '%s', so using byte array",
+                key,
+                topic,
+                exc_info=True,
+            )
             return SchemaAndValue(BYTES_SCHEMA, bytes(data))

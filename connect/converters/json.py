@@ -35,18 +35,38 @@ _JSONDecodeError = orjson.JSONDecodeError
 
 JSON_CONFIG = (
     ConfigDef()
-    .define("schemas.enable", Type.BOOLEAN, True, Importance.HIGH,
-            "Write each key or value as `{\"schema\": ..., \"payload\": ...}` and require that envelope when "
-            "reading; false writes and reads plain JSON (read values then have no schema).")
-    .define("decimal.format", Type.STRING, "BASE64", Importance.LOW,
-            "How Decimal values are written: BASE64 (the unscaled two's-complement bytes, base64-encoded) or "
-            "NUMERIC (a JSON number). Both forms are accepted when reading.",
-            validator=ValidString.in_("BASE64", "NUMERIC"))
-    .define("replace.null.with.default", Type.BOOLEAN, True, Importance.LOW,
-            "Write and read the schema's default value in place of a null field that has one; false keeps null.")
-    .define("schemas.cache.size", Type.INT, 1000, Importance.LOW,
-            "How many schemas the converter keeps in their serialized and parsed forms.",
-            validator=Range.at_least(1))
+    .define(
+        "schemas.enable",
+        Type.BOOLEAN,
+        True,
+        Importance.HIGH,
+        'Write each key or value as `{"schema": ..., "payload": ...}` and require that envelope when '
+        "reading; false writes and reads plain JSON (read values then have no schema).",
+    )
+    .define(
+        "decimal.format",
+        Type.STRING,
+        "BASE64",
+        Importance.LOW,
+        "How Decimal values are written: BASE64 (the unscaled two's-complement bytes, base64-encoded) or "
+        "NUMERIC (a JSON number). Both forms are accepted when reading.",
+        validator=ValidString.in_("BASE64", "NUMERIC"),
+    )
+    .define(
+        "replace.null.with.default",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Write and read the schema's default value in place of a null field that has one; false keeps null.",
+    )
+    .define(
+        "schemas.cache.size",
+        Type.INT,
+        1000,
+        Importance.LOW,
+        "How many schemas the converter keeps in their serialized and parsed forms.",
+        validator=Range.at_least(1),
+    )
 )
 
 
@@ -115,8 +135,10 @@ value.converter.schemas.enable=false
         super().configure(props, is_key)
         parsed = JSON_CONFIG.parse(props)
         self.schemas_enabled: bool = parsed["schemas.enable"]
-        self._opts = JsonOptions(numeric_decimals=parsed["decimal.format"] == "NUMERIC",
-                                 replace_null_with_default=parsed["replace.null.with.default"])
+        self._opts = JsonOptions(
+            numeric_decimals=parsed["decimal.format"] == "NUMERIC",
+            replace_null_with_default=parsed["replace.null.with.default"],
+        )
         size = parsed["schemas.cache.size"]
         self._written: DerivedCache[Schema, _Written] = DerivedCache(self._derive_written, size)
         self._read_by_text: LruCache[bytes, _Read] = LruCache(size)
@@ -157,14 +179,16 @@ value.converter.schemas.enable=false
             if value is None:
                 payload = written.null_payload
                 if payload is None:
-                    raise DataException("Conversion error: null value for field that is required and has no "
-                                        "default value")
+                    raise DataException(
+                        "Conversion error: null value for field that is required and has no default value"
+                    )
             else:
                 plan = written.plan
                 payload = _dumps(value if plan is None else plan(value), default=schemaless_default)
         except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
-            raise DataException(f"Converting Kafka Connect data to byte[] failed due to serialization error: "
-                                f"{exc}") from None
+            raise DataException(
+                f"Converting Kafka Connect data to byte[] failed due to serialization error: {exc}"
+            ) from None
         if self.schemas_enabled:
             return b"".join((written.prefix, payload, b"}"))  # one copy of the (often large) schema
         return payload
@@ -176,8 +200,9 @@ value.converter.schemas.enable=false
             try:  # a map with non-string keys: Kafka Connect writes it as [key, value] pairs
                 payload = _dumps(schemaless_pairs(value), default=schemaless_default)
             except TypeError as exc:
-                raise DataException(f"Converting Kafka Connect data to byte[] failed due to serialization "
-                                    f"error: {exc}") from None
+                raise DataException(
+                    f"Converting Kafka Connect data to byte[] failed due to serialization error: {exc}"
+                ) from None
         return b'{"schema":null,"payload":' + payload + b"}" if self.schemas_enabled else payload
 
     # -- bytes -> Connect ------------------------------------------------------------------
@@ -195,7 +220,7 @@ value.converter.schemas.enable=false
             read = self._last_read
             assert read is not None
             try:
-                payload = _loads(data[len(self._last_prefix):-1])
+                payload = _loads(data[len(self._last_prefix) : -1])
             except _JSONDecodeError:
                 return self._read_slow(data)
             return SchemaAndValue(read.schema, read.value(payload, data))
@@ -209,7 +234,7 @@ value.converter.schemas.enable=false
         read = self._read_by_text.get(text) if text is not None else None
         if read is not None:
             try:
-                payload = _loads(data[len(_OPEN) + len(text) + len(_PAYLOAD):-1])  # type: ignore[arg-type]
+                payload = _loads(data[len(_OPEN) + len(text) + len(_PAYLOAD) : -1])  # type: ignore[arg-type]
             except _JSONDecodeError:
                 read = None
             else:
@@ -219,12 +244,12 @@ value.converter.schemas.enable=false
             envelope = _loads(data)
         except _JSONDecodeError as exc:
             raise _parse_error(exc) from None
-        if not (isinstance(envelope, dict) and len(envelope) == 2 and "schema" in envelope
-                and "payload" in envelope):
+        if not (isinstance(envelope, dict) and len(envelope) == 2 and "schema" in envelope and "payload" in envelope):
             raise DataException(
-                "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain "
+                'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain '
                 "additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in "
-                "your converter configuration.")
+                "your converter configuration."
+            )
         node, payload = envelope["schema"], envelope["payload"]
         if node is None:
             return SchemaAndValue(None, payload)
@@ -240,8 +265,9 @@ value.converter.schemas.enable=false
         if read is None:
             schema = from_json_schema(node, self._opts)
             assert schema is not None
-            read = _Read(schema, reader_for(schema, self._opts, nulls=False), reader_for(schema, self._opts),
-                         self._opts)
+            read = _Read(
+                schema, reader_for(schema, self._opts, nulls=False), reader_for(schema, self._opts), self._opts
+            )
             self._read_by_schema.put(key, read)
         return read
 
@@ -265,7 +291,7 @@ def _schema_text(data: bytes) -> bytes | None:
     for _ in range(8):  # a schema parameter named "payload" can precede the real separator
         if at < 0:
             return None
-        text = data[len(_OPEN):at]
+        text = data[len(_OPEN) : at]
         try:
             _loads(text)
             return text

@@ -70,7 +70,7 @@ def from_json_schema(node: Any, opts: JsonOptions) -> Schema | None:
     elif type_ is Type.STRUCT:
         json_fields = node.get("fields")
         if not isinstance(json_fields, list):
-            raise DataException("Struct schema's \"fields\" argument is not an array.")
+            raise DataException('Struct schema\'s "fields" argument is not an array.')
         built = []
         for i, f in enumerate(json_fields):
             name = f.get("field") if isinstance(f, dict) else None

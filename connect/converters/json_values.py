@@ -72,6 +72,7 @@ def _temporal_writer(kind: type, to_number: Callable[[Any], int], label: str) ->
         if isinstance(value, kind):
             return to_number(value)
         raise DataException(f"Invalid type for {label}, expected {kind.__name__} but was {type_name(value)}")
+
     return write
 
 
@@ -82,6 +83,7 @@ _TIMESTAMP_WRITER = _temporal_writer(dt.datetime, timestamp_to_millis, "Timestam
 
 def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Plan | None]:
     """Leaf conversions; bytes only for `top` itself, or everywhere when `top` is None."""
+
     def leaf(schema: Schema) -> Plan | None:
         name = schema.name
         if name == DECIMAL:
@@ -100,6 +102,7 @@ def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Pla
             # so a value is not walked and copied for them; a top-level bytes value is still checked.
             return _b64 if top is None or schema is top else None
         return None
+
     return leaf
 
 
@@ -111,14 +114,19 @@ def _write_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
         if not isinstance(value, dict):
             raise DataException(f"Maps should be dicts, but found {type_name(value)}")
         return [[kp(k), vp(v)] for k, v in value.items()]
+
     return convert
 
 
 def writer_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True, every_bytes: bool = False) -> Plan | None:
     """The plan turning a value of `schema` into what orjson writes (with `schemaless_default`), or None
     when it already is; `every_bytes` also turns nested bytes into text, for a plain `orjson.dumps`."""
-    return PlanBuilder(_write_leaf(opts, None if every_bytes else schema), _write_pairs, writing=True,
-                       replace_null_with_default=opts.replace_null_with_default).build(schema, nulls=nulls)
+    return PlanBuilder(
+        _write_leaf(opts, None if every_bytes else schema),
+        _write_pairs,
+        writing=True,
+        replace_null_with_default=opts.replace_null_with_default,
+    ).build(schema, nulls=nulls)
 
 
 def to_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
@@ -155,7 +163,8 @@ def schemaless_pairs(value: Any) -> Any:
 # -- JSON -> Connect -----------------------------------------------------------------------
 def _json_kind(value: Any) -> str:
     return {dict: "OBJECT", list: "ARRAY", str: "STRING", bool: "BOOLEAN", type(None): "NULL"}.get(
-        type(value), "NUMBER")
+        type(value), "NUMBER"
+    )
 
 
 def _decimal_reader(scale: int) -> Plan:
@@ -171,8 +180,11 @@ def _decimal_reader(scale: int) -> Plan:
             return Decimal(value)
         if isinstance(value, float):
             raise NeedsExactNumbers
-        raise DataException("Invalid type for Decimal, underlying representation should be numeric or bytes "
-                            f"but was {_json_kind(value)}")
+        raise DataException(
+            "Invalid type for Decimal, underlying representation should be numeric or bytes "
+            f"but was {_json_kind(value)}"
+        )
+
     return read
 
 
@@ -180,8 +192,10 @@ def _int_reader(to_value: Callable[[int], Any], label: str, integral: str) -> Pl
     def read(value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return to_value(value)
-        raise DataException(f"Invalid type for {label}, underlying representation should be {integral} "
-                            f"but was {_json_kind(value)}")
+        raise DataException(
+            f"Invalid type for {label}, underlying representation should be {integral} but was {_json_kind(value)}"
+        )
+
     return read
 
 
@@ -219,6 +233,7 @@ def _read_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
         if opts.exact and schema.type in (Type.FLOAT32, Type.FLOAT64):
             return _to_float
         return None
+
     return leaf
 
 
@@ -233,17 +248,24 @@ def _pair(entry: Any) -> tuple[Any, Any]:
 def _read_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
     def read(value: Any) -> Any:
         if not isinstance(value, list):
-            raise DataException("Maps with non-string fields should be encoded as JSON array of tuples, but found "
-                                f"{_json_kind(value)}")
+            raise DataException(
+                f"Maps with non-string fields should be encoded as JSON array of tuples, but found {_json_kind(value)}"
+            )
         return entries_to_dict(value, key_plan, value_plan, _pair)
+
     return read
 
 
 def reader_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True) -> Plan | None:
     """The plan turning parsed JSON of `schema` into the Connect value, or None when it already is."""
     # A schema's default is already a Connect value: it is returned as it is.
-    return PlanBuilder(_read_leaf(opts), _read_pairs, writing=False, convert_default=False,
-                       replace_null_with_default=opts.replace_null_with_default).build(schema, nulls=nulls)
+    return PlanBuilder(
+        _read_leaf(opts),
+        _read_pairs,
+        writing=False,
+        convert_default=False,
+        replace_null_with_default=opts.replace_null_with_default,
+    ).build(schema, nulls=nulls)
 
 
 def from_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:

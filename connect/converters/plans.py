@@ -31,8 +31,15 @@ class PlanBuilder:
     reading plans fill in the freshly parsed dict in place.
     """
 
-    def __init__(self, leaf: Leaf, pairs: Pairs, *, writing: bool, replace_null_with_default: bool = True,
-                 convert_default: bool = True) -> None:
+    def __init__(
+        self,
+        leaf: Leaf,
+        pairs: Pairs,
+        *,
+        writing: bool,
+        replace_null_with_default: bool = True,
+        convert_default: bool = True,
+    ) -> None:
         self._leaf = leaf
         self._pairs = pairs
         self._writing = writing
@@ -58,8 +65,11 @@ class PlanBuilder:
         if plan is None and not replace:
             return None  # None passes through unchecked: the fast path does not validate
         on_null = DEFAULT if replace else KEEP if schema.optional else FAIL
-        message = ("Conversion error: null value for field that is required and has no default value"
-                   if self._writing else f"Invalid null value for required {schema.type} field")
+        message = (
+            "Conversion error: null value for field that is required and has no default value"
+            if self._writing
+            else f"Invalid null value for required {schema.type} field"
+        )
         return plan, on_null, default, message
 
     def _container(self, schema: Schema) -> Plan | None:
@@ -100,19 +110,22 @@ def wrap_nulls(convert: Plan | None, on_null: int, default: Any, message: str) -
         if v is None:
             raise DataException(message)
         return fn(v)
+
     return required
 
 
 def struct_copying(fields: list[tuple[str, Plan | None, int, Any, str]], schema: Schema) -> Plan:
     """Apply the field parts inline; copy the dict only when a field actually changes."""
+
     def convert(value: Any) -> Any:
         out = None
         for name, field_convert, on_null, default, message in fields:
             try:
                 old = value.get(name)
             except AttributeError:  # cheaper than checking the type of every struct up front
-                raise DataException(f"Struct {schema.name or ''} should be a dict, but found "
-                                    f"{type_name(value)}") from None
+                raise DataException(
+                    f"Struct {schema.name or ''} should be a dict, but found {type_name(value)}"
+                ) from None
             if old is None:
                 if on_null == KEEP:
                     continue
@@ -129,6 +142,7 @@ def struct_copying(fields: list[tuple[str, Plan | None, int, Any, str]], schema:
                 out = dict(value)
             out[name] = new
         return value if out is None else out
+
     return convert
 
 
@@ -146,6 +160,7 @@ def _struct_in_place(fields: list[tuple[str, Plan | None, int, Any, str]]) -> Pl
             elif field_convert is not None:
                 value[name] = field_convert(old)
         return value
+
     return convert
 
 
@@ -154,6 +169,7 @@ def list_plan(item: Plan) -> Plan:
         if not isinstance(value, (list, tuple)):
             raise DataException(f"Arrays should be lists, but found {type_name(value)}")
         return [item(v) for v in value]
+
     return convert
 
 
@@ -162,6 +178,7 @@ def dict_values_plan(value_plan: Plan) -> Plan:
         if not isinstance(value, dict):
             raise DataException(f"Maps with string keys should be objects, but found {type_name(value)}")
         return {k: value_plan(v) for k, v in value.items()}
+
     return convert
 
 
@@ -169,8 +186,9 @@ def identity(value: Any) -> Any:
     return value
 
 
-def entries_to_dict(entries: Any, key_plan: Plan | None, value_plan: Plan | None,
-                    split: Callable[[Any], tuple[Any, Any]]) -> dict[Any, Any]:
+def entries_to_dict(
+    entries: Any, key_plan: Plan | None, value_plan: Plan | None, split: Callable[[Any], tuple[Any, Any]]
+) -> dict[Any, Any]:
     """A map read back from a list of entries (JSON [k, v] pairs, Avro key/value records)."""
     kp = key_plan or identity
     vp = value_plan or identity

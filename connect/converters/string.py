@@ -20,8 +20,13 @@ def _valid_encoding(name: str, value: Any) -> None:
 
 
 STRING_CONFIG = ConfigDef().define(
-    "converter.encoding", Type.STRING, "UTF-8", Importance.HIGH,
-    "The character set used to encode strings as bytes and decode them back.", validator=_valid_encoding)
+    "converter.encoding",
+    Type.STRING,
+    "UTF-8",
+    Importance.HIGH,
+    "The character set used to encode strings as bytes and decode them back.",
+    validator=_valid_encoding,
+)
 
 
 class StringConverter(Converter, HeaderConverter):

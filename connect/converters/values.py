@@ -36,8 +36,12 @@ from connect.data.logical import date_schema, decimal_schema, time_schema, times
 from connect.errors import DataException
 
 _NULL = SchemaAndValue(None, None)
-_INT_SCHEMAS = ((-2**7, 2**7, INT8_SCHEMA), (-2**15, 2**15, INT16_SCHEMA), (-2**31, 2**31, INT32_SCHEMA),
-                (-2**63, 2**63, INT64_SCHEMA))
+_INT_SCHEMAS = (
+    (-(2**7), 2**7, INT8_SCHEMA),
+    (-(2**15), 2**15, INT16_SCHEMA),
+    (-(2**31), 2**31, INT32_SCHEMA),
+    (-(2**63), 2**63, INT64_SCHEMA),
+)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"(\d{2})(?:\\?:)(\d{2})(?:\\?:)(\d{2})\.(\d{3})Z")
@@ -267,8 +271,10 @@ class _Parser:
                 self.at += 1
         if keys.common is None or values.common is None:
             return SchemaAndValue(None, entries)
-        return SchemaAndValue(Schema.map(keys.common, values.common),
-                              {_align(keys.common, k): _align(values.common, v) for k, v in entries.items()})
+        return SchemaAndValue(
+            Schema.map(keys.common, values.common),
+            {_align(keys.common, k): _align(values.common, v) for k, v in entries.items()},
+        )
 
     def _quoted(self) -> SchemaAndValue:
         out = []
@@ -300,7 +306,7 @@ class _Parser:
                 break
             i += 1
         self.at = min(i, len(text))
-        return text[start:self.at].strip()
+        return text[start : self.at].strip()
 
     def _embedded(self) -> SchemaAndValue | None:
         c = self._peek()
@@ -312,8 +318,9 @@ class _Parser:
             # Times and timestamps hold ':' (a delimiter), so look for them before cutting a token.
             for pattern in (_TIMESTAMP, _TIME):
                 m = pattern.match(self.text, self.at)
-                if m and (m.end() == len(self.text) or self.text[m.end()] in _DELIMITERS
-                          or self.text[m.end()].isspace()):
+                if m and (
+                    m.end() == len(self.text) or self.text[m.end()] in _DELIMITERS or self.text[m.end()].isspace()
+                ):
                     self.at = m.end()
                     return _temporal(m.group().replace("\\:", ":"))
         token = self._token()
@@ -356,4 +363,3 @@ def parse(text: str) -> SchemaAndValue:
         if number is not None:
             return number
     return SchemaAndValue(STRING_SCHEMA, text)
-

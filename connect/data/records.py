@@ -38,12 +38,14 @@ def _make_copier(cls: type) -> Any:
     slots = _SLOTS.get(cls) or _slots_of(cls)
     lines = ["def copy(self, c):", "    n = new(cls)"]
     lines += [f"    n.{s} = self.{s}" for s in slots]
-    lines += ["    if c:",
-              "        if not known.issuperset(c):",
-              "            raise TypeError(f'{cls.__name__} has no attributes {sorted(set(c) - known)}')",
-              "        for k, v in c.items():",
-              "            setattr(n, k, v)",
-              "    return n"]
+    lines += [
+        "    if c:",
+        "        if not known.issuperset(c):",
+        "            raise TypeError(f'{cls.__name__} has no attributes {sorted(set(c) - known)}')",
+        "        for k, v in c.items():",
+        "            setattr(n, k, v)",
+        "    return n",
+    ]
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "known": frozenset(slots)}
     exec("\n".join(lines), namespace)  # code built from the class's slot names only
     copier = namespace["copy"]
@@ -54,8 +56,7 @@ def _make_copier(cls: type) -> Any:
 class ConnectRecord:
     """Fields common to source and sink records."""
 
-    __slots__ = ("headers", "kafka_partition", "key", "key_schema", "timestamp", "topic", "value",
-                 "value_schema")
+    __slots__ = ("headers", "kafka_partition", "key", "key_schema", "timestamp", "topic", "value", "value_schema")
 
     def __init__(
         self,

@@ -77,8 +77,9 @@ class Schema:
             raise DataException("a map schema needs a key schema and a value schema")
 
     def __hash__(self) -> int:
-        return hash((self.type, self.optional, self.name, self.version, self.fields,
-                     self.key_schema, self.value_schema))
+        return hash(
+            (self.type, self.optional, self.name, self.version, self.fields, self.key_schema, self.value_schema)
+        )
 
     # -- builders -------------------------------------------------------------------------
     @staticmethod
@@ -104,21 +105,33 @@ class Schema:
         return Schema(Type.STRUCT, optional, default, name, version, doc, parameters, tuple(built))
 
     @staticmethod
-    def array(value_schema: Schema, *, optional: bool = False, name: str | None = None,
-              default: Any = None) -> Schema:
+    def array(value_schema: Schema, *, optional: bool = False, name: str | None = None, default: Any = None) -> Schema:
         return Schema(Type.ARRAY, optional, default, name, value_schema=value_schema)
 
     @staticmethod
-    def map(key_schema: Schema, value_schema: Schema, *, optional: bool = False,
-            name: str | None = None, default: Any = None) -> Schema:
+    def map(
+        key_schema: Schema,
+        value_schema: Schema,
+        *,
+        optional: bool = False,
+        name: str | None = None,
+        default: Any = None,
+    ) -> Schema:
         return Schema(Type.MAP, optional, default, name, key_schema=key_schema, value_schema=value_schema)
 
     def with_(self, **changes: Any) -> Schema:
         """A copy with some attributes changed (optional, name, version, parameters...)."""
         attrs = {
-            "type": self.type, "optional": self.optional, "default": self.default, "name": self.name,
-            "version": self.version, "doc": self.doc, "parameters": self.parameters,
-            "fields": self.fields, "key_schema": self.key_schema, "value_schema": self.value_schema,
+            "type": self.type,
+            "optional": self.optional,
+            "default": self.default,
+            "name": self.name,
+            "version": self.version,
+            "doc": self.doc,
+            "parameters": self.parameters,
+            "fields": self.fields,
+            "key_schema": self.key_schema,
+            "value_schema": self.value_schema,
         }
         attrs.update(changes)
         return Schema(**attrs)
@@ -192,10 +205,18 @@ OPTIONAL_STRING_SCHEMA = Schema(Type.STRING, optional=True)
 OPTIONAL_BYTES_SCHEMA = Schema(Type.BYTES, optional=True)
 
 PYTHON_TYPES: dict[Type, type | tuple[type, ...]] = {
-    Type.INT8: int, Type.INT16: int, Type.INT32: int, Type.INT64: int,
-    Type.FLOAT32: (float, int), Type.FLOAT64: (float, int), Type.BOOLEAN: bool,
-    Type.STRING: str, Type.BYTES: (bytes, bytearray, memoryview),
-    Type.ARRAY: (list, tuple), Type.MAP: dict, Type.STRUCT: dict,
+    Type.INT8: int,
+    Type.INT16: int,
+    Type.INT32: int,
+    Type.INT64: int,
+    Type.FLOAT32: (float, int),
+    Type.FLOAT64: (float, int),
+    Type.BOOLEAN: bool,
+    Type.STRING: str,
+    Type.BYTES: (bytes, bytearray, memoryview),
+    Type.ARRAY: (list, tuple),
+    Type.MAP: dict,
+    Type.STRUCT: dict,
 }
 
 # Filled by connect.data.logical to avoid an import cycle.

@@ -32,75 +32,191 @@ TOPIC_CREATION = "Topic Creation"
 
 BASE_CONFIG = (
     ConfigDef()
-    .define("name", Type.STRING, NO_DEFAULT, Importance.HIGH, "Globally unique name of the connector.",
-            validator=NonEmptyString, group=COMMON)
-    .define("connector.class", Type.STRING, NO_DEFAULT, Importance.HIGH,
-            "The connector plugin: its alias (e.g. `postgres`), Python name, or Kafka Connect/Debezium class name.",
-            group=COMMON)
-    .define("tasks.max", Type.INT, 1, Importance.HIGH, "Maximum number of tasks to run.",
-            validator=Range.at_least(1), group=COMMON)
+    .define(
+        "name",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Globally unique name of the connector.",
+        validator=NonEmptyString,
+        group=COMMON,
+    )
+    .define(
+        "connector.class",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "The connector plugin: its alias (e.g. `postgres`), Python name, or Kafka Connect/Debezium class name.",
+        group=COMMON,
+    )
+    .define(
+        "tasks.max",
+        Type.INT,
+        1,
+        Importance.HIGH,
+        "Maximum number of tasks to run.",
+        validator=Range.at_least(1),
+        group=COMMON,
+    )
     .define("key.converter", Type.CLASS, None, Importance.LOW, "Overrides the worker's key.converter.", group=COMMON)
-    .define("value.converter", Type.CLASS, None, Importance.LOW, "Overrides the worker's value.converter.",
-            group=COMMON)
-    .define("header.converter", Type.CLASS, None, Importance.LOW, "Overrides the worker's header.converter.",
-            group=COMMON)
-    .define("transforms", Type.LIST, "", Importance.LOW,
-            "Aliases of the transformations to apply, in order; each needs `transforms.<alias>.type`.",
-            group=TRANSFORMS)
-    .define("predicates", Type.LIST, "", Importance.LOW,
-            "Aliases of predicates used by transformations; each needs `predicates.<alias>.type`.",
-            group=PREDICATES)
-    .define("errors.retry.timeout", Type.LONG, 0, Importance.MEDIUM,
-            "Total time (ms) a failed operation is retried; 0 = no retries, -1 = forever.",
-            validator=Range.at_least(-1), group=ERRORS)
-    .define("errors.retry.delay.max.ms", Type.LONG, 60_000, Importance.MEDIUM,
-            "Largest delay between consecutive retries (exponential backoff with jitter).",
-            validator=Range.at_least(1), group=ERRORS)
-    .define("errors.tolerance", Type.STRING, "none", Importance.MEDIUM,
-            "`none`: any error fails the task. `all`: problematic records are skipped (and dead-lettered "
-            "when a dead-letter topic is set).", validator=ValidString.in_("none", "all"), group=ERRORS)
-    .define("errors.log.enable", Type.BOOLEAN, False, Importance.MEDIUM,
-            "Log each failed operation and problematic record.", group=ERRORS)
-    .define("errors.log.include.messages", Type.BOOLEAN, False, Importance.MEDIUM,
-            "Include the record's topic, partition, offset and key/value in the error log.", group=ERRORS)
+    .define(
+        "value.converter", Type.CLASS, None, Importance.LOW, "Overrides the worker's value.converter.", group=COMMON
+    )
+    .define(
+        "header.converter", Type.CLASS, None, Importance.LOW, "Overrides the worker's header.converter.", group=COMMON
+    )
+    .define(
+        "transforms",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Aliases of the transformations to apply, in order; each needs `transforms.<alias>.type`.",
+        group=TRANSFORMS,
+    )
+    .define(
+        "predicates",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Aliases of predicates used by transformations; each needs `predicates.<alias>.type`.",
+        group=PREDICATES,
+    )
+    .define(
+        "errors.retry.timeout",
+        Type.LONG,
+        0,
+        Importance.MEDIUM,
+        "Total time (ms) a failed operation is retried; 0 = no retries, -1 = forever.",
+        validator=Range.at_least(-1),
+        group=ERRORS,
+    )
+    .define(
+        "errors.retry.delay.max.ms",
+        Type.LONG,
+        60_000,
+        Importance.MEDIUM,
+        "Largest delay between consecutive retries (exponential backoff with jitter).",
+        validator=Range.at_least(1),
+        group=ERRORS,
+    )
+    .define(
+        "errors.tolerance",
+        Type.STRING,
+        "none",
+        Importance.MEDIUM,
+        "`none`: any error fails the task. `all`: problematic records are skipped (and dead-lettered "
+        "when a dead-letter topic is set).",
+        validator=ValidString.in_("none", "all"),
+        group=ERRORS,
+    )
+    .define(
+        "errors.log.enable",
+        Type.BOOLEAN,
+        False,
+        Importance.MEDIUM,
+        "Log each failed operation and problematic record.",
+        group=ERRORS,
+    )
+    .define(
+        "errors.log.include.messages",
+        Type.BOOLEAN,
+        False,
+        Importance.MEDIUM,
+        "Include the record's topic, partition, offset and key/value in the error log.",
+        group=ERRORS,
+    )
 )
 
 SINK_CONFIG = (
     ConfigDef()
     .define("topics", Type.LIST, "", Importance.HIGH, "Topics to consume (or use `topics.regex`).", group=COMMON)
-    .define("topics.regex", Type.STRING, "", Importance.HIGH, "Regular expression of topics to consume.",
-            validator=ValidRegex, group=COMMON)
-    .define("errors.deadletterqueue.topic.name", Type.STRING, "", Importance.MEDIUM,
-            "Topic receiving records that failed conversion, transformation or writing (needs "
-            "`errors.tolerance=all`); empty = no dead-letter queue. Unlike Kafka Connect, source connectors "
-            "have one too: a source record that fails (or that the task rejects, e.g. a malformed outbox "
-            "row) is written there with the connector's converters.", group=ERRORS)
-    .define("errors.deadletterqueue.topic.replication.factor", Type.SHORT, 3, Importance.MEDIUM,
-            "Replication factor of the dead-letter topic when it is created (capped at the cluster size).",
-            validator=Range.at_least(-1), group=ERRORS)
-    .define("errors.deadletterqueue.context.headers.enable", Type.BOOLEAN, False, Importance.MEDIUM,
-            "Add `__connect.errors.*` headers (original topic/partition/offset, connector, task, stage, class, "
-            "exception, message, stack trace) to dead-lettered records. A source record has its intended "
-            "topic and partition and offset -1.", group=ERRORS)
+    .define(
+        "topics.regex",
+        Type.STRING,
+        "",
+        Importance.HIGH,
+        "Regular expression of topics to consume.",
+        validator=ValidRegex,
+        group=COMMON,
+    )
+    .define(
+        "errors.deadletterqueue.topic.name",
+        Type.STRING,
+        "",
+        Importance.MEDIUM,
+        "Topic receiving records that failed conversion, transformation or writing (needs "
+        "`errors.tolerance=all`); empty = no dead-letter queue. Unlike Kafka Connect, source connectors "
+        "have one too: a source record that fails (or that the task rejects, e.g. a malformed outbox "
+        "row) is written there with the connector's converters.",
+        group=ERRORS,
+    )
+    .define(
+        "errors.deadletterqueue.topic.replication.factor",
+        Type.SHORT,
+        3,
+        Importance.MEDIUM,
+        "Replication factor of the dead-letter topic when it is created (capped at the cluster size).",
+        validator=Range.at_least(-1),
+        group=ERRORS,
+    )
+    .define(
+        "errors.deadletterqueue.context.headers.enable",
+        Type.BOOLEAN,
+        False,
+        Importance.MEDIUM,
+        "Add `__connect.errors.*` headers (original topic/partition/offset, connector, task, stage, class, "
+        "exception, message, stack trace) to dead-lettered records. A source record has its intended "
+        "topic and partition and offset -1.",
+        group=ERRORS,
+    )
 )
 
 SOURCE_CONFIG = (
     ConfigDef()
-    .define("topic.creation.groups", Type.LIST, "", Importance.LOW,
-            "Extra groups of topic-creation settings, each with `topic.creation.<group>.include`.",
-            group=TOPIC_CREATION)
-    .define("topic.creation.default.replication.factor", Type.SHORT, -1, Importance.LOW,
-            "Replication factor of topics the connector writes to and that do not exist (-1: broker default).",
-            validator=Range.at_least(-1), group=TOPIC_CREATION)
-    .define("topic.creation.default.partitions", Type.INT, -1, Importance.LOW,
-            "Partitions of topics created for the connector (-1: broker default).", validator=Range.at_least(-1),
-            group=TOPIC_CREATION)
-    .define("exactly.once.support", Type.STRING, "requested", Importance.LOW,
-            "Whether exactly-once delivery is required of the connector.",
-            validator=ValidString.in_("requested", "required"), group=COMMON)
-    .define("transaction.boundary", Type.STRING, "poll", Importance.LOW,
-            "Transaction boundaries with exactly-once sources: poll, interval or connector.",
-            validator=ValidString.in_("poll", "interval", "connector"), group=COMMON)
+    .define(
+        "topic.creation.groups",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Extra groups of topic-creation settings, each with `topic.creation.<group>.include`.",
+        group=TOPIC_CREATION,
+    )
+    .define(
+        "topic.creation.default.replication.factor",
+        Type.SHORT,
+        -1,
+        Importance.LOW,
+        "Replication factor of topics the connector writes to and that do not exist (-1: broker default).",
+        validator=Range.at_least(-1),
+        group=TOPIC_CREATION,
+    )
+    .define(
+        "topic.creation.default.partitions",
+        Type.INT,
+        -1,
+        Importance.LOW,
+        "Partitions of topics created for the connector (-1: broker default).",
+        validator=Range.at_least(-1),
+        group=TOPIC_CREATION,
+    )
+    .define(
+        "exactly.once.support",
+        Type.STRING,
+        "requested",
+        Importance.LOW,
+        "Whether exactly-once delivery is required of the connector.",
+        validator=ValidString.in_("requested", "required"),
+        group=COMMON,
+    )
+    .define(
+        "transaction.boundary",
+        Type.STRING,
+        "poll",
+        Importance.LOW,
+        "Transaction boundaries with exactly-once sources: poll, interval or connector.",
+        validator=ValidString.in_("poll", "interval", "connector"),
+        group=COMMON,
+    )
 )
 
 TRANSFORM_KEYS = {"type", "predicate", "negate"}
@@ -112,8 +228,15 @@ def is_sink(connector_cls: type) -> bool:
     return issubclass(connector_cls, SinkConnector)
 
 
-def _plugin_def(registry: PluginRegistry, kind: PluginKind, props: Mapping[str, Any], list_key: str,
-                prefix_root: str, group: str, extra: ConfigDef) -> tuple[ConfigDef, list[ConfigException]]:
+def _plugin_def(
+    registry: PluginRegistry,
+    kind: PluginKind,
+    props: Mapping[str, Any],
+    list_key: str,
+    prefix_root: str,
+    group: str,
+    extra: ConfigDef,
+) -> tuple[ConfigDef, list[ConfigException]]:
     """Keys contributed by each transform/predicate alias named in `list_key`."""
     out = ConfigDef()
     errors: list[ConfigException] = []
@@ -125,9 +248,16 @@ def _plugin_def(registry: PluginRegistry, kind: PluginKind, props: Mapping[str, 
         prefix = f"{prefix_root}.{alias}."
         type_key = prefix + "type"
         alias_group = f"{group}: {alias}"
-        out = out.merge(ConfigDef().define(type_key, Type.CLASS, NO_DEFAULT, Importance.HIGH,
-                                           f"Class for the '{alias}' {group.lower().rstrip('s')}.",
-                                           group=alias_group))
+        out = out.merge(
+            ConfigDef().define(
+                type_key,
+                Type.CLASS,
+                NO_DEFAULT,
+                Importance.HIGH,
+                f"Class for the '{alias}' {group.lower().rstrip('s')}.",
+                group=alias_group,
+            )
+        )
         out = out.merge(extra.with_prefix(prefix, alias_group))
         class_name = props.get(type_key)
         if not class_name:
@@ -146,22 +276,30 @@ def _plugin_def(registry: PluginRegistry, kind: PluginKind, props: Mapping[str, 
 
 _TRANSFORM_EXTRA = (
     ConfigDef()
-    .define("predicate", Type.STRING, None, Importance.MEDIUM,
-            "Alias of a predicate: apply the transformation only to records that match it.")
+    .define(
+        "predicate",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Alias of a predicate: apply the transformation only to records that match it.",
+    )
     .define("negate", Type.BOOLEAN, False, Importance.MEDIUM, "Apply only to records that do NOT match.")
 )
 
 
-def enriched_definition(registry: PluginRegistry, connector_cls: type | None,
-                        props: Mapping[str, Any]) -> tuple[ConfigDef, list[ConfigException]]:
+def enriched_definition(
+    registry: PluginRegistry, connector_cls: type | None, props: Mapping[str, Any]
+) -> tuple[ConfigDef, list[ConfigException]]:
     """The full definition for this connector config, and the errors found while building it."""
     definition = BASE_CONFIG
     if connector_cls is not None:
         definition = definition.merge(SINK_CONFIG if is_sink(connector_cls) else SOURCE_CONFIG)
-    transforms, t_errors = _plugin_def(registry, PluginKind.TRANSFORMATION, props, "transforms", "transforms",
-                                       "Transforms", _TRANSFORM_EXTRA)
-    predicates, p_errors = _plugin_def(registry, PluginKind.PREDICATE, props, "predicates", "predicates",
-                                       "Predicates", ConfigDef())
+    transforms, t_errors = _plugin_def(
+        registry, PluginKind.TRANSFORMATION, props, "transforms", "transforms", "Transforms", _TRANSFORM_EXTRA
+    )
+    predicates, p_errors = _plugin_def(
+        registry, PluginKind.PREDICATE, props, "predicates", "predicates", "Predicates", ConfigDef()
+    )
     definition = definition.merge(transforms).merge(predicates)
     if connector_cls is not None:
         own = getattr(connector_cls, "config_def", ConfigDef())
@@ -169,8 +307,9 @@ def enriched_definition(registry: PluginRegistry, connector_cls: type | None,
     return definition, t_errors + p_errors
 
 
-def cross_checks(definition: ConfigDef, connector_cls: type | None, props: Mapping[str, Any],
-                 results: dict[str, ConfigValue]) -> None:
+def cross_checks(
+    definition: ConfigDef, connector_cls: type | None, props: Mapping[str, Any], results: dict[str, ConfigValue]
+) -> None:
     """Checks involving several keys, appended to the per-key results."""
 
     def add(name: str, message: str) -> None:
@@ -185,8 +324,10 @@ def cross_checks(definition: ConfigDef, connector_cls: type | None, props: Mappi
             add("topics", "Must configure one of topics or topics.regex")
         dlq = str(props.get("errors.deadletterqueue.topic.name") or "").strip()
         if dlq and dlq in [t.strip() for t in topics.split(",")]:
-            add("errors.deadletterqueue.topic.name",
-                f"The dead-letter topic '{dlq}' may not be included in the topics the connector consumes")
+            add(
+                "errors.deadletterqueue.topic.name",
+                f"The dead-letter topic '{dlq}' may not be included in the topics the connector consumes",
+            )
     transform_aliases = {a.strip() for a in str(props.get("transforms") or "").split(",") if a.strip()}
     predicate_aliases = {a.strip() for a in str(props.get("predicates") or "").split(",") if a.strip()}
     for alias in transform_aliases:

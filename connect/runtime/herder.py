@@ -49,8 +49,7 @@ class ConnectorInfo:
     type: str  # "source" | "sink" | "unknown"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "config": self.config, "tasks": [t.to_json() for t in self.tasks],
-                "type": self.type}
+        return {"name": self.name, "config": self.config, "tasks": [t.to_json() for t in self.tasks], "type": self.type}
 
 
 @dataclass(slots=True)
@@ -82,8 +81,12 @@ class ConnectorStatus:
     type: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "connector": self.connector.to_json(),
-                "tasks": [t.to_json() for t in self.tasks], "type": self.type}
+        return {
+            "name": self.name,
+            "connector": self.connector.to_json(),
+            "tasks": [t.to_json() for t in self.tasks],
+            "type": self.type,
+        }
 
 
 @dataclass(slots=True)
@@ -126,8 +129,14 @@ class Herder(Protocol):
 
     def connector_config(self, name: str) -> dict[str, Any]: ...
 
-    def put_connector_config(self, name: str, config: Mapping[str, Any], *, allow_replace: bool,
-                             initial_state: TargetState = TargetState.STARTED) -> tuple[bool, ConnectorInfo]:
+    def put_connector_config(
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        *,
+        allow_replace: bool,
+        initial_state: TargetState = TargetState.STARTED,
+    ) -> tuple[bool, ConnectorInfo]:
         """Create or replace; returns (created, info). Raises ConnectorConfigError when invalid."""
         ...
 
@@ -143,8 +152,9 @@ class Herder(Protocol):
 
     def task_status(self, name: str, task: int) -> StateInfo: ...
 
-    def restart_connector(self, name: str, *, include_tasks: bool = False,
-                          only_failed: bool = False) -> ConnectorStatus: ...
+    def restart_connector(
+        self, name: str, *, include_tasks: bool = False, only_failed: bool = False
+    ) -> ConnectorStatus: ...
 
     def restart_task(self, name: str, task: int) -> None: ...
 

@@ -13,14 +13,16 @@ RECORDS_POLLED = Counter("connect_source_records_polled", "Records returned by s
 RECORDS_WRITTEN = Counter("connect_source_records_written", "Source records acknowledged by Kafka.", _LABELS)
 RECORDS_READ = Counter("connect_sink_records_read", "Records consumed by sink tasks.", _LABELS)
 RECORDS_PUT = Counter("connect_sink_records_put", "Records handed to sink task put().", _LABELS)
-BATCH_SIZE = Histogram("connect_batch_size", "Records per poll/put batch.", _LABELS,
-                       buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000, 10000))
+BATCH_SIZE = Histogram(
+    "connect_batch_size", "Records per poll/put batch.", _LABELS, buckets=(1, 10, 50, 100, 500, 1000, 2000, 5000, 10000)
+)
 COMMIT_SECONDS = Histogram("connect_offset_commit_seconds", "Offset commit latency.", _LABELS)
 COMMIT_FAILURES = Counter("connect_offset_commit_failures", "Failed offset commits.", _LABELS)
 ERRORS = Counter("connect_task_errors", "Failed operations on records, by stage.", (*_LABELS, "stage"))
 DEAD_LETTERED = Counter("connect_deadletter_records", "Records sent to the dead-letter topic.", _LABELS)
-CONSUMER_LAG = Gauge("connect_sink_consumer_lag", "Sink consumer lag per partition (records).",
-                     (*_LABELS, "topic", "partition"))
+CONSUMER_LAG = Gauge(
+    "connect_sink_consumer_lag", "Sink consumer lag per partition (records).", (*_LABELS, "topic", "partition")
+)
 TASK_RUNNING = Gauge("connect_task_running", "1 while the task runs.", _LABELS)
 
 

@@ -65,11 +65,24 @@ class SinkTaskContextImpl:
 
 
 class WorkerSinkTask(WorkerTask):
-    def __init__(self, task_id: TaskId, task: SinkTask, props: Mapping[str, Any], *,
-                 key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter,
-                 chain: TransformationChain, operator: RetryWithToleranceOperator, consumer: Consumer,
-                 flush_interval_ms: int, listener: StatusListener, metrics: TaskMetrics,
-                 max_poll_records: int = 500, start_paused: bool = False) -> None:
+    def __init__(
+        self,
+        task_id: TaskId,
+        task: SinkTask,
+        props: Mapping[str, Any],
+        *,
+        key_converter: Converter,
+        value_converter: Converter,
+        header_converter: HeaderConverter,
+        chain: TransformationChain,
+        operator: RetryWithToleranceOperator,
+        consumer: Consumer,
+        flush_interval_ms: int,
+        listener: StatusListener,
+        metrics: TaskMetrics,
+        max_poll_records: int = 500,
+        start_paused: bool = False,
+    ) -> None:
         super().__init__(task_id, listener, start_paused)
         self.task = task
         self.operator = operator
@@ -104,8 +117,7 @@ class WorkerSinkTask(WorkerTask):
         regex = str(self._props.get("topics.regex") or "").strip()
         if regex:
             topics = ["^" + regex.lstrip("^")]
-        self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
-                                 on_lost=self._on_lost)
+        self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost)
         self._metrics.running.set(1)
 
     def iteration(self) -> None:
@@ -191,8 +203,18 @@ class WorkerSinkTask(WorkerTask):
         except Exception as exc:
             return self._convert_failed(msg, exc)
         ts_type, ts = msg.timestamp()
-        return SinkRecord(topic, msg.partition(), key.schema, key.value, value.schema, value.value, msg.offset(),
-                          ts if ts_type else None, headers, _TIMESTAMP_TYPES.get(ts_type, "NoTimestampType"))
+        return SinkRecord(
+            topic,
+            msg.partition(),
+            key.schema,
+            key.value,
+            value.schema,
+            value.value,
+            msg.offset(),
+            ts if ts_type else None,
+            headers,
+            _TIMESTAMP_TYPES.get(ts_type, "NoTimestampType"),
+        )
 
     def _headers(self, topic: str, raw: list[tuple[str, bytes | None]] | None) -> tuple[Header, ...]:
         if not raw:
@@ -206,10 +228,15 @@ class WorkerSinkTask(WorkerTask):
     def _convert_failed(self, msg: Message, exc: Exception) -> None:
         """Find the failing stage and hand the raw message to the error handling."""
         topic = msg.topic()
-        stages = ((Stage.KEY_CONVERTER, self._key_converter, lambda: self._key_converter.to_connect(topic, msg.key())),
-                  (Stage.VALUE_CONVERTER, self._value_converter,
-                   lambda: self._value_converter.to_connect(topic, msg.value())),
-                  (Stage.HEADER_CONVERTER, self._header_converter, lambda: self._headers(topic, msg.headers())))
+        stages = (
+            (Stage.KEY_CONVERTER, self._key_converter, lambda: self._key_converter.to_connect(topic, msg.key())),
+            (
+                Stage.VALUE_CONVERTER,
+                self._value_converter,
+                lambda: self._value_converter.to_connect(topic, msg.value()),
+            ),
+            (Stage.HEADER_CONVERTER, self._header_converter, lambda: self._headers(topic, msg.headers())),
+        )
         raw = raw_message(msg)
         for stage, conv, call in stages:
             try:
@@ -317,8 +344,11 @@ class WorkerSinkTask(WorkerTask):
             if final:
                 return
             raise
-        to_commit = [KafkaTopicPartition(tp.topic, tp.partition, int(o)) for tp, o in safe.items()
-                     if tp in scope and self._committed.get(tp) != o]
+        to_commit = [
+            KafkaTopicPartition(tp.topic, tp.partition, int(o))
+            for tp, o in safe.items()
+            if tp in scope and self._committed.get(tp) != o
+        ]
         if not to_commit:
             return
         try:
@@ -372,19 +402,28 @@ class WorkerSinkTask(WorkerTask):
             self._current.pop(tp, None)
             self._committed.pop(tp, None)
         if self._retry_batch is not None:
-            self._retry_batch = [r for r in self._retry_batch
-                                 if TopicPartition(r.original_topic, r.original_kafka_partition) not in tps]
+            self._retry_batch = [
+                r for r in self._retry_batch if TopicPartition(r.original_topic, r.original_kafka_partition) not in tps
+            ]
 
 
 def raw_message(msg: Message) -> RawMessage:
     ts_type, ts = msg.timestamp()
-    return RawMessage(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(), list(msg.headers() or []),
-                      ts if ts_type else None)
+    return RawMessage(
+        msg.topic(),
+        msg.partition(),
+        msg.offset(),
+        msg.key(),
+        msg.value(),
+        list(msg.headers() or []),
+        ts if ts_type else None,
+    )
 
 
 def _raiser(exc: Exception) -> Any:
     def fail() -> Any:
         raise exc
+
     return fail
 
 

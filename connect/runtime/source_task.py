@@ -55,12 +55,26 @@ class SourceTaskContextImpl:
 
 
 class WorkerSourceTask(WorkerTask):
-    def __init__(self, task_id: TaskId, task: SourceTask, props: Mapping[str, Any], *,
-                 key_converter: Converter, value_converter: Converter, header_converter: HeaderConverter,
-                 chain: TransformationChain, operator: RetryWithToleranceOperator, producer_config: dict[str, Any],
-                 offset_store: OffsetBackingStore, topic_creator: TopicCreator | None,
-                 flush_interval_ms: int, flush_timeout_ms: int, listener: StatusListener,
-                 metrics: TaskMetrics, start_paused: bool = False) -> None:
+    def __init__(
+        self,
+        task_id: TaskId,
+        task: SourceTask,
+        props: Mapping[str, Any],
+        *,
+        key_converter: Converter,
+        value_converter: Converter,
+        header_converter: HeaderConverter,
+        chain: TransformationChain,
+        operator: RetryWithToleranceOperator,
+        producer_config: dict[str, Any],
+        offset_store: OffsetBackingStore,
+        topic_creator: TopicCreator | None,
+        flush_interval_ms: int,
+        flush_timeout_ms: int,
+        listener: StatusListener,
+        metrics: TaskMetrics,
+        start_paused: bool = False,
+    ) -> None:
         super().__init__(task_id, listener, start_paused)
         self.task = task
         self._props = props
@@ -73,8 +87,13 @@ class WorkerSourceTask(WorkerTask):
         self._submitted = SubmittedRecords()
         self._per_record_commit = type(task).commit_record is not SourceTask.commit_record
         # Success reports only where the task wants commit_record(); otherwise acknowledgement comes from flush().
-        self._producer = Producer({**producer_config, "on_delivery": self._submitted.on_error,
-                                   "delivery.report.only.error": not self._per_record_commit})
+        self._producer = Producer(
+            {
+                **producer_config,
+                "on_delivery": self._submitted.on_error,
+                "delivery.report.only.error": not self._per_record_commit,
+            }
+        )
         self._offset_store = offset_store
         self._topic_creator = topic_creator
         self._flush_interval = flush_interval_ms / 1000
@@ -160,8 +179,9 @@ class WorkerSourceTask(WorkerTask):
             self._produce(topic, value, key, record, original)
         self._submitted.add_records(sent)
 
-    def _produce(self, topic: str, value: bytes | None, key: bytes | None, record: SourceRecord,
-                 original: SourceRecord) -> None:
+    def _produce(
+        self, topic: str, value: bytes | None, key: bytes | None, record: SourceRecord, original: SourceRecord
+    ) -> None:
         """The general path: headers, partition, timestamp, per-record callbacks, a full queue."""
         kwargs: dict[str, Any] = {}
         if record.kafka_partition is not None:
@@ -188,17 +208,22 @@ class WorkerSourceTask(WorkerTask):
                 self._submitted.on_error(err, msg)
             else:
                 self.task.commit_record(record, msg)
+
         return callback
 
     def _convert_slow(self, record: SourceRecord) -> tuple[bytes | None, bytes | None] | None:
         """Convert again stage by stage, so retries and error reports name the failing stage."""
         out: list[bytes | None] = []
-        for stage, conv, schema, value in ((Stage.KEY_CONVERTER, self._key_converter, record.key_schema, record.key),
-                                           (Stage.VALUE_CONVERTER, self._value_converter, record.value_schema,
-                                            record.value)):
-            result = self._operator.execute(stage, class_name(conv),
-                                            lambda c=conv, sc=schema, v=value: c.from_connect(record.topic, sc, v),
-                                            record=record)
+        for stage, conv, schema, value in (
+            (Stage.KEY_CONVERTER, self._key_converter, record.key_schema, record.key),
+            (Stage.VALUE_CONVERTER, self._value_converter, record.value_schema, record.value),
+        ):
+            result = self._operator.execute(
+                stage,
+                class_name(conv),
+                lambda c=conv, sc=schema, v=value: c.from_connect(record.topic, sc, v),
+                record=record,
+            )
             if result is SKIP:
                 return None
             out.append(result)
@@ -218,8 +243,11 @@ class WorkerSourceTask(WorkerTask):
         started = time.monotonic()
         remaining = self._producer.flush(self._flush_timeout if timeout is None else timeout)
         if remaining or self._submitted.error is not None:
-            log.warning("offset commit of %s skipped: %d record(s) not acknowledged within "
-                        "offset.flush.timeout.ms", self.id, remaining)
+            log.warning(
+                "offset commit of %s skipped: %d record(s) not acknowledged within offset.flush.timeout.ms",
+                self.id,
+                remaining,
+            )
             self._metrics.commit_failures.inc()
             return False
         offsets, records = self._submitted.take()
@@ -230,8 +258,9 @@ class WorkerSourceTask(WorkerTask):
                 self._metrics.commit_failures.inc()
                 log.error("offset flush of %s failed: %s", self.id, exc)
                 # keep them for the next attempt: nothing sent since can be committed before them
-                self._submitted.offsets_for_batch().update({k: v for k, v in offsets.items()
-                                                            if k not in self._submitted.offsets_for_batch()})
+                self._submitted.offsets_for_batch().update(
+                    {k: v for k, v in offsets.items() if k not in self._submitted.offsets_for_batch()}
+                )
                 return False
         self._metrics.commit_seconds.observe(time.monotonic() - started)
         self._metrics.written.inc(records)

@@ -64,8 +64,12 @@ def _version() -> str:
 
 
 class StandaloneHerder:
-    def __init__(self, worker_props: Mapping[str, Any], registry: PluginRegistry | None = None,
-                 offset_store: OffsetBackingStore | None = None) -> None:
+    def __init__(
+        self,
+        worker_props: Mapping[str, Any],
+        registry: PluginRegistry | None = None,
+        offset_store: OffsetBackingStore | None = None,
+    ) -> None:
         self.raw_props = dict(worker_props)
         self.props = WORKER_CONFIG.parse(worker_props)
         self.registry = registry or default_registry()
@@ -121,8 +125,12 @@ class StandaloneHerder:
     def connector_info(self, name: str) -> ConnectorInfo:
         with self._lock:
             state = self._get(name)
-            return ConnectorInfo(name, self._masked(state, state.config),
-                                 [TaskId(name, i) for i in range(len(state.task_configs))], state.type)
+            return ConnectorInfo(
+                name,
+                self._masked(state, state.config),
+                [TaskId(name, i) for i in range(len(state.task_configs))],
+                state.type,
+            )
 
     def connector_config(self, name: str) -> dict[str, Any]:
         with self._lock:
@@ -137,15 +145,20 @@ class StandaloneHerder:
             for i in range(len(state.task_configs)):
                 runner = state.tasks.get(i)
                 task_state, trace = state.task_states.get(i, (State.UNASSIGNED, None))
-                tasks.append(StateInfo(task_state, worker_id, trace, id=i,
-                                       details=dict(runner.details) if runner is not None else {}))
+                tasks.append(
+                    StateInfo(
+                        task_state, worker_id, trace, id=i, details=dict(runner.details) if runner is not None else {}
+                    )
+                )
             return ConnectorStatus(name, StateInfo(state.state, worker_id, state.trace), tasks, state.type)
 
     def task_configs(self, name: str) -> list[TaskInfo]:
         with self._lock:
             state = self._get(name)
-            return [TaskInfo(TaskId(name, i), self._masked(state, self._unresolved(state, cfg)))
-                    for i, cfg in enumerate(state.task_configs)]
+            return [
+                TaskInfo(TaskId(name, i), self._masked(state, self._unresolved(state, cfg)))
+                for i, cfg in enumerate(state.task_configs)
+            ]
 
     @staticmethod
     def _unresolved(state: ConnectorState, task_config: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,14 +180,23 @@ class StandaloneHerder:
     def validate_connector_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return validate_connector_config(self.registry, config)
 
-    def put_connector_config(self, name: str, config: Mapping[str, Any], *, allow_replace: bool,
-                             initial_state: TargetState = TargetState.STARTED) -> tuple[bool, ConnectorInfo]:
-        config = {str(k): v if isinstance(v, str) or v is None else str(v).lower() if isinstance(v, bool) else str(v)
-                  for k, v in config.items()}
+    def put_connector_config(
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        *,
+        allow_replace: bool,
+        initial_state: TargetState = TargetState.STARTED,
+    ) -> tuple[bool, ConnectorInfo]:
+        config = {
+            str(k): v if isinstance(v, str) or v is None else str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in config.items()
+        }
         config.setdefault("name", name)
         if config["name"] != name:
-            raise BadRequestException(f"Connector name configuration ({config['name']}) doesn't match connector "
-                                      f"name in the URL ({name})")
+            raise BadRequestException(
+                f"Connector name configuration ({config['name']}) doesn't match connector name in the URL ({name})"
+            )
         infos = self.validate_connector_config(config)
         if infos["error_count"]:
             raise ConnectorConfigError(infos)
@@ -241,8 +263,9 @@ class StandaloneHerder:
             state.task_configs = []
             state.task_states.clear()
 
-    def restart_connector(self, name: str, *, include_tasks: bool = False,
-                          only_failed: bool = False) -> ConnectorStatus:
+    def restart_connector(
+        self, name: str, *, include_tasks: bool = False, only_failed: bool = False
+    ) -> ConnectorStatus:
         with self._lock:
             state = self._get(name)
             if state.target is TargetState.STOPPED:
@@ -295,16 +318,23 @@ class StandaloneHerder:
             result = self.worker.admin.list_consumer_group_offsets(request)[f"connect-{name}"].result(timeout=15)
         except KafkaException as exc:
             raise BadRequestException(f"cannot read the consumer group offsets of {name}: {exc}") from exc
-        return [{"partition": {"kafka_topic": tp.topic, "kafka_partition": tp.partition},
-                 "offset": {"kafka_offset": tp.offset}}
-                for tp in result.topic_partitions if tp.offset >= 0]
+        return [
+            {
+                "partition": {"kafka_topic": tp.topic, "kafka_partition": tp.partition},
+                "offset": {"kafka_offset": tp.offset},
+            }
+            for tp in result.topic_partitions
+            if tp.offset >= 0
+        ]
 
     def _require_stopped(self, name: str) -> ConnectorState:
         state = self._get(name)
         if state.target is not TargetState.STOPPED:
-            raise BadRequestException("Connectors must be in the STOPPED state before their offsets can be "
-                                      "modified. This can be done for the specified connector by issuing a "
-                                      f"'PUT' request to the '/connectors/{name}/stop' endpoint")
+            raise BadRequestException(
+                "Connectors must be in the STOPPED state before their offsets can be "
+                "modified. This can be done for the specified connector by issuing a "
+                f"'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )
         return state
 
     def alter_connector_offsets(self, name: str, offsets: list[dict[str, Any]]) -> str:
@@ -377,11 +407,14 @@ class StandaloneHerder:
         with self._lock:
             states = [s.state for s in self._connectors.values()]
             tasks = [ts for s in self._connectors.values() for ts, _ in s.task_states.values()]
-        return {"status": "healthy" if self._started else "starting",
-                "message": "Worker has completed startup and is ready to handle requests." if self._started
-                else "Worker is still starting up.",
-                "connectors": {st.value.lower(): states.count(st) for st in set(states)},
-                "tasks": {st.value.lower(): tasks.count(st) for st in set(tasks)}}
+        return {
+            "status": "healthy" if self._started else "starting",
+            "message": "Worker has completed startup and is ready to handle requests."
+            if self._started
+            else "Worker is still starting up.",
+            "connectors": {st.value.lower(): states.count(st) for st in set(states)},
+            "tasks": {st.value.lower(): tasks.count(st) for st in set(tasks)},
+        }
 
     # -- internals -------------------------------------------------------------------------
     def _task_listener(self, name: str) -> Any:
@@ -389,6 +422,7 @@ class StandaloneHerder:
             current = self._connectors.get(name)
             if current is not None and task_id.task in current.tasks:
                 current.task_states[task_id.task] = (state, trace)
+
         return on_state
 
     def _start_connector(self, state: ConnectorState, target: TargetState | None = None) -> None:
@@ -410,9 +444,14 @@ class StandaloneHerder:
         task_id = TaskId(state.name, index)
         state.task_states[index] = (State.UNASSIGNED, None)
         try:
-            runner = self.worker.build_task(task_id, state.connector_cls, state.config,
-                                            resolve(state.task_configs[index]), self._task_listener(state.name),
-                                            start_paused=state.target is TargetState.PAUSED)
+            runner = self.worker.build_task(
+                task_id,
+                state.connector_cls,
+                state.config,
+                resolve(state.task_configs[index]),
+                self._task_listener(state.name),
+                start_paused=state.target is TargetState.PAUSED,
+            )
         except Exception as exc:
             import traceback
 
@@ -513,8 +552,11 @@ class StandaloneHerder:
 
 def running(status: ConnectorStatus) -> bool:
     """Connector and all its tasks RUNNING."""
-    return status.connector.state is State.RUNNING and bool(status.tasks) and all(
-        t.state is State.RUNNING for t in status.tasks)
+    return (
+        status.connector.state is State.RUNNING
+        and bool(status.tasks)
+        and all(t.state is State.RUNNING for t in status.tasks)
+    )
 
 
 __all__ = ["ConfigException", "StandaloneHerder", "running"]

@@ -17,17 +17,20 @@ class TopicCreator:
         self._admin = admin
         self._partitions = int(props.get("topic.creation.default.partitions", -1))
         self._replication = int(props.get("topic.creation.default.replication.factor", -1))
-        self._configs = {k[len("topic.creation.default."):]: str(v) for k, v in props.items()
-                         if k.startswith("topic.creation.default.")
-                         and k not in ("topic.creation.default.partitions",
-                                       "topic.creation.default.replication.factor")}
+        self._configs = {
+            k[len("topic.creation.default.") :]: str(v)
+            for k, v in props.items()
+            if k.startswith("topic.creation.default.")
+            and k not in ("topic.creation.default.partitions", "topic.creation.default.replication.factor")
+        }
         self._known: set[str] = set()
 
     def ensure(self, topic: str) -> None:
         if topic in self._known:
             return
         futures = self._admin.create_topics(
-            [NewTopic(topic, self._partitions, self._replication, config=self._configs)], request_timeout=15)
+            [NewTopic(topic, self._partitions, self._replication, config=self._configs)], request_timeout=15
+        )
         try:
             futures[topic].result(timeout=20)
             log.info("created topic %s", topic)

@@ -44,8 +44,9 @@ class TransformationChain:
             except Exception as exc:
                 if self._operator is None:
                     raise
-                out = self._operator.recover(Stage.TRANSFORMATION, step.name,
-                                             lambda t=step.transform, r=record: t.apply(r), exc, record=record)
+                out = self._operator.recover(
+                    Stage.TRANSFORMATION, step.name, lambda t=step.transform, r=record: t.apply(r), exc, record=record
+                )
                 if out is SKIP:
                     return None
             if out is None:
@@ -80,11 +81,14 @@ def _configured(registry: PluginRegistry, kind: PluginKind, props: Mapping[str, 
     return plugin
 
 
-def build_chain(registry: PluginRegistry, props: Mapping[str, Any],
-                operator: RetryWithToleranceOperator | None = None) -> TransformationChain:
+def build_chain(
+    registry: PluginRegistry, props: Mapping[str, Any], operator: RetryWithToleranceOperator | None = None
+) -> TransformationChain:
     """Instantiate and configure the transforms and predicates a connector config names."""
-    predicates = {alias: _configured(registry, PluginKind.PREDICATE, props, f"predicates.{alias}.")
-                  for alias in _aliases(props, "predicates")}
+    predicates = {
+        alias: _configured(registry, PluginKind.PREDICATE, props, f"predicates.{alias}.")
+        for alias in _aliases(props, "predicates")
+    }
     steps = []
     for alias in _aliases(props, "transforms"):
         prefix = f"transforms.{alias}."
@@ -93,6 +97,5 @@ def build_chain(registry: PluginRegistry, props: Mapping[str, Any],
         if pred_alias and pred_alias not in predicates:
             raise ConfigException(prefix + "predicate", pred_alias, "Predicate is not listed in 'predicates'")
         negate = str(props.get(prefix + "negate", "false")).strip().lower() == "true"
-        steps.append(Step(transform, predicates.get(pred_alias) if pred_alias else None, negate,
-                          class_name(transform)))
+        steps.append(Step(transform, predicates.get(pred_alias) if pred_alias else None, negate, class_name(transform)))
     return TransformationChain(steps, operator)

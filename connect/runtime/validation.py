@@ -33,12 +33,20 @@ def key_info(key: ConfigKey) -> dict[str, Any]:
 def _value_info(result: ConfigValue, key: ConfigKey | None) -> dict[str, Any]:
     value = result.value
     if value is not None and not isinstance(value, str):
-        value = ",".join(map(str, value)) if isinstance(value, list) else (
-            str(value).lower() if isinstance(value, bool) else str(value))
+        value = (
+            ",".join(map(str, value))
+            if isinstance(value, list)
+            else (str(value).lower() if isinstance(value, bool) else str(value))
+        )
     if key is not None and key.type is Type.PASSWORD and value is not None:
         value = mask_secrets(None, {"password": value})["password"]
-    return {"name": result.name, "value": value, "recommended_values": [str(v) for v in result.recommended_values],
-            "errors": list(result.errors), "visible": result.visible}
+    return {
+        "name": result.name,
+        "value": value,
+        "recommended_values": [str(v) for v in result.recommended_values],
+        "errors": list(result.errors),
+        "visible": result.visible,
+    }
 
 
 def config_infos(name: str, definition: ConfigDef, results: Mapping[str, ConfigValue]) -> dict[str, Any]:
@@ -49,8 +57,12 @@ def config_infos(name: str, definition: ConfigDef, results: Mapping[str, ConfigV
     for extra_name, result in results.items():
         if extra_name not in definition and result.errors:
             configs.append({"definition": None, "value": _value_info(result, None)})
-    return {"name": name, "error_count": sum(len(c["value"]["errors"]) for c in configs),
-            "groups": definition.groups, "configs": configs}
+    return {
+        "name": name,
+        "error_count": sum(len(c["value"]["errors"]) for c in configs),
+        "groups": definition.groups,
+        "configs": configs,
+    }
 
 
 def _resolved(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigException]]:
@@ -90,8 +102,11 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
         try:
             own = connector_cls().validate(checked)
         except Exception as exc:
-            own = {"connector.class": ConfigValue("connector.class", class_name, errors=[
-                f"connector validation failed: {type(exc).__name__}: {exc}"])}
+            own = {
+                "connector.class": ConfigValue(
+                    "connector.class", class_name, errors=[f"connector validation failed: {type(exc).__name__}: {exc}"]
+                )
+            }
         for key_name, value in own.items():
             if key_name in results:
                 merged = results[key_name]

@@ -53,14 +53,22 @@ def _client_props(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Worker:
-    def __init__(self, worker_props: Mapping[str, Any], registry: PluginRegistry,
-                 offset_store: OffsetBackingStore, worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        worker_props: Mapping[str, Any],
+        registry: PluginRegistry,
+        offset_store: OffsetBackingStore,
+        worker_id: str | None = None,
+    ) -> None:
         self.props = dict(worker_props)
         self.registry = registry
         self.offset_store = offset_store
         self.worker_id = worker_id or f"{socket.gethostname()}:{self._rest_port()}"
-        self._bootstrap = ",".join(self.props["bootstrap.servers"]) if isinstance(
-            self.props["bootstrap.servers"], list) else str(self.props["bootstrap.servers"])
+        self._bootstrap = (
+            ",".join(self.props["bootstrap.servers"])
+            if isinstance(self.props["bootstrap.servers"], list)
+            else str(self.props["bootstrap.servers"])
+        )
         self._admin: AdminClient | None = None
 
     def _rest_port(self) -> str:
@@ -71,8 +79,9 @@ class Worker:
     @property
     def admin(self) -> AdminClient:
         if self._admin is None:
-            self._admin = AdminClient(_client_props({"bootstrap.servers": self._bootstrap,
-                                                     **prefixed(self.props, "admin.")}))
+            self._admin = AdminClient(
+                _client_props({"bootstrap.servers": self._bootstrap, **prefixed(self.props, "admin.")})
+            )
         return self._admin
 
     def kafka_cluster_id(self, timeout: float = 10.0) -> str | None:
@@ -114,31 +123,50 @@ class Worker:
 
     # -- clients ---------------------------------------------------------------------------
     def producer_config(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> dict[str, Any]:
-        props = {**PRODUCER_DEFAULTS, "bootstrap.servers": self._bootstrap,
-                 "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
-                 **prefixed(self.props, "producer."), **self._overrides(connector_props, "producer.override.")}
+        props = {
+            **PRODUCER_DEFAULTS,
+            "bootstrap.servers": self._bootstrap,
+            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
+            **prefixed(self.props, "producer."),
+            **self._overrides(connector_props, "producer.override."),
+        }
         return _client_props(props)
 
     def producer(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> Producer:
         return Producer(self.producer_config(name, connector_props, suffix))
 
     def consumer(self, name: str, task: int, connector_props: Mapping[str, Any]) -> Consumer:
-        props = {**CONSUMER_DEFAULTS, "bootstrap.servers": self._bootstrap, "group.id": f"connect-{name}",
-                 "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}-{task}",
-                 **prefixed(self.props, "consumer."), **self._overrides(connector_props, "consumer.override.")}
+        props = {
+            **CONSUMER_DEFAULTS,
+            "bootstrap.servers": self._bootstrap,
+            "group.id": f"connect-{name}",
+            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}-{task}",
+            **prefixed(self.props, "consumer."),
+            **self._overrides(connector_props, "consumer.override."),
+        }
         return Consumer(_client_props(props))
 
     def _overrides(self, connector_props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         overrides = prefixed(connector_props, prefix)
         policy = str(self.props.get("connector.client.config.override.policy", "All")).lower()
         if overrides and policy == "none":
-            raise ConfigException(prefix + next(iter(overrides)), None,
-                                  "client overrides are disabled by connector.client.config.override.policy=None")
+            raise ConfigException(
+                prefix + next(iter(overrides)),
+                None,
+                "client overrides are disabled by connector.client.config.override.policy=None",
+            )
         return resolve(overrides)
 
     # -- tasks -----------------------------------------------------------------------------
-    def build_task(self, task_id: TaskId, connector_cls: type[Connector], connector_props: Mapping[str, Any],
-                   task_props: Mapping[str, Any], listener: StatusListener, start_paused: bool) -> WorkerTask:
+    def build_task(
+        self,
+        task_id: TaskId,
+        connector_cls: type[Connector],
+        connector_props: Mapping[str, Any],
+        task_props: Mapping[str, Any],
+        listener: StatusListener,
+        start_paused: bool,
+    ) -> WorkerTask:
         """A ready-to-start task runner; configuration errors raise before anything runs."""
         props = resolve(connector_props)
         metrics = TaskMetrics(task_id.connector, task_id.task)
@@ -148,8 +176,13 @@ class Worker:
         errors = ErrorConfig.from_props(props)
         reporters: list[Any] = []
         if str(props.get("errors.log.enable", "false")).lower() == "true":
-            reporters.append(LogReporter(task_id.connector, task_id.task,
-                                         str(props.get("errors.log.include.messages", "false")).lower() == "true"))
+            reporters.append(
+                LogReporter(
+                    task_id.connector,
+                    task_id.task,
+                    str(props.get("errors.log.include.messages", "false")).lower() == "true",
+                )
+            )
         task_cls = connector_cls.task_class
         task = task_cls()
         flush_ms = int(self.props.get("offset.flush.interval.ms", 60_000))
@@ -161,29 +194,62 @@ class Worker:
         if dlq_topic:
             self._ensure_dlq_topic(dlq_topic, int(props.get("errors.deadletterqueue.topic.replication.factor", 3)))
             dlq_producer = self.producer(task_id.connector, props, f"-dlq-{task_id.task}")
-            reporters.append(_CountingDlq(DeadLetterQueueReporter(
-                dlq_topic, task_id.connector, task_id.task,
-                str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
-                dlq_producer.produce, _reserializer(key_conv, value_conv, header_conv)), dlq_producer, metrics))
+            reporters.append(
+                _CountingDlq(
+                    DeadLetterQueueReporter(
+                        dlq_topic,
+                        task_id.connector,
+                        task_id.task,
+                        str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
+                        dlq_producer.produce,
+                        _reserializer(key_conv, value_conv, header_conv),
+                    ),
+                    dlq_producer,
+                    metrics,
+                )
+            )
         operator = RetryWithToleranceOperator(errors, reporters, on_error)
         chain = build_chain(self.registry, props, operator)
         if issubclass(connector_cls, SinkConnector):
             assert isinstance(task, SinkTask)
             consumer = self.consumer(task_id.connector, task_id.task, props)
-            return WorkerSinkTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
-                                  header_converter=header_conv, chain=chain, operator=operator, consumer=consumer,
-                                  flush_interval_ms=flush_ms, listener=listener, metrics=metrics,
-                                  max_poll_records=int(props.get("consumer.override.max.poll.records", 500)),
-                                  start_paused=start_paused)
+            return WorkerSinkTask(
+                task_id,
+                task,
+                task_props,
+                key_converter=key_conv,
+                value_converter=value_conv,
+                header_converter=header_conv,
+                chain=chain,
+                operator=operator,
+                consumer=consumer,
+                flush_interval_ms=flush_ms,
+                listener=listener,
+                metrics=metrics,
+                max_poll_records=int(props.get("consumer.override.max.poll.records", 500)),
+                start_paused=start_paused,
+            )
         assert isinstance(task, SourceTask)
         producer_config = self.producer_config(task_id.connector, props, f"-{task_id.task}")
         creator = TopicCreator(self.admin, props)
-        return WorkerSourceTask(task_id, task, task_props, key_converter=key_conv, value_converter=value_conv,
-                                header_converter=header_conv, chain=chain, operator=operator,
-                                producer_config=producer_config,
-                                offset_store=self.offset_store, topic_creator=creator, flush_interval_ms=flush_ms,
-                                flush_timeout_ms=int(self.props.get("offset.flush.timeout.ms", 5_000)),
-                                listener=listener, metrics=metrics, start_paused=start_paused)
+        return WorkerSourceTask(
+            task_id,
+            task,
+            task_props,
+            key_converter=key_conv,
+            value_converter=value_conv,
+            header_converter=header_conv,
+            chain=chain,
+            operator=operator,
+            producer_config=producer_config,
+            offset_store=self.offset_store,
+            topic_creator=creator,
+            flush_interval_ms=flush_ms,
+            flush_timeout_ms=int(self.props.get("offset.flush.timeout.ms", 5_000)),
+            listener=listener,
+            metrics=metrics,
+            start_paused=start_paused,
+        )
 
     def _ensure_dlq_topic(self, topic: str, replication: int) -> None:
         try:
@@ -191,8 +257,12 @@ class Worker:
         except Exception:
             brokers = 1
         if replication > brokers:
-            log.warning("dead-letter topic %s: replication factor %d capped to the %d broker(s) available",
-                        topic, replication, brokers)
+            log.warning(
+                "dead-letter topic %s: replication factor %d capped to the %d broker(s) available",
+                topic,
+                replication,
+                brokers,
+            )
             replication = brokers
         TopicCreator(self.admin, {"topic.creation.default.replication.factor": replication}).ensure(topic)
 
@@ -217,13 +287,23 @@ def _reserializer(key_conv: Converter, value_conv: Converter, header_conv: Heade
 
     def to_raw(record: ConnectRecord) -> RawMessage:
         if isinstance(record, SinkRecord):
-            topic, partition, offset = record.original_topic, record.original_kafka_partition, \
-                record.original_kafka_offset
+            topic, partition, offset = (
+                record.original_topic,
+                record.original_kafka_partition,
+                record.original_kafka_offset,
+            )
         else:  # a source record that never reached Kafka: its intended topic, no position
             topic = record.topic
             partition, offset = -1 if record.kafka_partition is None else record.kafka_partition, -1
         headers = [(h.key, header_conv.from_connect_header(topic, h.key, h.schema, h.value)) for h in record.headers]
-        return RawMessage(topic, partition, offset, key_conv.from_connect(topic, record.key_schema, record.key),
-                          value_conv.from_connect(topic, record.value_schema, record.value), headers, record.timestamp)
+        return RawMessage(
+            topic,
+            partition,
+            offset,
+            key_conv.from_connect(topic, record.key_schema, record.key),
+            value_conv.from_connect(topic, record.value_schema, record.value),
+            headers,
+            record.timestamp,
+        )
 
     return to_raw

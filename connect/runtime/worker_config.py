@@ -10,60 +10,184 @@ from connect.config import ConfigDef, Importance, NonNegative, Range, Type, Vali
 
 WORKER_CONFIG = (
     ConfigDef()
-    .define("bootstrap.servers", Type.LIST, "localhost:9092", Importance.HIGH,
-            "Kafka brokers to connect to, host:port pairs.", group="Common")
-    .define("key.converter", Type.CLASS, "JsonConverter", Importance.HIGH,
-            "Converter for record keys, by alias or class name; `key.converter.*` keys configure it.",
-            group="Common")
-    .define("value.converter", Type.CLASS, "JsonConverter", Importance.HIGH,
-            "Converter for record values; `value.converter.*` keys configure it.", group="Common")
-    .define("header.converter", Type.CLASS, "SimpleHeaderConverter", Importance.LOW,
-            "Converter for header values; `header.converter.*` keys configure it.", group="Common")
-    .define("offset.storage.file.filename", Type.STRING, None, Importance.HIGH,
-            "Standalone mode: file that stores source connector offsets. Without it offsets live in memory "
-            "and are lost at restart.", group="Offsets")
-    .define("offset.flush.interval.ms", Type.LONG, 60_000, Importance.LOW,
-            "How often source offsets (and sink consumer offsets) are committed.", validator=Range.at_least(1),
-            group="Offsets")
-    .define("offset.flush.timeout.ms", Type.LONG, 5_000, Importance.LOW,
-            "How long to wait for in-flight records to be acknowledged before an offset flush gives up and "
-            "retries at the next interval.", validator=Range.at_least(1), group="Offsets")
-    .define("task.shutdown.graceful.timeout.ms", Type.LONG, 5_000, Importance.LOW,
-            "How long a stopping task may take to flush before it is abandoned.", validator=NonNegative,
-            group="Common")
-    .define("listeners", Type.LIST, "http://0.0.0.0:8083", Importance.LOW,
-            "REST listeners, e.g. `http://0.0.0.0:8083,https://0.0.0.0:8443`.", group="REST")
+    .define(
+        "bootstrap.servers",
+        Type.LIST,
+        "localhost:9092",
+        Importance.HIGH,
+        "Kafka brokers to connect to, host:port pairs.",
+        group="Common",
+    )
+    .define(
+        "key.converter",
+        Type.CLASS,
+        "JsonConverter",
+        Importance.HIGH,
+        "Converter for record keys, by alias or class name; `key.converter.*` keys configure it.",
+        group="Common",
+    )
+    .define(
+        "value.converter",
+        Type.CLASS,
+        "JsonConverter",
+        Importance.HIGH,
+        "Converter for record values; `value.converter.*` keys configure it.",
+        group="Common",
+    )
+    .define(
+        "header.converter",
+        Type.CLASS,
+        "SimpleHeaderConverter",
+        Importance.LOW,
+        "Converter for header values; `header.converter.*` keys configure it.",
+        group="Common",
+    )
+    .define(
+        "offset.storage.file.filename",
+        Type.STRING,
+        None,
+        Importance.HIGH,
+        "Standalone mode: file that stores source connector offsets. Without it offsets live in memory "
+        "and are lost at restart.",
+        group="Offsets",
+    )
+    .define(
+        "offset.flush.interval.ms",
+        Type.LONG,
+        60_000,
+        Importance.LOW,
+        "How often source offsets (and sink consumer offsets) are committed.",
+        validator=Range.at_least(1),
+        group="Offsets",
+    )
+    .define(
+        "offset.flush.timeout.ms",
+        Type.LONG,
+        5_000,
+        Importance.LOW,
+        "How long to wait for in-flight records to be acknowledged before an offset flush gives up and "
+        "retries at the next interval.",
+        validator=Range.at_least(1),
+        group="Offsets",
+    )
+    .define(
+        "task.shutdown.graceful.timeout.ms",
+        Type.LONG,
+        5_000,
+        Importance.LOW,
+        "How long a stopping task may take to flush before it is abandoned.",
+        validator=NonNegative,
+        group="Common",
+    )
+    .define(
+        "listeners",
+        Type.LIST,
+        "http://0.0.0.0:8083",
+        Importance.LOW,
+        "REST listeners, e.g. `http://0.0.0.0:8083,https://0.0.0.0:8443`.",
+        group="REST",
+    )
     .define("rest.advertised.listener", Type.STRING, None, Importance.LOW, "Advertised protocol.", group="REST")
     .define("rest.advertised.host.name", Type.STRING, None, Importance.LOW, "Advertised host name.", group="REST")
     .define("rest.advertised.port", Type.INT, None, Importance.LOW, "Advertised port.", group="REST")
-    .define("rest.auth.basic.users", Type.PASSWORD, None, Importance.MEDIUM,
-            "HTTP basic users of the REST API, `user:password` pairs separated by commas (config providers "
-            "allowed). Setting this or `rest.auth.bearer.tokens` turns authentication on; `/health` stays open.",
-            group="REST")
-    .define("rest.auth.bearer.tokens", Type.PASSWORD, None, Importance.MEDIUM,
-            "Bearer tokens accepted by the REST API, separated by commas.", group="REST")
-    .define("listeners.https.ssl.certfile", Type.STRING, None, Importance.MEDIUM,
-            "PEM certificate chain of an https listener.", group="REST")
-    .define("listeners.https.ssl.keyfile", Type.STRING, None, Importance.MEDIUM,
-            "PEM private key of an https listener.", group="REST")
-    .define("listeners.https.ssl.key.password", Type.PASSWORD, None, Importance.LOW,
-            "Password of an encrypted private key.", group="REST")
-    .define("listeners.https.ssl.cafile", Type.STRING, None, Importance.LOW,
-            "PEM CA bundle used to verify client certificates.", group="REST")
-    .define("listeners.https.ssl.client.auth", Type.STRING, "none", Importance.LOW,
-            "Client certificate authentication: none, requested or required.",
-            validator=ValidString.in_("none", "requested", "required"), group="REST")
-    .define("topic.tracking.enable", Type.BOOLEAN, True, Importance.LOW,
-            "Track the topics each connector uses (GET /connectors/{name}/topics).", group="REST")
-    .define("topic.tracking.allow.reset", Type.BOOLEAN, True, Importance.LOW,
-            "Allow PUT /connectors/{name}/topics/reset.", group="REST")
-    .define("client.id.prefix", Type.STRING, "connect", Importance.LOW,
-            "Prefix of the client.id of producers and consumers made by the worker.", group="Common")
-    .define("connector.client.config.override.policy", Type.STRING, "All", Importance.MEDIUM,
-            "Which `producer.override.*`/`consumer.override.*` connector keys are allowed: All or None.",
-            group="Common")
-    .define("metrics.enabled", Type.BOOLEAN, True, Importance.LOW,
-            "Record Prometheus metrics (served at GET /metrics).", group="Metrics")
+    .define(
+        "rest.auth.basic.users",
+        Type.PASSWORD,
+        None,
+        Importance.MEDIUM,
+        "HTTP basic users of the REST API, `user:password` pairs separated by commas (config providers "
+        "allowed). Setting this or `rest.auth.bearer.tokens` turns authentication on; `/health` stays open.",
+        group="REST",
+    )
+    .define(
+        "rest.auth.bearer.tokens",
+        Type.PASSWORD,
+        None,
+        Importance.MEDIUM,
+        "Bearer tokens accepted by the REST API, separated by commas.",
+        group="REST",
+    )
+    .define(
+        "listeners.https.ssl.certfile",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "PEM certificate chain of an https listener.",
+        group="REST",
+    )
+    .define(
+        "listeners.https.ssl.keyfile",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "PEM private key of an https listener.",
+        group="REST",
+    )
+    .define(
+        "listeners.https.ssl.key.password",
+        Type.PASSWORD,
+        None,
+        Importance.LOW,
+        "Password of an encrypted private key.",
+        group="REST",
+    )
+    .define(
+        "listeners.https.ssl.cafile",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "PEM CA bundle used to verify client certificates.",
+        group="REST",
+    )
+    .define(
+        "listeners.https.ssl.client.auth",
+        Type.STRING,
+        "none",
+        Importance.LOW,
+        "Client certificate authentication: none, requested or required.",
+        validator=ValidString.in_("none", "requested", "required"),
+        group="REST",
+    )
+    .define(
+        "topic.tracking.enable",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Track the topics each connector uses (GET /connectors/{name}/topics).",
+        group="REST",
+    )
+    .define(
+        "topic.tracking.allow.reset",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Allow PUT /connectors/{name}/topics/reset.",
+        group="REST",
+    )
+    .define(
+        "client.id.prefix",
+        Type.STRING,
+        "connect",
+        Importance.LOW,
+        "Prefix of the client.id of producers and consumers made by the worker.",
+        group="Common",
+    )
+    .define(
+        "connector.client.config.override.policy",
+        Type.STRING,
+        "All",
+        Importance.MEDIUM,
+        "Which `producer.override.*`/`consumer.override.*` connector keys are allowed: All or None.",
+        group="Common",
+    )
+    .define(
+        "metrics.enabled",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Record Prometheus metrics (served at GET /metrics).",
+        group="Metrics",
+    )
 )
 
 

@@ -35,8 +35,7 @@ class WorkerTask(ABC):
 
     # -- control (called from the herder's thread) ---------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"task-{self.id.connector}-{self.id.task}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"task-{self.id.connector}-{self.id.task}", daemon=True)
         self._thread.start()
 
     def pause(self) -> None:

@@ -22,9 +22,15 @@ from connect.errors import ConnectException
 from connect.spi import SourceTask
 from connectors.datagen.config import DatagenConfig
 
-VALUE_SCHEMA = Schema.struct("datagen.Value", [
-    ("seq", INT64_SCHEMA), ("key", OPTIONAL_STRING_SCHEMA), ("ts", INT64_SCHEMA), ("payload", STRING_SCHEMA),
-])
+VALUE_SCHEMA = Schema.struct(
+    "datagen.Value",
+    [
+        ("seq", INT64_SCHEMA),
+        ("key", OPTIONAL_STRING_SCHEMA),
+        ("ts", INT64_SCHEMA),
+        ("payload", STRING_SCHEMA),
+    ],
+)
 _IDLE_WAIT = 0.1  # seconds a finished task waits per poll, so an idle task costs no CPU
 _MAX_WAIT = 0.5  # a rate-limited poll returns within this, so pause/stop are prompt
 _PRECOMPUTED_KEYS = 100_000  # below this cardinality, key strings are built once
@@ -66,8 +72,11 @@ class DatagenSourceTask(SourceTask):
         self._padding = "".join(rng.choices(string.ascii_letters + string.digits, k=2 * self._pad))
         # Record n's payload is the window at n % pad; the usual sizes keep every window, so a record costs no slice.
         pad = self._pad
-        self._payloads = ([self._padding[o:o + pad] for o in range(pad)]
-                          if pad > 0 and pad * pad <= _PRECOMPUTED_PAYLOAD_CHARS else None)
+        self._payloads = (
+            [self._padding[o : o + pad] for o in range(pad)]
+            if pad > 0 and pad * pad <= _PRECOMPUTED_PAYLOAD_CHARS
+            else None
+        )
         self._wake = threading.Event()
         self._started_at = time.monotonic()
         self._emitted = 0
@@ -136,12 +145,22 @@ class DatagenSourceTask(SourceTask):
                 payload = payloads[seq % pad]
             elif pad:
                 offset = seq % pad
-                payload = padding[offset:offset + pad]
+                payload = padding[offset : offset + pad]
             else:
                 payload = ""
             # No record timestamp: the producer stamps the record as it sends it, which saves a produce argument.
-            append(SourceRecord(part, {"seq": seq}, topic, None, key_schema, key, value_schema,
-                                {"seq": seq, "key": key, "ts": ts, "payload": payload}))
+            append(
+                SourceRecord(
+                    part,
+                    {"seq": seq},
+                    topic,
+                    None,
+                    key_schema,
+                    key,
+                    value_schema,
+                    {"seq": seq, "key": key, "ts": ts, "payload": payload},
+                )
+            )
         return out
 
     def stop(self) -> None:

@@ -26,10 +26,15 @@ from connectors.elasticsearch.convert import DELETE, UPDATE, Action
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 10.0
-MALFORMED_ERRORS = frozenset((
-    "mapper_parsing_exception", "document_parsing_exception", "strict_dynamic_mapping_exception",
-    "illegal_argument_exception", "action_request_validation_exception",
-))
+MALFORMED_ERRORS = frozenset(
+    (
+        "mapper_parsing_exception",
+        "document_parsing_exception",
+        "strict_dynamic_mapping_exception",
+        "illegal_argument_exception",
+        "action_request_validation_exception",
+    )
+)
 
 
 class Outcome(Enum):
@@ -80,8 +85,17 @@ OnDone = Callable[[Action, Outcome, "str | None"], None]
 class BulkWriter:
     """Sends actions in batches from `max_in_flight` threads; see the module docstring."""
 
-    def __init__(self, send: Send, on_done: OnDone, *, batch_size: int, linger_ms: int, max_in_flight: int,
-                 max_retries: int, retry_backoff_ms: int) -> None:
+    def __init__(
+        self,
+        send: Send,
+        on_done: OnDone,
+        *,
+        batch_size: int,
+        linger_ms: int,
+        max_in_flight: int,
+        max_retries: int,
+        retry_backoff_ms: int,
+    ) -> None:
         self._send = send
         self._on_done = on_done
         self._batch_size = batch_size
@@ -99,8 +113,9 @@ class BulkWriter:
         self._closed = False
         self._cond = threading.Condition()
         self._wakeup = threading.Event()  # interrupts backoff sleeps on close
-        self._threads = [threading.Thread(target=self._run, name=f"es-bulk-{i}", daemon=True)
-                         for i in range(max_in_flight)]
+        self._threads = [
+            threading.Thread(target=self._run, name=f"es-bulk-{i}", daemon=True) for i in range(max_in_flight)
+        ]
         for t in self._threads:
             t.start()
 
@@ -191,8 +206,11 @@ class BulkWriter:
                 if self._closed:
                     return None
                 if self._pending:
-                    ready = (len(self._pending) >= self._batch_size or self._flush_requested
-                             or time.monotonic() - self._oldest_at >= self._linger)
+                    ready = (
+                        len(self._pending) >= self._batch_size
+                        or self._flush_requested
+                        or time.monotonic() - self._oldest_at >= self._linger
+                    )
                     if ready:
                         batch = self._select()
                         if batch:
@@ -247,8 +265,11 @@ class BulkWriter:
                     stalled = True
                     with self._cond:
                         self._stalled += 1
-                    log.warning("bulk writes still failing after %d retries (%s); retrying in the background",
-                                self._max_retries, reason)
+                    log.warning(
+                        "bulk writes still failing after %d retries (%s); retrying in the background",
+                        self._max_retries,
+                        reason,
+                    )
                 delay = backoff(attempt, self._backoff_ms)
                 log.debug("retrying %d of %d actions in %.2fs: %s", len(retry), len(batch), delay, reason)
                 if self._wakeup.wait(delay) or self._closed:

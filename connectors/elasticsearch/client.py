@@ -45,11 +45,15 @@ class EsClient:
     def __init__(self, config: EsSinkConfig) -> None:
         auth = (config.username, config.password) if config.username and config.password else None
         self._es = Elasticsearch(
-            list(config.hosts), basic_auth=auth,
+            list(config.hosts),
+            basic_auth=auth,
             node_class=_timeout_node(config.connect_timeout_ms / 1000, config.read_timeout_ms / 1000),
-            connections_per_node=config.max_in_flight + 1, http_compress=config.compression,
-            max_retries=0, retry_on_timeout=False,
-            serializer=OrjsonSerializer())
+            connections_per_node=config.max_in_flight + 1,
+            http_compress=config.compression,
+            max_retries=0,
+            retry_on_timeout=False,
+            serializer=OrjsonSerializer(),
+        )
 
     def bulk(self, body: bytes) -> list[dict[str, Any]]:
         """Send one `_bulk` body; the per-item results, in request order (an item is `{op: {status, error?}}`)."""
@@ -58,8 +62,9 @@ class EsClient:
         except ApiError as exc:
             if is_transient(exc.meta.status):
                 raise RetriableException(f"bulk request failed with HTTP {exc.meta.status}: {exc.message}") from exc
-            raise ConnectException(f"Elasticsearch rejected a bulk request (HTTP {exc.meta.status}): "
-                                   f"{exc.message}") from exc
+            raise ConnectException(
+                f"Elasticsearch rejected a bulk request (HTTP {exc.meta.status}): {exc.message}"
+            ) from exc
         except (TransportConnectionError, TransportError) as exc:
             raise RetriableException(f"Elasticsearch unreachable: {exc}") from exc
         return resp.body.get("items", [])

@@ -59,76 +59,204 @@ def _valid_urls(name: str, value: Any) -> None:
 
 ES_CONFIG = (
     ConfigDef()
-    .define("connection.url", Type.LIST, NO_DEFAULT, Importance.HIGH,
-            "Comma-separated Elasticsearch URLs, e.g. `http://es1:9200,http://es2:9200`; requests are spread over "
-            "them and a node that fails is avoided for a while. A URL without a scheme is taken as `http`.",
-            validator=_valid_urls, group=CONNECTOR)
-    .define("connection.username", Type.STRING, None, Importance.MEDIUM,
-            "User for HTTP basic authentication; used only when the password is set too.", group=CONNECTOR)
-    .define("connection.password", Type.PASSWORD, None, Importance.MEDIUM,
-            "Password for HTTP basic authentication; used only when the username is set too.", group=CONNECTOR)
-    .define("batch.size", Type.INT, 2000, Importance.MEDIUM,
-            "Most actions in one `_bulk` request.", validator=Range.between(1, 1_000_000), group=CONNECTOR)
-    .define("max.in.flight.requests", Type.INT, 5, Importance.MEDIUM,
-            "Bulk requests sent at the same time. Writes to one document id are never in two requests at once, "
-            "so they stay in Kafka order.", validator=Range.between(1, 64), group=CONNECTOR)
-    .define("max.buffered.records", Type.INT, 20000, Importance.LOW,
-            "Records put but not yet written before the task pauses its partitions; it resumes them once half "
-            "of that is written. This bounds the task's memory while Elasticsearch is slow or down.",
-            validator=Range.at_least(1), group=CONNECTOR)
-    .define("linger.ms", Type.LONG, 1, Importance.LOW,
-            "How long a bulk request that is not full waits for more records before it is sent.",
-            validator=Range.between(0, 604_800_000), group=CONNECTOR)
-    .define("flush.timeout.ms", Type.LONG, 180_000, Importance.LOW,
-            "How long `flush` waits for every buffered record to be written; the task fails when it is exceeded.",
-            validator=Range.at_least(1), group=CONNECTOR)
-    .define("max.retries", Type.INT, 5, Importance.LOW,
-            "Retries of a bulk request (or of its items) that failed for a transient reason: no connection, "
-            "timeout, 429 or 5xx. When they are exhausted `put` raises a retriable error, the worker backs off "
-            "and offers the records again, and the writer keeps retrying in the background: nothing is dropped.",
-            validator=Range.at_least(0), group=CONNECTOR)
-    .define("retry.backoff.ms", Type.LONG, 100, Importance.LOW,
-            "Wait before the first retry; each further retry waits up to twice as long (with jitter), at most "
-            "10 s.", validator=Range.at_least(0), group=CONNECTOR)
-    .define("connection.compression", Type.BOOLEAN, False, Importance.LOW,
-            "Gzip request bodies (Elasticsearch must allow `http.compression`, which it does by default).",
-            group=CONNECTOR)
-    .define("connection.timeout.ms", Type.INT, 1000, Importance.LOW,
-            "How long to wait for a TCP connection to a node.", validator=Range.at_least(1), group=CONNECTOR)
-    .define("read.timeout.ms", Type.INT, 3000, Importance.LOW,
-            "How long to wait for a response; a request that times out is retried.",
-            validator=Range.at_least(1), group=CONNECTOR)
-    .define("key.ignore", Type.BOOLEAN, False, Importance.HIGH,
-            "true: the document id is `topic+partition+offset` and no external version is set; false: the id "
-            "is the record key (strings as they are, numbers in decimal, a single-field struct as its field, "
-            "other structs and maps as JSON with sorted keys).", group=CONVERSION)
-    .define("topic.key.ignore", Type.LIST, "", Importance.LOW,
-            "Topics for which `key.ignore` is true whatever its value.", group=CONVERSION)
-    .define("schema.ignore", Type.BOOLEAN, False, Importance.LOW,
-            "true: indexes are created without a mapping (Elasticsearch maps fields dynamically, or from your "
-            "index templates); false: an index missing when its first record arrives is created with a mapping "
-            "derived from the record's value schema. Existing indexes are never changed.", group=CONVERSION)
-    .define("topic.schema.ignore", Type.LIST, "", Importance.LOW,
-            "Topics for which `schema.ignore` is true whatever its value.", group=CONVERSION)
-    .define("write.method", Type.STRING, WriteMethod.INSERT.value, Importance.LOW,
-            "`insert`: each record replaces the whole document, with `version_type=external` and the Kafka "
-            "offset as the version, so an older or replayed record never overwrites a newer one. `upsert`: "
-            "each record updates only the fields it holds (`doc_as_upsert`); Elasticsearch allows no external "
-            "version on updates, so order is kept by never having two writes to one id in flight.",
-            validator=_choice(WriteMethod), group=CONVERSION)
-    .define("behavior.on.null.values", Type.STRING, NullValues.FAIL.value, Importance.LOW,
-            "What a record with a null value (a tombstone) does: `ignore` skips it, `delete` deletes the "
-            "document with the record key's id, `fail` hands it to the error handling (dead-letter topic or "
-            "task failure, per `errors.tolerance`).", validator=_choice(NullValues), group=CONVERSION)
-    .define("behavior.on.malformed.documents", Type.STRING, MalformedDocs.FAIL.value, Importance.LOW,
-            "What a document Elasticsearch rejects as malformed (mapping conflict, unparsable field, bad id) "
-            "does: `ignore` skips it, `warn` logs and skips it, `fail` hands it to the error handling "
-            "(dead-letter topic or task failure, per `errors.tolerance`). The rest of the batch is written.",
-            validator=_choice(MalformedDocs), group=CONVERSION)
-    .define("drop.invalid.message", Type.BOOLEAN, False, Importance.LOW,
-            "true: a record that cannot be turned into a document (no key, a key that cannot be an id, a value "
-            "that is not a struct or map) is logged and dropped; false: it goes to the error handling.",
-            group=CONVERSION)
+    .define(
+        "connection.url",
+        Type.LIST,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Comma-separated Elasticsearch URLs, e.g. `http://es1:9200,http://es2:9200`; requests are spread over "
+        "them and a node that fails is avoided for a while. A URL without a scheme is taken as `http`.",
+        validator=_valid_urls,
+        group=CONNECTOR,
+    )
+    .define(
+        "connection.username",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "User for HTTP basic authentication; used only when the password is set too.",
+        group=CONNECTOR,
+    )
+    .define(
+        "connection.password",
+        Type.PASSWORD,
+        None,
+        Importance.MEDIUM,
+        "Password for HTTP basic authentication; used only when the username is set too.",
+        group=CONNECTOR,
+    )
+    .define(
+        "batch.size",
+        Type.INT,
+        2000,
+        Importance.MEDIUM,
+        "Most actions in one `_bulk` request.",
+        validator=Range.between(1, 1_000_000),
+        group=CONNECTOR,
+    )
+    .define(
+        "max.in.flight.requests",
+        Type.INT,
+        5,
+        Importance.MEDIUM,
+        "Bulk requests sent at the same time. Writes to one document id are never in two requests at once, "
+        "so they stay in Kafka order.",
+        validator=Range.between(1, 64),
+        group=CONNECTOR,
+    )
+    .define(
+        "max.buffered.records",
+        Type.INT,
+        20000,
+        Importance.LOW,
+        "Records put but not yet written before the task pauses its partitions; it resumes them once half "
+        "of that is written. This bounds the task's memory while Elasticsearch is slow or down.",
+        validator=Range.at_least(1),
+        group=CONNECTOR,
+    )
+    .define(
+        "linger.ms",
+        Type.LONG,
+        1,
+        Importance.LOW,
+        "How long a bulk request that is not full waits for more records before it is sent.",
+        validator=Range.between(0, 604_800_000),
+        group=CONNECTOR,
+    )
+    .define(
+        "flush.timeout.ms",
+        Type.LONG,
+        180_000,
+        Importance.LOW,
+        "How long `flush` waits for every buffered record to be written; the task fails when it is exceeded.",
+        validator=Range.at_least(1),
+        group=CONNECTOR,
+    )
+    .define(
+        "max.retries",
+        Type.INT,
+        5,
+        Importance.LOW,
+        "Retries of a bulk request (or of its items) that failed for a transient reason: no connection, "
+        "timeout, 429 or 5xx. When they are exhausted `put` raises a retriable error, the worker backs off "
+        "and offers the records again, and the writer keeps retrying in the background: nothing is dropped.",
+        validator=Range.at_least(0),
+        group=CONNECTOR,
+    )
+    .define(
+        "retry.backoff.ms",
+        Type.LONG,
+        100,
+        Importance.LOW,
+        "Wait before the first retry; each further retry waits up to twice as long (with jitter), at most 10 s.",
+        validator=Range.at_least(0),
+        group=CONNECTOR,
+    )
+    .define(
+        "connection.compression",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "Gzip request bodies (Elasticsearch must allow `http.compression`, which it does by default).",
+        group=CONNECTOR,
+    )
+    .define(
+        "connection.timeout.ms",
+        Type.INT,
+        1000,
+        Importance.LOW,
+        "How long to wait for a TCP connection to a node.",
+        validator=Range.at_least(1),
+        group=CONNECTOR,
+    )
+    .define(
+        "read.timeout.ms",
+        Type.INT,
+        3000,
+        Importance.LOW,
+        "How long to wait for a response; a request that times out is retried.",
+        validator=Range.at_least(1),
+        group=CONNECTOR,
+    )
+    .define(
+        "key.ignore",
+        Type.BOOLEAN,
+        False,
+        Importance.HIGH,
+        "true: the document id is `topic+partition+offset` and no external version is set; false: the id "
+        "is the record key (strings as they are, numbers in decimal, a single-field struct as its field, "
+        "other structs and maps as JSON with sorted keys).",
+        group=CONVERSION,
+    )
+    .define(
+        "topic.key.ignore",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Topics for which `key.ignore` is true whatever its value.",
+        group=CONVERSION,
+    )
+    .define(
+        "schema.ignore",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "true: indexes are created without a mapping (Elasticsearch maps fields dynamically, or from your "
+        "index templates); false: an index missing when its first record arrives is created with a mapping "
+        "derived from the record's value schema. Existing indexes are never changed.",
+        group=CONVERSION,
+    )
+    .define(
+        "topic.schema.ignore",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Topics for which `schema.ignore` is true whatever its value.",
+        group=CONVERSION,
+    )
+    .define(
+        "write.method",
+        Type.STRING,
+        WriteMethod.INSERT.value,
+        Importance.LOW,
+        "`insert`: each record replaces the whole document, with `version_type=external` and the Kafka "
+        "offset as the version, so an older or replayed record never overwrites a newer one. `upsert`: "
+        "each record updates only the fields it holds (`doc_as_upsert`); Elasticsearch allows no external "
+        "version on updates, so order is kept by never having two writes to one id in flight.",
+        validator=_choice(WriteMethod),
+        group=CONVERSION,
+    )
+    .define(
+        "behavior.on.null.values",
+        Type.STRING,
+        NullValues.FAIL.value,
+        Importance.LOW,
+        "What a record with a null value (a tombstone) does: `ignore` skips it, `delete` deletes the "
+        "document with the record key's id, `fail` hands it to the error handling (dead-letter topic or "
+        "task failure, per `errors.tolerance`).",
+        validator=_choice(NullValues),
+        group=CONVERSION,
+    )
+    .define(
+        "behavior.on.malformed.documents",
+        Type.STRING,
+        MalformedDocs.FAIL.value,
+        Importance.LOW,
+        "What a document Elasticsearch rejects as malformed (mapping conflict, unparsable field, bad id) "
+        "does: `ignore` skips it, `warn` logs and skips it, `fail` hands it to the error handling "
+        "(dead-letter topic or task failure, per `errors.tolerance`). The rest of the batch is written.",
+        validator=_choice(MalformedDocs),
+        group=CONVERSION,
+    )
+    .define(
+        "drop.invalid.message",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "true: a record that cannot be turned into a document (no key, a key that cannot be an id, a value "
+        "that is not a struct or map) is logged and dropped; false: it goes to the error handling.",
+        group=CONVERSION,
+    )
 )
 
 
@@ -166,17 +294,25 @@ class EsSinkConfig:
             hosts=tuple(normalize_url(u) for u in p["connection.url"] if u.strip()),
             username=p["connection.username"] or None,
             password=password.value if isinstance(password, Password) else None,
-            batch_size=p["batch.size"], max_in_flight=p["max.in.flight.requests"],
-            max_buffered=p["max.buffered.records"], linger_ms=p["linger.ms"], flush_timeout_ms=p["flush.timeout.ms"],
-            max_retries=p["max.retries"], retry_backoff_ms=p["retry.backoff.ms"],
-            compression=p["connection.compression"], connect_timeout_ms=p["connection.timeout.ms"],
-            read_timeout_ms=p["read.timeout.ms"], key_ignore=p["key.ignore"],
+            batch_size=p["batch.size"],
+            max_in_flight=p["max.in.flight.requests"],
+            max_buffered=p["max.buffered.records"],
+            linger_ms=p["linger.ms"],
+            flush_timeout_ms=p["flush.timeout.ms"],
+            max_retries=p["max.retries"],
+            retry_backoff_ms=p["retry.backoff.ms"],
+            compression=p["connection.compression"],
+            connect_timeout_ms=p["connection.timeout.ms"],
+            read_timeout_ms=p["read.timeout.ms"],
+            key_ignore=p["key.ignore"],
             key_ignore_topics=frozenset(t for t in p["topic.key.ignore"] if t),
-            schema_ignore=p["schema.ignore"], schema_ignore_topics=frozenset(t for t in p["topic.schema.ignore"] if t),
+            schema_ignore=p["schema.ignore"],
+            schema_ignore_topics=frozenset(t for t in p["topic.schema.ignore"] if t),
             write_method=WriteMethod(p["write.method"].lower()),
             null_values=NullValues(p["behavior.on.null.values"].lower()),
             malformed=MalformedDocs(p["behavior.on.malformed.documents"].lower()),
-            drop_invalid=p["drop.invalid.message"])
+            drop_invalid=p["drop.invalid.message"],
+        )
 
     def ignores_key(self, topic: str) -> bool:
         return self.key_ignore or topic in self.key_ignore_topics

@@ -50,8 +50,9 @@ def _json_default(value: Any) -> Any:
 def to_json(value: Any, *, sort_keys: bool = False) -> bytes:
     """JSON bytes for a document: Decimal as a number, bytes as base64, dates and times as ISO-8601 (UTC)."""
     try:
-        return orjson.dumps(value, default=_json_default,
-                           option=_JSON_OPTIONS | orjson.OPT_SORT_KEYS if sort_keys else _JSON_OPTIONS)
+        return orjson.dumps(
+            value, default=_json_default, option=_JSON_OPTIONS | orjson.OPT_SORT_KEYS if sort_keys else _JSON_OPTIONS
+        )
     except TypeError as exc:
         raise DataException(f"value cannot be written as JSON: {exc}") from None
 
@@ -67,8 +68,10 @@ def render_id(key: Any) -> str:
             raise DataException("the record key is the document id and cannot be empty")
         return key
     if key is None:
-        raise DataException("the record key is the document id and cannot be null (set key.ignore=true to use "
-                            "topic+partition+offset ids)")
+        raise DataException(
+            "the record key is the document id and cannot be null (set key.ignore=true to use "
+            "topic+partition+offset ids)"
+        )
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, int):
@@ -123,14 +126,18 @@ class DocumentConverter:
             if self._null_values is NullValues.IGNORE:
                 return None
             if self._null_values is NullValues.FAIL:
-                raise DataException("the record has a null value (set behavior.on.null.values to 'ignore' or "
-                                    "'delete' to accept tombstones)")
+                raise DataException(
+                    "the record has a null value (set behavior.on.null.values to 'ignore' or "
+                    "'delete' to accept tombstones)"
+                )
             if record.key is None:
                 return None  # nothing names a document to delete
             return self._delete(record)
         if not isinstance(value, dict):
-            raise DataException(f"the record value is a {type(value).__name__}, not a struct or map; only "
-                                "structs and maps can be documents")
+            raise DataException(
+                f"the record value is a {type(value).__name__}, not a struct or map; only "
+                "structs and maps can be documents"
+            )
         index, key_ignored, versioned = self._topic(record.topic)
         doc_id = self._doc_id(record, key_ignored)
         if self._upsert:

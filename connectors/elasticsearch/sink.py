@@ -43,9 +43,15 @@ class ElasticsearchSinkTask(SinkTask):
         self._client = self._client or EsClient(config)
         if not self._client.healthy():
             log.warning("Elasticsearch at %s does not answer yet; writes will be retried", ",".join(config.hosts))
-        self._writer = BulkWriter(self._client.bulk, self._on_done, batch_size=config.batch_size,
-                                  linger_ms=config.linger_ms, max_in_flight=config.max_in_flight,
-                                  max_retries=config.max_retries, retry_backoff_ms=config.retry_backoff_ms)
+        self._writer = BulkWriter(
+            self._client.bulk,
+            self._on_done,
+            batch_size=config.batch_size,
+            linger_ms=config.linger_ms,
+            max_in_flight=config.max_in_flight,
+            max_retries=config.max_retries,
+            retry_backoff_ms=config.retry_backoff_ms,
+        )
 
     # -- put --------------------------------------------------------------------------------
     def put(self, records: list[SinkRecord]) -> None:
@@ -71,8 +77,9 @@ class ElasticsearchSinkTask(SinkTask):
         self._handle_invalid(invalid)
         tracker, actions = self._tracker, []
         for record, action in converted:
-            slot = tracker.add(TopicPartition(record.original_topic, record.original_kafka_partition),
-                               record.original_kafka_offset)
+            slot = tracker.add(
+                TopicPartition(record.original_topic, record.original_kafka_partition), record.original_kafka_offset
+            )
             if action is None:
                 slot.done = True
             else:
@@ -158,8 +165,10 @@ class ElasticsearchSinkTask(SinkTask):
         timeout = self.config.flush_timeout_ms / 1000
         if not writer.wait_idle(timeout):
             self._check()
-            raise ConnectException(f"flush timed out after {timeout:g}s with {writer.buffered} records not "
-                                   f"written to Elasticsearch ({writer.last_error})")
+            raise ConnectException(
+                f"flush timed out after {timeout:g}s with {writer.buffered} records not "
+                f"written to Elasticsearch ({writer.last_error})"
+            )
         self._check()
 
     def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> Mapping[TopicPartition, int]:
@@ -171,8 +180,9 @@ class ElasticsearchSinkTask(SinkTask):
         if self._writer is None:
             return
         gone = set(partitions)
-        self._writer.discard(lambda a: TopicPartition(a.record.original_topic,
-                                                      a.record.original_kafka_partition) in gone)
+        self._writer.discard(
+            lambda a: TopicPartition(a.record.original_topic, a.record.original_kafka_partition) in gone
+        )
         self._tracker.drop(gone)
 
     def stop(self) -> None:

@@ -45,8 +45,14 @@ def value_line(record: SinkRecord) -> bytes:
 
 def record_line(record: SinkRecord) -> bytes:
     """The whole record as one JSON object (headers in order, repeated keys kept)."""
-    return _json_line({
-        "topic": record.topic, "partition": record.kafka_partition, "offset": record.kafka_offset,
-        "timestamp": record.timestamp, "key": record.key, "value": record.value,
-        "headers": [{"key": h.key, "value": h.value} for h in record.headers],
-    })
+    return _json_line(
+        {
+            "topic": record.topic,
+            "partition": record.kafka_partition,
+            "offset": record.kafka_offset,
+            "timestamp": record.timestamp,
+            "key": record.key,
+            "value": record.value,
+            "headers": [{"key": h.key, "value": h.value} for h in record.headers],
+        }
+    )

@@ -53,8 +53,11 @@ class FileSourceTask(SourceTask):
                 break
             self._position += len(line)
             text = line.rstrip(b"\r\n").decode("utf-8", errors="replace")
-            records.append(SourceRecord(self._partition, {"position": self._position}, self._topic,
-                                        value_schema=STRING_SCHEMA, value=text))
+            records.append(
+                SourceRecord(
+                    self._partition, {"position": self._position}, self._topic, value_schema=STRING_SCHEMA, value=text
+                )
+            )
         if not records:
             self._wake.wait(_WAIT)
             return None

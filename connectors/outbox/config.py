@@ -46,42 +46,108 @@ def _table_name(name: str, value: Any) -> None:
 
 OWN_DEF = (
     ConfigDef()
-    .define("outbox.table", Type.STRING, "public.outbox", Importance.HIGH,
-            "The outbox table, as `schema.table`: the only table captured.",
-            validator=_table_name, group=OUTBOX)
-    .define("outbox.column.id", Type.STRING, None, Importance.MEDIUM,
-            "Event id column (sent in the `id` header); sets `table.field.event.id` (default `id`).", group=OUTBOX)
-    .define("outbox.column.key", Type.STRING, None, Importance.MEDIUM,
-            "Aggregate id column (the Kafka key); sets `table.field.event.key` (default `aggregateid`).",
-            group=OUTBOX)
-    .define("outbox.column.type", Type.STRING, None, Importance.MEDIUM,
-            "Event type column; sets `table.field.event.type` (default `type`).", group=OUTBOX)
-    .define("outbox.column.payload", Type.STRING, None, Importance.MEDIUM,
-            "Payload column (the Kafka value); sets `table.field.event.payload` (default `payload`).", group=OUTBOX)
-    .define("outbox.column.timestamp", Type.STRING, None, Importance.LOW,
-            "Column giving the Kafka timestamp; sets `table.field.event.timestamp` (default: the event time).",
-            group=OUTBOX)
-    .define("outbox.column.route", Type.STRING, None, Importance.MEDIUM,
-            "Column naming the topic (`${routedByValue}`); sets `route.by.field` (default `aggregatetype`).",
-            group=OUTBOX)
-    .define("outbox.column.idempotency.key", Type.STRING, None, Importance.MEDIUM,
-            "Column carried as a header of the same name (e.g. `idempotency_key`), for consumers that dedupe on it.",
-            validator=NonEmptyString, group=OUTBOX)
-    .define("outbox.prune.enabled", Type.BOOLEAN, False, Importance.MEDIUM,
-            "Delete outbox rows once their events are acknowledged by Kafka and their offsets committed; a row "
-            "that was not published (e.g. skipped as malformed) is never deleted.", group=OUTBOX)
-    .define("outbox.prune.batch.size", Type.INT, 1000, Importance.LOW,
-            "Most rows deleted by one DELETE statement (one short transaction each).",
-            validator=Range.at_least(1), group=OUTBOX)
-    .define("outbox.prune.interval.ms", Type.INT, 1000, Importance.LOW,
-            "Least time between two pruning rounds (each runs after an offset commit).",
-            validator=Range.at_least(0), group=OUTBOX)
+    .define(
+        "outbox.table",
+        Type.STRING,
+        "public.outbox",
+        Importance.HIGH,
+        "The outbox table, as `schema.table`: the only table captured.",
+        validator=_table_name,
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.id",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Event id column (sent in the `id` header); sets `table.field.event.id` (default `id`).",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.key",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Aggregate id column (the Kafka key); sets `table.field.event.key` (default `aggregateid`).",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.type",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Event type column; sets `table.field.event.type` (default `type`).",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.payload",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Payload column (the Kafka value); sets `table.field.event.payload` (default `payload`).",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.timestamp",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "Column giving the Kafka timestamp; sets `table.field.event.timestamp` (default: the event time).",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.route",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Column naming the topic (`${routedByValue}`); sets `route.by.field` (default `aggregatetype`).",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.column.idempotency.key",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Column carried as a header of the same name (e.g. `idempotency_key`), for consumers that dedupe on it.",
+        validator=NonEmptyString,
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.prune.enabled",
+        Type.BOOLEAN,
+        False,
+        Importance.MEDIUM,
+        "Delete outbox rows once their events are acknowledged by Kafka and their offsets committed; a row "
+        "that was not published (e.g. skipped as malformed) is never deleted.",
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.prune.batch.size",
+        Type.INT,
+        1000,
+        Importance.LOW,
+        "Most rows deleted by one DELETE statement (one short transaction each).",
+        validator=Range.at_least(1),
+        group=OUTBOX,
+    )
+    .define(
+        "outbox.prune.interval.ms",
+        Type.INT,
+        1000,
+        Importance.LOW,
+        "Least time between two pruning rounds (each runs after an offset commit).",
+        validator=Range.at_least(0),
+        group=OUTBOX,
+    )
 )
 
 
 def _with_defaults(definition: ConfigDef, skip: tuple[str, ...] = ()) -> ConfigDef:
-    return ConfigDef(replace(k, default=DEFAULTS[k.name]) if k.name in DEFAULTS else k
-                     for k in definition.keys.values() if k.name not in skip)
+    return ConfigDef(
+        replace(k, default=DEFAULTS[k.name]) if k.name in DEFAULTS else k
+        for k in definition.keys.values()
+        if k.name not in skip
+    )
 
 
 CONFIG_DEF = OWN_DEF.merge(_with_defaults(ROUTER_DEF)).merge(_with_defaults(POSTGRES_DEF, DERIVED))
@@ -97,8 +163,9 @@ class OutboxConfig:
     def parse(props: Mapping[str, Any]) -> OutboxConfig:
         for key in DERIVED:
             if props.get(key):
-                raise ConfigException(key, props[key], "The outbox connector captures `outbox.table` only; set that "
-                                                       "instead")
+                raise ConfigException(
+                    key, props[key], "The outbox connector captures `outbox.table` only; set that instead"
+                )
         return OutboxConfig(CONFIG_DEF.parse(props))
 
     @property
@@ -116,8 +183,7 @@ class OutboxConfig:
 
     def postgres_props(self) -> dict[str, Any]:
         """The Postgres source's config: every non-outbox key, captured tables = the outbox table."""
-        out = {k: v for k, v in self.props.items()
-               if k not in OWN_DEF and k not in ROUTER_DEF and v is not None}
+        out = {k: v for k, v in self.props.items() if k not in OWN_DEF and k not in ROUTER_DEF and v is not None}
         schema, table = self.table
         out["table.include.list"] = [f"{re.escape(schema)}\\.{re.escape(table)}"]
         return out
@@ -129,8 +195,10 @@ class OutboxConfig:
                 out[router_key] = self.props[key]
         idempotency = self.props.get("outbox.column.idempotency.key")
         if idempotency:
-            out["table.fields.additional.placement"] = [*out.get("table.fields.additional.placement", []),
-                                                        f"{idempotency}:header"]
+            out["table.fields.additional.placement"] = [
+                *out.get("table.fields.additional.placement", []),
+                f"{idempotency}:header",
+            ]
         return out
 
     def postgres(self) -> PostgresConfig:

@@ -29,12 +29,12 @@ class OutboxSourceConnector(SourceConnector):
         "small batches, so the table stays small. A malformed row (no type, a payload that is not JSON when "
         "expanded) fails the task naming the column, or with `errors.tolerance=all` is skipped and left in the "
         "table, its change event written to `errors.deadletterqueue.topic.name` when set.\n\n"
-        "    {\"connector.class\": \"outbox\", \"database.hostname\": \"db\", \"database.user\": \"cdc\",\n"
-        "     \"database.password\": \"secret\", \"database.dbname\": \"shop\", \"topic.prefix\": \"shop\",\n"
-        "     \"outbox.table\": \"public.outbox\", \"outbox.column.key\": \"aggregate_id\",\n"
-        "     \"outbox.column.type\": \"event_type\", \"outbox.column.route\": \"event_type\",\n"
-        "     \"outbox.column.idempotency.key\": \"idempotency_key\",\n"
-        "     \"route.topic.replacement\": \"${routedByValue}\", \"outbox.prune.enabled\": \"true\"}"
+        '    {"connector.class": "outbox", "database.hostname": "db", "database.user": "cdc",\n'
+        '     "database.password": "secret", "database.dbname": "shop", "topic.prefix": "shop",\n'
+        '     "outbox.table": "public.outbox", "outbox.column.key": "aggregate_id",\n'
+        '     "outbox.column.type": "event_type", "outbox.column.route": "event_type",\n'
+        '     "outbox.column.idempotency.key": "idempotency_key",\n'
+        '     "route.topic.replacement": "${routedByValue}", "outbox.prune.enabled": "true"}'
     )
 
     def validate(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
@@ -61,16 +61,22 @@ class OutboxSourceConnector(SourceConnector):
         router = config.router_props()
         wanted = {router.get(k) for k in ("table.field.event.id", "table.field.event.payload", "route.by.field")}
         with psycopg.connect(**config.postgres().conninfo(), autocommit=True) as conn:
-            columns = {r[0] for r in conn.execute(
-                "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT "
-                "a.attisdropped", (schema, table)).fetchall()}
+            columns = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT "
+                    "a.attisdropped",
+                    (schema, table),
+                ).fetchall()
+            }
         if not columns:
             results["outbox.table"].errors.append(f"table {schema}.{table} does not exist (or has no columns)")
             return
         for column in sorted(c for c in wanted if c and c not in columns):
             results["outbox.table"].errors.append(
-                f"table {schema}.{table} has no column '{column}'; map the outbox's columns with outbox.column.*")
+                f"table {schema}.{table} has no column '{column}'; map the outbox's columns with outbox.column.*"
+            )
 
     def start(self, props: Mapping[str, Any]) -> None:
         OutboxConfig.parse(props)  # fail the connector, not only its task, on a bad config

@@ -51,8 +51,9 @@ class PublishedRows:
 class Pruner:
     """Deletes released rows in bounded batches, each its own short transaction."""
 
-    def __init__(self, conninfo: Mapping[str, Any], schema: str, table: str, id_column: str, batch_size: int,
-                 interval_ms: int) -> None:
+    def __init__(
+        self, conninfo: Mapping[str, Any], schema: str, table: str, id_column: str, batch_size: int, interval_ms: int
+    ) -> None:
         self._conninfo = dict(conninfo)
         self._table = sql.Identifier(schema, table)
         self._name = (schema, table, id_column)
@@ -89,8 +90,9 @@ class Pruner:
                     self._pending.popleft()  # only once the DELETE committed (autocommit)
                 deleted += cursor.rowcount
         except psycopg.Error as exc:
-            log.warning("pruning outbox table %s.%s failed (%s); retrying in the next round", *self._name[:2],
-                        str(exc).strip())
+            log.warning(
+                "pruning outbox table %s.%s failed (%s); retrying in the next round", *self._name[:2], str(exc).strip()
+            )
             self.close()
         self.deleted += deleted
         return deleted
@@ -106,12 +108,15 @@ class Pruner:
             row = conn.execute(
                 "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = "
                 "a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
-                "AND a.attname = %s", (schema, table, column)).fetchone()
+                "AND a.attname = %s",
+                (schema, table, column),
+            ).fetchone()
             if row is None:
                 raise psycopg.ProgrammingError(f"no column {column} in {schema}.{table}")
             # format_type yields a valid SQL type name (e.g. `uuid`, `character varying(64)`).
             self._statement = sql.SQL("DELETE FROM {} WHERE {} = ANY(%s::{}[])").format(
-                self._table, self._id, sql.SQL(row[0]))
+                self._table, self._id, sql.SQL(row[0])
+            )
         return self._statement
 
     def close(self) -> None:

@@ -47,8 +47,14 @@ class OutboxSourceTask(SourceTask):
         if config.prune:
             schema, table = config.table
             self._published = PublishedRows()
-            self._pruner = Pruner(config.postgres().conninfo(), schema, table, self._id_column,
-                                  config.props["outbox.prune.batch.size"], config.props["outbox.prune.interval.ms"])
+            self._pruner = Pruner(
+                config.postgres().conninfo(),
+                schema,
+                table,
+                self._id_column,
+                config.props["outbox.prune.batch.size"],
+                config.props["outbox.prune.interval.ms"],
+            )
 
     def poll(self) -> list[SourceRecord] | None:
         records = self._inner.poll()

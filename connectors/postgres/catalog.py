@@ -103,8 +103,9 @@ class Catalog:
             with self._conn.cursor() as cur:
                 row = cur.execute(_TYPE_SQL, (oid,)).fetchone()
             self._conn.commit()
-            self._types[oid] = None if row is None else PgType(
-                row[0], row[1], row[2], row[3], row[4], tuple(row[6]), row[5])
+            self._types[oid] = (
+                None if row is None else PgType(row[0], row[1], row[2], row[3], row[4], tuple(row[6]), row[5])
+            )
         return self._types[oid]
 
     def capturable_tables(self) -> list[tuple[str, str]]:
@@ -117,9 +118,14 @@ class Catalog:
 class TableFilter:
     """Debezium's table/column include and exclude lists: regular expressions matched in full."""
 
-    def __init__(self, table_include: Sequence[str] = (), table_exclude: Sequence[str] = (),
-                 column_include: Sequence[str] = (), column_exclude: Sequence[str] = (),
-                 always: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        table_include: Sequence[str] = (),
+        table_exclude: Sequence[str] = (),
+        column_include: Sequence[str] = (),
+        column_exclude: Sequence[str] = (),
+        always: Sequence[str] = (),
+    ) -> None:
         self._ti = [re.compile(p, re.IGNORECASE) for p in table_include]
         self._te = [re.compile(p, re.IGNORECASE) for p in table_exclude]
         self._ci = [re.compile(p, re.IGNORECASE) for p in column_include]

@@ -11,122 +11,361 @@ from connect.config.validators import ValidList
 from connectors.postgres.types import TypeModes
 
 CONNECTION, REPLICATION, FILTERS, SNAPSHOT, EVENTS, ADVANCED = (
-    "Connection", "Replication", "Filters", "Snapshot", "Events", "Advanced")
+    "Connection",
+    "Replication",
+    "Filters",
+    "Snapshot",
+    "Events",
+    "Advanced",
+)
 
 SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "never", "always", "when_needed")
 
 CONFIG_DEF = (
     ConfigDef()
-    .define("database.hostname", Type.STRING, NO_DEFAULT, Importance.HIGH,
-            "Host name or address of the Postgres server.", validator=NonEmptyString, group=CONNECTION)
-    .define("database.port", Type.INT, 5432, Importance.HIGH, "Port of the Postgres server.",
-            validator=Range.between(1, 65535), group=CONNECTION)
-    .define("database.user", Type.STRING, NO_DEFAULT, Importance.HIGH,
-            "Role to connect as; it needs the REPLICATION attribute (or rds_replication) and SELECT on the "
-            "captured tables.", validator=NonEmptyString, group=CONNECTION)
+    .define(
+        "database.hostname",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Host name or address of the Postgres server.",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
+    .define(
+        "database.port",
+        Type.INT,
+        5432,
+        Importance.HIGH,
+        "Port of the Postgres server.",
+        validator=Range.between(1, 65535),
+        group=CONNECTION,
+    )
+    .define(
+        "database.user",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Role to connect as; it needs the REPLICATION attribute (or rds_replication) and SELECT on the "
+        "captured tables.",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
     .define("database.password", Type.PASSWORD, None, Importance.HIGH, "Password of that role.", group=CONNECTION)
-    .define("database.dbname", Type.STRING, NO_DEFAULT, Importance.HIGH, "Database to capture changes from.",
-            validator=NonEmptyString, group=CONNECTION)
-    .define("database.sslmode", Type.STRING, "prefer", Importance.MEDIUM,
-            "libpq sslmode: disable, allow, prefer, require, verify-ca or verify-full.",
-            validator=ValidString.in_("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
-            group=CONNECTION)
-    .define("database.connect.timeout.ms", Type.INT, 30000, Importance.LOW,
-            "How long to wait for a connection to the server.", validator=Range.at_least(1000), group=CONNECTION)
-    .define("topic.prefix", Type.STRING, NO_DEFAULT, Importance.HIGH,
-            "Logical name of the server: the prefix of every topic (`<prefix>.<schema>.<table>`) and the "
-            "`source.name` of every event. Never change it once events were written.",
-            validator=NonEmptyString, group=CONNECTION)
-    .define("plugin.name", Type.STRING, "pgoutput", Importance.MEDIUM,
-            "Logical decoding plugin; only `pgoutput` (built into Postgres 10+) is supported.",
-            validator=ValidString.in_("pgoutput"), group=REPLICATION)
-    .define("slot.name", Type.STRING, "debezium", Importance.MEDIUM,
-            "Name of the logical replication slot; created when absent. One slot per connector.",
-            validator=NonEmptyString, group=REPLICATION)
-    .define("slot.drop.on.stop", Type.BOOLEAN, False, Importance.LOW,
-            "Drop the slot when the task stops (for tests and demos: a dropped slot loses the position).",
-            group=REPLICATION)
-    .define("publication.name", Type.STRING, "dbz_publication", Importance.MEDIUM,
-            "Name of the publication pgoutput streams.", validator=NonEmptyString, group=REPLICATION)
-    .define("publication.autocreate.mode", Type.STRING, "all_tables", Importance.MEDIUM,
-            "all_tables: create the publication FOR ALL TABLES when absent; filtered: create it (and keep it "
-            "updated) for the tables the filters select; no_tables: create it empty; disabled: it must exist.",
-            validator=ValidString.in_("all_tables", "filtered", "no_tables", "disabled"), group=REPLICATION)
-    .define("status.update.interval.ms", Type.INT, 10000, Importance.LOW,
-            "How often a standby status update is sent to the server while the stream is quiet.",
-            validator=Range.at_least(100), group=REPLICATION)
-    .define("retriable.restart.connector.wait.ms", Type.INT, 10000, Importance.LOW,
-            "Longest wait between reconnection attempts after the server went away.",
-            validator=Range.at_least(0), group=REPLICATION)
-    .define("table.include.list", Type.LIST, "", Importance.HIGH,
-            "Regular expressions matching `schema.table` names to capture (all non-system tables when empty).",
-            validator=ValidRegex, group=FILTERS)
-    .define("table.exclude.list", Type.LIST, "", Importance.MEDIUM,
-            "Regular expressions matching `schema.table` names not to capture (when no include list is set).",
-            validator=ValidRegex, group=FILTERS)
-    .define("column.include.list", Type.LIST, "", Importance.MEDIUM,
-            "Regular expressions matching `schema.table.column` names to include in events.",
-            validator=ValidRegex, group=FILTERS)
-    .define("column.exclude.list", Type.LIST, "", Importance.MEDIUM,
-            "Regular expressions matching `schema.table.column` names to leave out of events.",
-            validator=ValidRegex, group=FILTERS)
-    .define("skipped.operations", Type.LIST, "t", Importance.LOW,
-            "Operations not to emit: c (insert), u (update), d (delete), t (truncate); `none` emits all.",
-            validator=ValidList.in_("c", "u", "d", "t", "none"), group=FILTERS)
-    .define("snapshot.mode", Type.STRING, "initial", Importance.HIGH,
-            "initial: snapshot when no offset exists, then stream; initial_only: snapshot, then stop; no_data "
-            "(or never): stream only; always: snapshot at every start; when_needed: snapshot when no offset "
-            "exists or the slot cannot serve it.", validator=ValidString.in_(*SNAPSHOT_MODES), group=SNAPSHOT)
-    .define("snapshot.fetch.size", Type.INT, 10240, Importance.LOW,
-            "Rows read per batch during a snapshot.", validator=Range.at_least(1), group=SNAPSHOT)
-    .define("snapshot.max.threads", Type.INT, 1, Importance.MEDIUM,
-            "Tables read in parallel during a snapshot (one connection each).", validator=Range.between(1, 64),
-            group=SNAPSHOT)
-    .define("snapshot.include.collection.list", Type.LIST, "", Importance.LOW,
-            "Regular expressions of `schema.table` names to snapshot (all captured tables when empty).",
-            validator=ValidRegex, group=SNAPSHOT)
-    .define("signal.data.collection", Type.STRING, None, Importance.LOW,
-            "`schema.table` of the signal table (columns id, type, data) for ad-hoc incremental snapshots.",
-            group=SNAPSHOT)
-    .define("incremental.snapshot.chunk.size", Type.INT, 1024, Importance.LOW,
-            "Rows per chunk of an incremental snapshot.", validator=Range.at_least(1), group=SNAPSHOT)
-    .define("tombstones.on.delete", Type.BOOLEAN, True, Importance.MEDIUM,
-            "Emit a tombstone (null value) after each delete, so compaction can remove the key.", group=EVENTS)
-    .define("decimal.handling.mode", Type.STRING, "precise", Importance.MEDIUM,
-            "numeric columns: precise (Connect Decimal / VariableScaleDecimal), double or string.",
-            validator=ValidString.in_("precise", "double", "string"), group=EVENTS)
-    .define("time.precision.mode", Type.STRING, "adaptive", Importance.MEDIUM,
-            "Temporal columns: adaptive (io.debezium.time.* by column precision), adaptive_time_microseconds "
-            "(time always MicroTime) or connect (Kafka Connect's Date/Time/Timestamp, milliseconds).",
-            validator=ValidString.in_("adaptive", "adaptive_time_microseconds", "connect"), group=EVENTS)
-    .define("binary.handling.mode", Type.STRING, "bytes", Importance.MEDIUM,
-            "bytea columns: bytes, base64, base64-url-safe or hex.",
-            validator=ValidString.in_("bytes", "base64", "base64-url-safe", "hex"), group=EVENTS)
-    .define("interval.handling.mode", Type.STRING, "numeric", Importance.LOW,
-            "interval columns: numeric (MicroDuration, microseconds) or string (ISO-8601 io.debezium.time.Interval).",
-            validator=ValidString.in_("numeric", "string"), group=EVENTS)
-    .define("provide.transaction.metadata", Type.BOOLEAN, False, Importance.MEDIUM,
-            "Emit BEGIN/END records to `<prefix>.transaction` and a `transaction` block in every event.",
-            group=EVENTS)
-    .define("message.key.columns", Type.STRING, None, Importance.LOW,
-            "Custom keys: `schema.table:col1,col2;schema2.table2:col` (regular expressions for tables).",
-            group=EVENTS)
-    .define("unavailable.value.placeholder", Type.STRING, "__debezium_unavailable_value", Importance.LOW,
-            "Value standing for an unchanged TOASTed column the server did not send.", group=EVENTS)
-    .define("heartbeat.interval.ms", Type.INT, 0, Importance.MEDIUM,
-            "When > 0, emit a heartbeat record to `__debezium-heartbeat.<prefix>` this often, so the offset and "
-            "the slot advance while captured tables are quiet.", validator=Range.at_least(0), group=ADVANCED)
-    .define("heartbeat.action.query", Type.STRING, None, Importance.LOW,
-            "SQL run on every heartbeat (e.g. an update of a heartbeat table), so WAL of a quiet database is "
-            "released.", group=ADVANCED)
-    .define("max.batch.size", Type.INT, 2048, Importance.MEDIUM, "Most records returned by one poll.",
-            validator=Range.at_least(1), group=ADVANCED)
-    .define("max.queue.size", Type.INT, 8192, Importance.LOW,
-            "Most records buffered between the snapshot readers and poll.", validator=Range.at_least(1),
-            group=ADVANCED)
-    .define("poll.interval.ms", Type.INT, 500, Importance.LOW,
-            "Longest wait for new data before poll returns empty-handed.", validator=Range.between(1, 1000),
-            group=ADVANCED)
+    .define(
+        "database.dbname",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Database to capture changes from.",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
+    .define(
+        "database.sslmode",
+        Type.STRING,
+        "prefer",
+        Importance.MEDIUM,
+        "libpq sslmode: disable, allow, prefer, require, verify-ca or verify-full.",
+        validator=ValidString.in_("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+        group=CONNECTION,
+    )
+    .define(
+        "database.connect.timeout.ms",
+        Type.INT,
+        30000,
+        Importance.LOW,
+        "How long to wait for a connection to the server.",
+        validator=Range.at_least(1000),
+        group=CONNECTION,
+    )
+    .define(
+        "topic.prefix",
+        Type.STRING,
+        NO_DEFAULT,
+        Importance.HIGH,
+        "Logical name of the server: the prefix of every topic (`<prefix>.<schema>.<table>`) and the "
+        "`source.name` of every event. Never change it once events were written.",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
+    .define(
+        "plugin.name",
+        Type.STRING,
+        "pgoutput",
+        Importance.MEDIUM,
+        "Logical decoding plugin; only `pgoutput` (built into Postgres 10+) is supported.",
+        validator=ValidString.in_("pgoutput"),
+        group=REPLICATION,
+    )
+    .define(
+        "slot.name",
+        Type.STRING,
+        "debezium",
+        Importance.MEDIUM,
+        "Name of the logical replication slot; created when absent. One slot per connector.",
+        validator=NonEmptyString,
+        group=REPLICATION,
+    )
+    .define(
+        "slot.drop.on.stop",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "Drop the slot when the task stops (for tests and demos: a dropped slot loses the position).",
+        group=REPLICATION,
+    )
+    .define(
+        "publication.name",
+        Type.STRING,
+        "dbz_publication",
+        Importance.MEDIUM,
+        "Name of the publication pgoutput streams.",
+        validator=NonEmptyString,
+        group=REPLICATION,
+    )
+    .define(
+        "publication.autocreate.mode",
+        Type.STRING,
+        "all_tables",
+        Importance.MEDIUM,
+        "all_tables: create the publication FOR ALL TABLES when absent; filtered: create it (and keep it "
+        "updated) for the tables the filters select; no_tables: create it empty; disabled: it must exist.",
+        validator=ValidString.in_("all_tables", "filtered", "no_tables", "disabled"),
+        group=REPLICATION,
+    )
+    .define(
+        "status.update.interval.ms",
+        Type.INT,
+        10000,
+        Importance.LOW,
+        "How often a standby status update is sent to the server while the stream is quiet.",
+        validator=Range.at_least(100),
+        group=REPLICATION,
+    )
+    .define(
+        "retriable.restart.connector.wait.ms",
+        Type.INT,
+        10000,
+        Importance.LOW,
+        "Longest wait between reconnection attempts after the server went away.",
+        validator=Range.at_least(0),
+        group=REPLICATION,
+    )
+    .define(
+        "table.include.list",
+        Type.LIST,
+        "",
+        Importance.HIGH,
+        "Regular expressions matching `schema.table` names to capture (all non-system tables when empty).",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "table.exclude.list",
+        Type.LIST,
+        "",
+        Importance.MEDIUM,
+        "Regular expressions matching `schema.table` names not to capture (when no include list is set).",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "column.include.list",
+        Type.LIST,
+        "",
+        Importance.MEDIUM,
+        "Regular expressions matching `schema.table.column` names to include in events.",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "column.exclude.list",
+        Type.LIST,
+        "",
+        Importance.MEDIUM,
+        "Regular expressions matching `schema.table.column` names to leave out of events.",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "skipped.operations",
+        Type.LIST,
+        "t",
+        Importance.LOW,
+        "Operations not to emit: c (insert), u (update), d (delete), t (truncate); `none` emits all.",
+        validator=ValidList.in_("c", "u", "d", "t", "none"),
+        group=FILTERS,
+    )
+    .define(
+        "snapshot.mode",
+        Type.STRING,
+        "initial",
+        Importance.HIGH,
+        "initial: snapshot when no offset exists, then stream; initial_only: snapshot, then stop; no_data "
+        "(or never): stream only; always: snapshot at every start; when_needed: snapshot when no offset "
+        "exists or the slot cannot serve it.",
+        validator=ValidString.in_(*SNAPSHOT_MODES),
+        group=SNAPSHOT,
+    )
+    .define(
+        "snapshot.fetch.size",
+        Type.INT,
+        10240,
+        Importance.LOW,
+        "Rows read per batch during a snapshot.",
+        validator=Range.at_least(1),
+        group=SNAPSHOT,
+    )
+    .define(
+        "snapshot.max.threads",
+        Type.INT,
+        1,
+        Importance.MEDIUM,
+        "Tables read in parallel during a snapshot (one connection each).",
+        validator=Range.between(1, 64),
+        group=SNAPSHOT,
+    )
+    .define(
+        "snapshot.include.collection.list",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Regular expressions of `schema.table` names to snapshot (all captured tables when empty).",
+        validator=ValidRegex,
+        group=SNAPSHOT,
+    )
+    .define(
+        "signal.data.collection",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "`schema.table` of the signal table (columns id, type, data) for ad-hoc incremental snapshots.",
+        group=SNAPSHOT,
+    )
+    .define(
+        "incremental.snapshot.chunk.size",
+        Type.INT,
+        1024,
+        Importance.LOW,
+        "Rows per chunk of an incremental snapshot.",
+        validator=Range.at_least(1),
+        group=SNAPSHOT,
+    )
+    .define(
+        "tombstones.on.delete",
+        Type.BOOLEAN,
+        True,
+        Importance.MEDIUM,
+        "Emit a tombstone (null value) after each delete, so compaction can remove the key.",
+        group=EVENTS,
+    )
+    .define(
+        "decimal.handling.mode",
+        Type.STRING,
+        "precise",
+        Importance.MEDIUM,
+        "numeric columns: precise (Connect Decimal / VariableScaleDecimal), double or string.",
+        validator=ValidString.in_("precise", "double", "string"),
+        group=EVENTS,
+    )
+    .define(
+        "time.precision.mode",
+        Type.STRING,
+        "adaptive",
+        Importance.MEDIUM,
+        "Temporal columns: adaptive (io.debezium.time.* by column precision), adaptive_time_microseconds "
+        "(time always MicroTime) or connect (Kafka Connect's Date/Time/Timestamp, milliseconds).",
+        validator=ValidString.in_("adaptive", "adaptive_time_microseconds", "connect"),
+        group=EVENTS,
+    )
+    .define(
+        "binary.handling.mode",
+        Type.STRING,
+        "bytes",
+        Importance.MEDIUM,
+        "bytea columns: bytes, base64, base64-url-safe or hex.",
+        validator=ValidString.in_("bytes", "base64", "base64-url-safe", "hex"),
+        group=EVENTS,
+    )
+    .define(
+        "interval.handling.mode",
+        Type.STRING,
+        "numeric",
+        Importance.LOW,
+        "interval columns: numeric (MicroDuration, microseconds) or string (ISO-8601 io.debezium.time.Interval).",
+        validator=ValidString.in_("numeric", "string"),
+        group=EVENTS,
+    )
+    .define(
+        "provide.transaction.metadata",
+        Type.BOOLEAN,
+        False,
+        Importance.MEDIUM,
+        "Emit BEGIN/END records to `<prefix>.transaction` and a `transaction` block in every event.",
+        group=EVENTS,
+    )
+    .define(
+        "message.key.columns",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "Custom keys: `schema.table:col1,col2;schema2.table2:col` (regular expressions for tables).",
+        group=EVENTS,
+    )
+    .define(
+        "unavailable.value.placeholder",
+        Type.STRING,
+        "__debezium_unavailable_value",
+        Importance.LOW,
+        "Value standing for an unchanged TOASTed column the server did not send.",
+        group=EVENTS,
+    )
+    .define(
+        "heartbeat.interval.ms",
+        Type.INT,
+        0,
+        Importance.MEDIUM,
+        "When > 0, emit a heartbeat record to `__debezium-heartbeat.<prefix>` this often, so the offset and "
+        "the slot advance while captured tables are quiet.",
+        validator=Range.at_least(0),
+        group=ADVANCED,
+    )
+    .define(
+        "heartbeat.action.query",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "SQL run on every heartbeat (e.g. an update of a heartbeat table), so WAL of a quiet database is released.",
+        group=ADVANCED,
+    )
+    .define(
+        "max.batch.size",
+        Type.INT,
+        2048,
+        Importance.MEDIUM,
+        "Most records returned by one poll.",
+        validator=Range.at_least(1),
+        group=ADVANCED,
+    )
+    .define(
+        "max.queue.size",
+        Type.INT,
+        8192,
+        Importance.LOW,
+        "Most records buffered between the snapshot readers and poll.",
+        validator=Range.at_least(1),
+        group=ADVANCED,
+    )
+    .define(
+        "poll.interval.ms",
+        Type.INT,
+        500,
+        Importance.LOW,
+        "Longest wait for new data before poll returns empty-handed.",
+        validator=Range.between(1, 1000),
+        group=ADVANCED,
+    )
 )
 
 
@@ -150,8 +389,12 @@ class PostgresConfig:
     @property
     def modes(self) -> TypeModes:
         p = self.props
-        return TypeModes(p["decimal.handling.mode"].lower(), p["time.precision.mode"].lower(),
-                         p["binary.handling.mode"].lower(), p["interval.handling.mode"].lower())
+        return TypeModes(
+            p["decimal.handling.mode"].lower(),
+            p["time.precision.mode"].lower(),
+            p["binary.handling.mode"].lower(),
+            p["interval.handling.mode"].lower(),
+        )
 
     @property
     def snapshot_mode(self) -> str:
@@ -166,8 +409,11 @@ class PostgresConfig:
         """Keyword arguments for psycopg.connect (password unwrapped, sessions in UTC)."""
         p = self.props
         kwargs: dict[str, Any] = {
-            "host": p["database.hostname"], "port": p["database.port"], "user": p["database.user"],
-            "dbname": p["database.dbname"], "sslmode": p["database.sslmode"],
+            "host": p["database.hostname"],
+            "port": p["database.port"],
+            "user": p["database.user"],
+            "dbname": p["database.dbname"],
+            "sslmode": p["database.sslmode"],
             "connect_timeout": max(1, p["database.connect.timeout.ms"] // 1000),
             "options": "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3",
             "application_name": f"sluice-{p['topic.prefix']}",

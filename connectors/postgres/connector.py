@@ -23,10 +23,10 @@ class PostgresConnector(SourceConnector):
         "Captures every committed row change of a Postgres database through logical replication (pgoutput) and "
         "writes Debezium-compatible change events to `<topic.prefix>.<schema>.<table>`, after an optional "
         "consistent snapshot. The role needs the REPLICATION attribute and the server wal_level = logical.\n\n"
-        "    {\"connector.class\": \"io.debezium.connector.postgresql.PostgresConnector\",\n"
-        "     \"database.hostname\": \"db\", \"database.port\": \"5432\", \"database.user\": \"cdc\",\n"
-        "     \"database.password\": \"secret\", \"database.dbname\": \"shop\", \"topic.prefix\": \"shop\",\n"
-        "     \"table.include.list\": \"public.orders,public.customers\", \"slot.name\": \"shop_cdc\"}"
+        '    {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",\n'
+        '     "database.hostname": "db", "database.port": "5432", "database.user": "cdc",\n'
+        '     "database.password": "secret", "database.dbname": "shop", "topic.prefix": "shop",\n'
+        '     "table.include.list": "public.orders,public.customers", "slot.name": "shop_cdc"}'
     )
 
     def validate(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
@@ -42,7 +42,8 @@ class PostgresConnector(SourceConnector):
         except psycopg.OperationalError as exc:
             results["database.hostname"].errors.append(
                 f"cannot connect to {config['database.hostname']}:{config['database.port']} as "
-                f"{config['database.user']}: {str(exc).strip()}")
+                f"{config['database.user']}: {str(exc).strip()}"
+            )
         return results
 
     def start(self, props: Mapping[str, Any]) -> None:

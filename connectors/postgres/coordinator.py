@@ -26,17 +26,22 @@ from connectors.postgres.tables import Tables
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_KEY_SCHEMA = Schema.struct("io.debezium.connector.common.ServerNameKey",
-                                     [("serverName", STRING_SCHEMA)], version=1)
-HEARTBEAT_VALUE_SCHEMA = Schema.struct("io.debezium.connector.common.Heartbeat", [("ts_ms", INT64_SCHEMA)],
-                                       version=1)
+HEARTBEAT_KEY_SCHEMA = Schema.struct(
+    "io.debezium.connector.common.ServerNameKey", [("serverName", STRING_SCHEMA)], version=1
+)
+HEARTBEAT_VALUE_SCHEMA = Schema.struct("io.debezium.connector.common.Heartbeat", [("ts_ms", INT64_SCHEMA)], version=1)
 
 
 class Coordinator:
     """Snapshot then stream, as `snapshot.mode` says; every call comes from the task thread."""
 
-    def __init__(self, config: PostgresConfig, stored_offset: Mapping[str, Any] | None, version: str,
-                 report: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        config: PostgresConfig,
+        stored_offset: Mapping[str, Any] | None,
+        version: str,
+        report: Callable[[dict[str, Any]], None],
+    ) -> None:
         self.config = config
         self._stored = stored_offset
         self._version = version
@@ -66,8 +71,10 @@ class Coordinator:
         try:
             self._start()
         except psycopg.OperationalError as exc:
-            raise ConnectException(f"cannot connect to Postgres at {self.config['database.hostname']}:"
-                                   f"{self.config['database.port']}: {str(exc).strip()}") from exc
+            raise ConnectException(
+                f"cannot connect to Postgres at {self.config['database.hostname']}:"
+                f"{self.config['database.port']}: {str(exc).strip()}"
+            ) from exc
 
     def _start(self) -> None:
         cfg = self.config
@@ -76,33 +83,57 @@ class Coordinator:
         if problems:
             raise ConnectException("; ".join(problems))
         dbname = self._admin.info.dbname
-        self.events = EventBuilder(prefix=cfg.prefix, database=dbname, version=self._version,
-                                   partition=self.partition, tombstones=cfg["tombstones.on.delete"],
-                                   binary_mode=cfg.modes.binary)
+        self.events = EventBuilder(
+            prefix=cfg.prefix,
+            database=dbname,
+            version=self._version,
+            partition=self.partition,
+            tombstones=cfg["tombstones.on.delete"],
+            binary_mode=cfg.modes.binary,
+        )
         catalog = Catalog(self._admin)
         tables = Tables(cfg, catalog)
         self._ensure_publication(catalog, tables)
         position = Position.from_offset(self._stored)
         slot = self._slot_state()
         mode = cfg.snapshot_mode
-        if slot is None and position is not None and not position.snapshot_in_progress and mode not in (
-                "always", "when_needed"):
+        if (
+            slot is None
+            and position is not None
+            and not position.snapshot_in_progress
+            and mode not in ("always", "when_needed")
+        ):
             raise ConnectException(
                 f"replication slot '{self._slot}' does not exist, but this connector has a stored offset: changes "
                 f"made since then are gone. Set snapshot.mode=when_needed (or always) to re-snapshot, or delete the "
-                f"connector's offsets to start afresh.")
-        snapshot = (position is None or position.snapshot_in_progress) if mode in ("initial", "initial_only") else (
-            mode == "always" or (mode == "when_needed" and (position is None or position.snapshot_in_progress
-                                                            or slot is None)))
+                f"connector's offsets to start afresh."
+            )
+        snapshot = (
+            (position is None or position.snapshot_in_progress)
+            if mode in ("initial", "initial_only")
+            else (
+                mode == "always"
+                or (mode == "when_needed" and (position is None or position.snapshot_in_progress or slot is None))
+            )
+        )
         self._streaming_enabled = mode != "initial_only"
         signal_table = cfg.props.get("signal.data.collection")
-        self._signals = IncrementalSnapshots(self._admin, signal_table, tables, catalog,
-                                             cfg["incremental.snapshot.chunk.size"], self._report) \
-            if signal_table else None
+        self._signals = (
+            IncrementalSnapshots(
+                self._admin, signal_table, tables, catalog, cfg["incremental.snapshot.chunk.size"], self._report
+            )
+            if signal_table
+            else None
+        )
         self._resume_incremental = position.incremental if position is not None and not snapshot else None
-        self.stream = ChangeStream(self.events, tables.for_relation, skipped=cfg.skipped,
-                                   transaction_metadata=cfg["provide.transaction.metadata"],
-                                   position=None if snapshot else position, signals=self._signals)
+        self.stream = ChangeStream(
+            self.events,
+            tables.for_relation,
+            skipped=cfg.skipped,
+            transaction_metadata=cfg["provide.transaction.metadata"],
+            position=None if snapshot else position,
+            signals=self._signals,
+        )
         if snapshot:
             self._start_snapshot(catalog, tables, position, slot)
         else:
@@ -111,8 +142,9 @@ class Coordinator:
                 self._repl.create_slot(self._slot, export_snapshot=False)
             self._start_streaming(position.restart_lsn if position else 0)
 
-    def _start_snapshot(self, catalog: Catalog, tables: Tables, position: Position | None,
-                        slot: Mapping[str, Any] | None) -> None:
+    def _start_snapshot(
+        self, catalog: Catalog, tables: Tables, position: Position | None, slot: Mapping[str, Any] | None
+    ) -> None:
         cfg = self.config
         name = None
         if slot is None and self._streaming_enabled:
@@ -135,10 +167,19 @@ class Coordinator:
         done = position.snapshot_tables_done if position and position.snapshot_in_progress else ()
         assert self.events is not None and self.stream is not None
         self.stream.proc_lsn = lsn
-        self._snapshot = Snapshot(conninfo=cfg.conninfo(), tables=chosen, events=self.events, lsn=lsn, xid=None,
-                                  snapshot_name=name, threads=cfg["snapshot.max.threads"],
-                                  fetch_size=cfg["snapshot.fetch.size"], queue_size=cfg["max.queue.size"],
-                                  tables_done=done, report=self._report)
+        self._snapshot = Snapshot(
+            conninfo=cfg.conninfo(),
+            tables=chosen,
+            events=self.events,
+            lsn=lsn,
+            xid=None,
+            snapshot_name=name,
+            threads=cfg["snapshot.max.threads"],
+            fetch_size=cfg["snapshot.fetch.size"],
+            queue_size=cfg["max.queue.size"],
+            tables_done=done,
+            report=self._report,
+        )
         self._snapshot_lsn = lsn
         self._snapshot.start()
 
@@ -238,9 +279,16 @@ class Coordinator:
         if not self.stream.in_txn and self._repl is not None and self._flushed == self.stream.last_offset:
             offset["lsn_proc"] = max(int(offset.get("lsn_proc") or 0), self._repl.keepalive_lsn)
         now_ms = time.time_ns() // 1_000_000
-        return SourceRecord(self.partition, offset, f"__debezium-heartbeat.{self.config.prefix}", None,
-                            HEARTBEAT_KEY_SCHEMA, {"serverName": self.config.prefix}, HEARTBEAT_VALUE_SCHEMA,
-                            {"ts_ms": now_ms})
+        return SourceRecord(
+            self.partition,
+            offset,
+            f"__debezium-heartbeat.{self.config.prefix}",
+            None,
+            HEARTBEAT_KEY_SCHEMA,
+            {"serverName": self.config.prefix},
+            HEARTBEAT_VALUE_SCHEMA,
+            {"ts_ms": now_ms},
+        )
 
     # -- offsets -----------------------------------------------------------------------------
     def committed(self, offset: Mapping[str, Any]) -> None:
@@ -257,33 +305,46 @@ class Coordinator:
         assert self._admin is not None
         row = self._admin.execute(
             "SELECT plugin, database, confirmed_flush_lsn::text, active_pid FROM pg_replication_slots "
-            "WHERE slot_name = %s", (self._slot,)).fetchone()
+            "WHERE slot_name = %s",
+            (self._slot,),
+        ).fetchone()
         if row is None:
             return None
         plugin, database, confirmed, active_pid = row
         if plugin != "pgoutput" or database != self.config["database.dbname"]:
-            raise ConnectException(f"replication slot '{self._slot}' exists for plugin {plugin} on database "
-                                   f"{database}; use another slot.name for this connector")
+            raise ConnectException(
+                f"replication slot '{self._slot}' exists for plugin {plugin} on database "
+                f"{database}; use another slot.name for this connector"
+            )
         if active_pid is not None:
-            raise ConnectException(f"replication slot '{self._slot}' is in use by process {active_pid}: another "
-                                   f"connector (or pg_recvlogical) streams from it; each connector needs its own "
-                                   f"slot.name")
+            raise ConnectException(
+                f"replication slot '{self._slot}' is in use by process {active_pid}: another "
+                f"connector (or pg_recvlogical) streams from it; each connector needs its own "
+                f"slot.name"
+            )
         return {"confirmed_flush": parse_lsn(confirmed) if confirmed else 0}
 
     def _ensure_publication(self, catalog: Catalog, tables: Tables) -> None:
         assert self._admin is not None
         mode = self.config["publication.autocreate.mode"].lower()
         name = sql.Identifier(self._publication)
-        exists = self._admin.execute("SELECT 1 FROM pg_publication WHERE pubname = %s",
-                                     (self._publication,)).fetchone() is not None
+        exists = (
+            self._admin.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (self._publication,)).fetchone()
+            is not None
+        )
         try:
             if mode == "filtered":
                 signal = self.config.props.get("signal.data.collection") or ""
-                chosen = [sql.SQL("{}.{}").format(sql.Identifier(s), sql.Identifier(t))
-                          for s, t in catalog.capturable_tables() if tables.captured(s, t) or f"{s}.{t}" == signal]
+                chosen = [
+                    sql.SQL("{}.{}").format(sql.Identifier(s), sql.Identifier(t))
+                    for s, t in catalog.capturable_tables()
+                    if tables.captured(s, t) or f"{s}.{t}" == signal
+                ]
                 if not chosen:
-                    raise ConnectException("publication.autocreate.mode=filtered, but no table matches "
-                                           "table.include.list/table.exclude.list")
+                    raise ConnectException(
+                        "publication.autocreate.mode=filtered, but no table matches "
+                        "table.include.list/table.exclude.list"
+                    )
                 verb = "ALTER PUBLICATION {} SET TABLE {}" if exists else "CREATE PUBLICATION {} FOR TABLE {}"
                 self._admin.execute(sql.SQL(verb).format(name, sql.SQL(", ").join(chosen)))
             elif exists:
@@ -296,12 +357,14 @@ class Coordinator:
                 raise ConnectException(
                     f"publication '{self._publication}' does not exist and publication.autocreate.mode is "
                     f"disabled: create it (CREATE PUBLICATION {self._publication} FOR TABLE ...) or set "
-                    f"publication.autocreate.mode to all_tables or filtered")
+                    f"publication.autocreate.mode to all_tables or filtered"
+                )
         except psycopg.errors.InsufficientPrivilege as exc:
             raise ConnectException(
                 f"cannot create publication '{self._publication}' ({str(exc).strip()}): FOR ALL TABLES needs a "
                 f"superuser; create the publication as one, or use publication.autocreate.mode=filtered with a role "
-                f"owning the tables") from exc
+                f"owning the tables"
+            ) from exc
 
     # -- stop --------------------------------------------------------------------------------
     def _close_repl(self) -> None:
@@ -322,14 +385,14 @@ class Coordinator:
                 self._drop_slot()
             self._admin.close()
 
-
     def _drop_slot(self) -> None:
         assert self._admin is not None
         deadline = time.monotonic() + 5  # our walsender may take a moment to let go of the slot
         while True:
             try:
-                row = self._admin.execute("SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s",
-                                          (self._slot,)).fetchone()
+                row = self._admin.execute(
+                    "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s", (self._slot,)
+                ).fetchone()
                 if row is None:
                     return
                 if row[0] is None:
@@ -359,13 +422,18 @@ def server_problems(conn: psycopg.Connection) -> list[str]:
     problems = []
     wal_level = conn.execute("SHOW wal_level").fetchone()[0]  # type: ignore[index]
     if wal_level != "logical":
-        problems.append(f"wal_level is '{wal_level}' but logical decoding needs 'logical': set wal_level = logical "
-                        f"in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart Postgres")
+        problems.append(
+            f"wal_level is '{wal_level}' but logical decoding needs 'logical': set wal_level = logical "
+            f"in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart Postgres"
+        )
     row = conn.execute(
         "SELECT r.rolname, r.rolreplication OR r.rolsuper OR EXISTS (SELECT 1 FROM pg_roles g "
         "WHERE g.rolname = 'rds_replication' AND pg_has_role(r.oid, g.oid, 'member')) "
-        "FROM pg_roles r WHERE r.rolname = current_user").fetchone()
+        "FROM pg_roles r WHERE r.rolname = current_user"
+    ).fetchone()
     if row is not None and not row[1]:
-        problems.append(f"role '{row[0]}' may not use replication: ALTER ROLE {row[0]} WITH REPLICATION "
-                        f"(or grant rds_replication on RDS)")
+        problems.append(
+            f"role '{row[0]}' may not use replication: ALTER ROLE {row[0]} WITH REPLICATION "
+            f"(or grant rds_replication on RDS)"
+        )
     return problems

@@ -34,13 +34,18 @@ class Position:
         if not offset:
             return None
         if offset.get("snapshot") and not offset.get("snapshot_completed"):
-            return Position(restart_lsn=int(offset.get("lsn") or 0), snapshot_in_progress=True,
-                            snapshot_tables_done=tuple(offset.get("snapshot_tables_done") or ()))
+            return Position(
+                restart_lsn=int(offset.get("lsn") or 0),
+                snapshot_in_progress=True,
+                snapshot_tables_done=tuple(offset.get("snapshot_tables_done") or ()),
+            )
         commit = offset.get("lsn_commit")
-        return Position(restart_lsn=int(offset.get("lsn_proc") or offset.get("lsn") or 0),
-                        skip_commit_lsn=int(commit) if commit is not None else None,
-                        skip_through_index=int(offset.get("event_index") or 0),
-                        incremental=offset.get("incremental_snapshot"))
+        return Position(
+            restart_lsn=int(offset.get("lsn_proc") or offset.get("lsn") or 0),
+            skip_commit_lsn=int(commit) if commit is not None else None,
+            skip_through_index=int(offset.get("event_index") or 0),
+            incremental=offset.get("incremental_snapshot"),
+        )
 
 
 def snapshot_offset(lsn: int, tables_done: list[str], ts_usec: int, completed: bool = False) -> dict[str, Any]:

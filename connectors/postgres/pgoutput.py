@@ -178,7 +178,7 @@ def decode(data: bytes) -> Any:
         lsn = _I64.unpack_from(data, 2)[0]
         prefix, pos = _cstring(data, 10)
         length = _I32.unpack_from(data, pos)[0]
-        return Message(transactional, lsn, prefix, bytes(data[pos + 4:pos + 4 + length]))
+        return Message(transactional, lsn, prefix, bytes(data[pos + 4 : pos + 4 + length]))
     if tag == 89:  # 'Y'
         oid = _U32.unpack_from(data, 1)[0]
         namespace, pos = _cstring(data, 5)

@@ -62,16 +62,17 @@ class ReplicationConnection:
         if self.server_version() >= 150000:
             mode = "export" if export_snapshot else "nothing"
             query = sql.SQL("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput (SNAPSHOT {})").format(
-                sql.Identifier(name), sql.Literal(mode))
+                sql.Identifier(name), sql.Literal(mode)
+            )
         else:
             query = sql.SQL("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}").format(
-                sql.Identifier(name), sql.SQL("EXPORT_SNAPSHOT" if export_snapshot else "NOEXPORT_SNAPSHOT"))
+                sql.Identifier(name), sql.SQL("EXPORT_SNAPSHOT" if export_snapshot else "NOEXPORT_SNAPSHOT")
+            )
         row = self.conn.execute(query).fetchone()
         assert row is not None
         return parse_lsn(row[1]), row[2]
 
-    def start(self, slot: str, lsn: int, publication: str, proto_version: int = 1,
-              messages: bool = True) -> None:
+    def start(self, slot: str, lsn: int, publication: str, proto_version: int = 1, messages: bool = True) -> None:
         options = [f"proto_version '{proto_version}'", f"publication_names {sql.quote(publication)}"]
         if messages:
             options.append("messages 'true'")

@@ -37,9 +37,18 @@ class ColumnDef(NamedTuple):
 class TableReader:
     """Reads one table's rows: `decode(data, pos)` for pgoutput tuples, `convert(loaded)` for loaded ones."""
 
-    def __init__(self, schema: str, table: str, topic: str, columns: Sequence[ColumnDef], key: Sequence[str],
-                 modes: TypeModes, lookup: TypeLookup, keep: Sequence[bool] | None = None,
-                 placeholder: str | None = None) -> None:
+    def __init__(
+        self,
+        schema: str,
+        table: str,
+        topic: str,
+        columns: Sequence[ColumnDef],
+        key: Sequence[str],
+        modes: TypeModes,
+        lookup: TypeLookup,
+        keep: Sequence[bool] | None = None,
+        placeholder: str | None = None,
+    ) -> None:
         self.schema_name = schema
         self.table_name = table
         self.data_collection = f"{schema}.{table}"
@@ -49,21 +58,25 @@ class TableReader:
         mappings: list[ColumnMapping] = [column_mapping(c.type_oid, c.typmod, modes, lookup) for c in kept]
         self.names: tuple[str, ...] = tuple(c.name for c in kept)
         self.loader_oids = [m.loader_oid for m in mappings]
-        field_schemas = [(c.name, m.schema.as_optional() if c.optional else m.schema)
-                         for c, m in zip(kept, mappings, strict=True)]
+        field_schemas = [
+            (c.name, m.schema.as_optional() if c.optional else m.schema) for c, m in zip(kept, mappings, strict=True)
+        ]
         self.key_names = tuple(k for k in key if k in self.names)
         self.single_key = self.key_names[0] if len(self.key_names) == 1 else None
         self.schemas = TableSchemas(topic, field_schemas, self.key_names)
-        self._placeholders = [toast_placeholder(s, *(() if placeholder is None else (placeholder,)))
-                              for _, s in field_schemas]
-        self._fallbacks = [(name, required_fallback(s)) for name, s in field_schemas
-                           if not s.optional and name not in self.key_names]
+        self._placeholders = [
+            toast_placeholder(s, *(() if placeholder is None else (placeholder,))) for _, s in field_schemas
+        ]
+        self._fallbacks = [
+            (name, required_fallback(s)) for name, s in field_schemas if not s.optional and name not in self.key_names
+        ]
         self._transformer = Transformer()
         self._transformer.set_loader_types(self.loader_oids, Format.TEXT)
         self._load = self._transformer.load_sequence
         kept_index = list(range(len(columns))) if self._keep is None else self._keep
-        self.convert, self._decode = _generate(self.names, [m.convert for m in mappings], len(columns), kept_index,
-                                               self._load)
+        self.convert, self._decode = _generate(
+            self.names, [m.convert for m in mappings], len(columns), kept_index, self._load
+        )
 
     def decode(self, data: bytes, pos: int) -> dict[str, Any]:
         """The row of the pgoutput TupleData at `pos`."""
@@ -100,8 +113,13 @@ Builder = Callable[[Sequence[Any]], dict[str, Any]]
 Decoder = Callable[[bytes, int], "dict[str, Any] | None"]
 
 
-def _generate(names: Sequence[str], converters: Sequence[Callable[[Any], Any] | None], width: int,
-              kept: Sequence[int], load: Callable[[Sequence[Any]], Sequence[Any]]) -> tuple[Builder, Decoder]:
+def _generate(
+    names: Sequence[str],
+    converters: Sequence[Callable[[Any], Any] | None],
+    width: int,
+    kept: Sequence[int],
+    load: Callable[[Sequence[Any]], Sequence[Any]],
+) -> tuple[Builder, Decoder]:
     """A row builder from loaded values, and a decoder from pgoutput bytes (None: take the generic path)."""
     env: dict[str, Any] = {"unpack": _I32.unpack_from, "load": load}
     items = []
@@ -113,23 +131,30 @@ def _generate(names: Sequence[str], converters: Sequence[Callable[[Any], Any] | 
             items.append(f"{name!r}: None if a{i} is None else c{i}(a{i})")
     unpack_all = f"{''.join(f'a{i}, ' for i in range(len(names)))}= values" if names else "pass"
     display = "{" + ", ".join(items) + "}"
-    lines = ["def build(values):", f"    {unpack_all}", f"    return {display}", "",
-             "def decode(data, pos):",
-             f"    if ((data[pos] << 8) | data[pos + 1]) != {width}:",
-             "        return None",
-             "    pos += 2"]
+    lines = [
+        "def build(values):",
+        f"    {unpack_all}",
+        f"    return {display}",
+        "",
+        "def decode(data, pos):",
+        f"    if ((data[pos] << 8) | data[pos + 1]) != {width}:",
+        "        return None",
+        "    pos += 2",
+    ]
     for i in range(width):
         # 't' text: length-prefixed bytes; 'n' null; anything else ('u' unchanged TOAST): generic path.
-        lines += ["    kind = data[pos]",
-                  "    if kind == 116:",
-                  "        end = pos + 5 + unpack(data, pos + 1)[0]",
-                  f"        v{i} = data[pos + 5:end]",
-                  "        pos = end",
-                  "    elif kind == 110:",
-                  f"        v{i} = None",
-                  "        pos += 1",
-                  "    else:",
-                  "        return None"]
+        lines += [
+            "    kind = data[pos]",
+            "    if kind == 116:",
+            "        end = pos + 5 + unpack(data, pos + 1)[0]",
+            f"        v{i} = data[pos + 5:end]",
+            "        pos = end",
+            "    elif kind == 110:",
+            f"        v{i} = None",
+            "        pos += 1",
+            "    else:",
+            "        return None",
+        ]
     kept_values = ", ".join(f"v{i}" for i in kept)
     lines += [f"    values = load([{kept_values}])", f"    {unpack_all}", f"    return {display}"]
     exec(compile("\n".join(lines), f"<row reader {','.join(names)[:60]}>", "exec"), env)

@@ -36,8 +36,15 @@ OPEN, CLOSE, EXECUTE = "snapshot-window-open", "snapshot-window-close", "execute
 class IncrementalSnapshots:
     """Reacts to signal rows seen in the stream; `window` names the table whose chunk is open."""
 
-    def __init__(self, conn: psycopg.Connection, signal_table: str, tables: Tables, catalog: Catalog,
-                 chunk_size: int, report: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        signal_table: str,
+        tables: Tables,
+        catalog: Catalog,
+        chunk_size: int,
+        report: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self._conn = conn
         schema, _, name = signal_table.partition(".")
         self.signal_schema, self.signal_name = (schema, name) if name else ("public", schema)
@@ -109,8 +116,13 @@ class IncrementalSnapshots:
             self.state = {**self.state, "collections": queued}
             self._pending = {**self._pending, "collections": queued}
             return
-        self.state = {"collections": collections, "current": collections[0] if collections else None,
-                      "last_key": None, "max_key": None, "last_chunk": False}
+        self.state = {
+            "collections": collections,
+            "current": collections[0] if collections else None,
+            "last_key": None,
+            "max_key": None,
+            "last_chunk": False,
+        }
         self._next_chunk()
 
     def _next_chunk(self) -> None:
@@ -123,8 +135,7 @@ class IncrementalSnapshots:
             name = state["collections"][0]
             info, reader = self._table(name)
             if info is None or reader is None or not reader.key_names:
-                log.error("incremental snapshot: skipping %s (not captured, missing, or without a primary key)",
-                          name)
+                log.error("incremental snapshot: skipping %s (not captured, missing, or without a primary key)", name)
                 state = self._table_done(state)
                 continue
             if state.get("max_key") is None:
@@ -139,8 +150,11 @@ class IncrementalSnapshots:
             self._signal(f"{self._window_id}-close", CLOSE)
             self._chunk = {tuple(r[k] for k in reader.key_names): r for r in rows}
             self._chunk_reader = reader
-            self._pending = {**state, "last_key": last_key or state.get("last_key"),
-                             "last_chunk": len(rows) < self._chunk_size}
+            self._pending = {
+                **state,
+                "last_key": last_key or state.get("last_key"),
+                "last_chunk": len(rows) < self._chunk_size,
+            }
             self._report({"incremental_snapshot": {"table": name, "rows": self._rows}})
             return
         if self.state is not None:
@@ -151,8 +165,13 @@ class IncrementalSnapshots:
     @staticmethod
     def _table_done(state: dict[str, Any]) -> dict[str, Any]:
         rest = state["collections"][1:]
-        return {"collections": rest, "current": rest[0] if rest else None, "last_key": None, "max_key": None,
-                "last_chunk": False}
+        return {
+            "collections": rest,
+            "current": rest[0] if rest else None,
+            "last_key": None,
+            "max_key": None,
+            "last_chunk": False,
+        }
 
     def _table(self, name: str) -> tuple[TableInfo | None, TableReader | None]:
         schema, _, table = name.partition(".")
@@ -162,37 +181,51 @@ class IncrementalSnapshots:
     def _key_types(self, info: TableInfo, reader: TableReader) -> list[str]:
         rows = self._conn.execute(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = %s",
-            (info.oid,)).fetchall()
+            (info.oid,),
+        ).fetchall()
         types = dict(rows)
         return [types[k] for k in reader.key_names]
 
     def _max_key(self, info: TableInfo, reader: TableReader) -> list[str] | None:
         keys = [sql.Identifier(k) for k in reader.key_names]
         query = sql.SQL("SELECT {} FROM {}.{} ORDER BY {} LIMIT 1").format(
-            sql.SQL(", ").join(sql.SQL("{}::text AS {}").format(k, sql.Identifier(f"_key{i}"))
-                               for i, k in enumerate(keys)),
-            sql.Identifier(info.schema), sql.Identifier(info.name),
-            sql.SQL(", ").join(sql.SQL("{} DESC").format(k) for k in keys))
+            sql.SQL(", ").join(
+                sql.SQL("{}::text AS {}").format(k, sql.Identifier(f"_key{i}")) for i, k in enumerate(keys)
+            ),
+            sql.Identifier(info.schema),
+            sql.Identifier(info.name),
+            sql.SQL(", ").join(sql.SQL("{} DESC").format(k) for k in keys),
+        )
         row = self._conn.execute(query).fetchone()
         return None if row is None else list(row)
 
-    def _read_chunk(self, info: TableInfo, reader: TableReader,
-                    state: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str] | None]:
+    def _read_chunk(
+        self, info: TableInfo, reader: TableReader, state: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[str] | None]:
         keys = sql.SQL(", ").join(sql.Identifier(k) for k in reader.key_names)
         types = self._key_types(info, reader)
 
         def literal(values: list[str]) -> sql.Composable:
-            return sql.SQL(", ").join(sql.SQL("{}::{}").format(sql.Literal(v), sql.SQL(t))
-                                      for v, t in zip(values, types, strict=True))
+            return sql.SQL(", ").join(
+                sql.SQL("{}::{}").format(sql.Literal(v), sql.SQL(t)) for v, t in zip(values, types, strict=True)
+            )
 
         where = [sql.SQL("({}) <= ({})").format(keys, literal(state["max_key"]))]
         if state.get("last_key") is not None:
             where.append(sql.SQL("({}) > ({})").format(keys, literal(state["last_key"])))
-        text_keys = sql.SQL(", ").join(sql.SQL("{}::text AS {}").format(sql.Identifier(k), sql.Identifier(f"_key{i}"))
-                                       for i, k in enumerate(reader.key_names))
+        text_keys = sql.SQL(", ").join(
+            sql.SQL("{}::text AS {}").format(sql.Identifier(k), sql.Identifier(f"_key{i}"))
+            for i, k in enumerate(reader.key_names)
+        )
         query = sql.SQL("COPY (SELECT {}, {} FROM {}.{} WHERE {} ORDER BY {} LIMIT {}) TO STDOUT").format(
-            sql.SQL(", ").join(sql.Identifier(n) for n in reader.names), text_keys, sql.Identifier(info.schema),
-            sql.Identifier(info.name), sql.SQL(" AND ").join(where), keys, sql.Literal(self._chunk_size))
+            sql.SQL(", ").join(sql.Identifier(n) for n in reader.names),
+            text_keys,
+            sql.Identifier(info.schema),
+            sql.Identifier(info.name),
+            sql.SQL(" AND ").join(where),
+            keys,
+            sql.Literal(self._chunk_size),
+        )
         width = len(reader.names)
         rows: list[dict[str, Any]] = []
         last_key: list[str] | None = None
@@ -204,5 +237,9 @@ class IncrementalSnapshots:
         return rows, last_key
 
     def _signal(self, sid: str, kind: str) -> None:
-        self._conn.execute(sql.SQL("INSERT INTO {}.{} (id, type, data) VALUES (%s, %s, NULL)").format(
-            sql.Identifier(self.signal_schema), sql.Identifier(self.signal_name)), (sid, kind))
+        self._conn.execute(
+            sql.SQL("INSERT INTO {}.{} (id, type, data) VALUES (%s, %s, NULL)").format(
+                sql.Identifier(self.signal_schema), sql.Identifier(self.signal_name)
+            ),
+            (sid, kind),
+        )

@@ -38,8 +38,9 @@ class _Done(Exception):
     pass
 
 
-def copy_out(conn: psycopg.Connection, query: bytes, loader_oids: Sequence[int],
-             batch: int = 512) -> Iterator[list[tuple[Any, ...]]]:
+def copy_out(
+    conn: psycopg.Connection, query: bytes, loader_oids: Sequence[int], batch: int = 512
+) -> Iterator[list[tuple[Any, ...]]]:
     """Run `COPY ... TO STDOUT` (text) and yield its rows, loaded by `loader_oids`, in batches.
 
     Straight from libpq with psycopg's C row parser: psycopg's Copy.rows() waits once per row
@@ -91,10 +92,21 @@ def copy_out(conn: psycopg.Connection, query: bytes, loader_oids: Sequence[int],
 class Snapshot:
     """Reads `tables` at the snapshot `snapshot_name` (or a fresh REPEATABLE READ one when None)."""
 
-    def __init__(self, *, conninfo: Mapping[str, Any], tables: Sequence[tuple[TableInfo, TableReader]],
-                 events: EventBuilder, lsn: int, xid: int | None, snapshot_name: str | None, threads: int,
-                 fetch_size: int, queue_size: int, tables_done: Sequence[str] = (),
-                 report: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        conninfo: Mapping[str, Any],
+        tables: Sequence[tuple[TableInfo, TableReader]],
+        events: EventBuilder,
+        lsn: int,
+        xid: int | None,
+        snapshot_name: str | None,
+        threads: int,
+        fetch_size: int,
+        queue_size: int,
+        tables_done: Sequence[str] = (),
+        report: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self._conninfo = conninfo
         self._events = events
         self._lsn = lsn
@@ -107,14 +119,19 @@ class Snapshot:
         for item in self._pending:
             self._todo.put(item)
         self._queue: queue.Queue[tuple[str, list[SourceRecord], bool] | BaseException] = queue.Queue(
-            max(2, queue_size // _BATCH))
+            max(2, queue_size // _BATCH)
+        )
         # One reader: read in poll's own thread (the work is CPU-bound, a second thread only adds GIL
         # hand-offs). More: reader threads, each with its own connection, feed a bounded queue.
         workers = min(threads, len(self._pending))
-        self._threads = [threading.Thread(target=self._work, name=f"pg-snapshot-{i}", daemon=True)
-                         for i in range(workers)] if workers > 1 else []
-        self._inline: Iterator[tuple[str, list[SourceRecord], bool]] | None = \
+        self._threads = (
+            [threading.Thread(target=self._work, name=f"pg-snapshot-{i}", daemon=True) for i in range(workers)]
+            if workers > 1
+            else []
+        )
+        self._inline: Iterator[tuple[str, list[SourceRecord], bool]] | None = (
             self._inline_batches() if workers == 1 else None
+        )
         self._stop = threading.Event()
         self._done = list(tables_done)
         self._remaining = {reader.data_collection for _, reader in self._pending}
@@ -182,9 +199,17 @@ class Snapshot:
 
     def _status(self) -> None:
         elapsed = max(time.monotonic() - self._started, 1e-6)
-        self._report({"snapshot": {"running": not self.finished, "tables_total": len(self._done) +
-                                   len(self._remaining), "tables_done": len(self._done), "rows": self.rows,
-                                   "rows_per_second": round(self.rows / elapsed, 1)}})
+        self._report(
+            {
+                "snapshot": {
+                    "running": not self.finished,
+                    "tables_total": len(self._done) + len(self._remaining),
+                    "tables_done": len(self._done),
+                    "rows": self.rows,
+                    "rows_per_second": round(self.rows / elapsed, 1),
+                }
+            }
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -229,18 +254,21 @@ class Snapshot:
                 continue
         raise _Done
 
-    def _read_table(self, conn: psycopg.Connection, info: TableInfo,
-                    reader: TableReader) -> Iterator[tuple[str, list[SourceRecord], bool]]:
+    def _read_table(
+        self, conn: psycopg.Connection, info: TableInfo, reader: TableReader
+    ) -> Iterator[tuple[str, list[SourceRecord], bool]]:
         events = self._events
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             if self._snapshot_name:
                 conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self._snapshot_name)))
-            source = events.source(ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name,
-                                   xid=self._xid, lsn=self._lsn)
+            source = events.source(
+                ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name, xid=self._xid, lsn=self._lsn
+            )
             columns = sql.SQL(", ").join(sql.Identifier(n) for n in reader.names)
             query = sql.SQL("COPY (SELECT {} FROM {}.{}) TO STDOUT").format(
-                columns, sql.Identifier(info.schema), sql.Identifier(info.name))
+                columns, sql.Identifier(info.schema), sql.Identifier(info.name)
+            )
             partition, topic = events.partition, reader.topic
             key_schema, envelope_schema = reader.schemas.key, reader.schemas.envelope
             convert, key_of = reader.convert, reader.key
@@ -255,8 +283,16 @@ class Snapshot:
                 for loaded in loaded_rows:
                     row = convert(loaded)
                     key = {single_key: row[single_key]} if single_key is not None else key_of(row)
-                    value = {"before": None, "after": row, "source": source, "transaction": None, "op": "r",
-                             "ts_ms": clock.ms, "ts_us": clock.us, "ts_ns": clock.ns}
+                    value = {
+                        "before": None,
+                        "after": row,
+                        "source": source,
+                        "transaction": None,
+                        "op": "r",
+                        "ts_ms": clock.ms,
+                        "ts_us": clock.us,
+                        "ts_ns": clock.ns,
+                    }
                     batch.append(SourceRecord(partition, None, topic, None, key_schema, key, envelope_schema, value))
                 if first_in_table and batch:
                     first_in_table = False

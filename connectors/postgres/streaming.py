@@ -42,9 +42,16 @@ ReaderFactory = Callable[[Relation], TableReader | None]
 class ChangeStream:
     """Decodes pgoutput and builds records; holds the position of what it emitted."""
 
-    def __init__(self, events: EventBuilder, readers: ReaderFactory, *, skipped: frozenset[str] = frozenset(),
-                 transaction_metadata: bool = False, position: Position | None = None,
-                 signals: IncrementalSnapshots | None = None) -> None:
+    def __init__(
+        self,
+        events: EventBuilder,
+        readers: ReaderFactory,
+        *,
+        skipped: frozenset[str] = frozenset(),
+        transaction_metadata: bool = False,
+        position: Position | None = None,
+        signals: IncrementalSnapshots | None = None,
+    ) -> None:
         self.events = events
         self.signals = signals
         self.signal_tables: dict[int, TableReader] = {}
@@ -116,15 +123,38 @@ class ChangeStream:
                 src = self._sources.get(id(table)) or self._source_for(table)
                 src = src.copy()
                 src["lsn"] = lsn
-                src["sequence"] = f"{sequence_prefix}{lsn}\"]"
-                offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
-                          "ts_usec": self._ts_us, "event_index": index}
+                src["sequence"] = f'{sequence_prefix}{lsn}"]'
+                offset = {
+                    "lsn": lsn,
+                    "lsn_commit": self._commit_lsn,
+                    "lsn_proc": self.proc_lsn,
+                    "txId": self._xid,
+                    "ts_usec": self._ts_us,
+                    "event_index": index,
+                }
                 key_name = table.single_key
                 key = {key_name: after[key_name]} if key_name is not None else table.key(after)
-                append(SourceRecord(partition, offset, table.topic, None, table.schemas.key, key,
-                                    table.schemas.envelope,
-                                    {"before": None, "after": after, "source": src, "transaction": None, "op": "c",
-                                     "ts_ms": clock.ms, "ts_us": clock.us, "ts_ns": clock.ns}))
+                append(
+                    SourceRecord(
+                        partition,
+                        offset,
+                        table.topic,
+                        None,
+                        table.schemas.key,
+                        key,
+                        table.schemas.envelope,
+                        {
+                            "before": None,
+                            "after": after,
+                            "source": src,
+                            "transaction": None,
+                            "op": "c",
+                            "ts_ms": clock.ms,
+                            "ts_us": clock.us,
+                            "ts_ns": clock.ns,
+                        },
+                    )
+                )
                 self.last_offset = offset
             elif tag == 85 or tag == 68:
                 self._update_or_delete(decode(payload), lsn, out)
@@ -139,15 +169,25 @@ class ChangeStream:
 
     def _plain_inserts(self) -> bool:
         """True when inserts need nothing but the inlined path (no metadata, replay skipping or snapshot window)."""
-        return not self._tx_metadata and self.position.skip_commit_lsn is None and (
-            self.signals is None or self.signals.state is None)
+        return (
+            not self._tx_metadata
+            and self.position.skip_commit_lsn is None
+            and (self.signals is None or self.signals.state is None)
+        )
 
     @property
     def _sequence_prefix(self) -> str:
         return f'["{self.last_commit_lsn}","' if self.last_commit_lsn else '[null,"'
 
-    def _emit(self, table: TableReader, op: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-              lsn: int, out: list[SourceRecord]) -> None:
+    def _emit(
+        self,
+        table: TableReader,
+        op: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        lsn: int,
+        out: list[SourceRecord],
+    ) -> None:
         self._index += 1
         if self._skip(self._index):
             return
@@ -157,8 +197,14 @@ class ChangeStream:
         src = src.copy()
         src["lsn"] = lsn
         src["sequence"] = f'{self._sequence_prefix}{lsn}"]'
-        offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
-                  "ts_usec": self._ts_us, "event_index": self._index}
+        offset = {
+            "lsn": lsn,
+            "lsn_commit": self._commit_lsn,
+            "lsn_proc": self.proc_lsn,
+            "txId": self._xid,
+            "ts_usec": self._ts_us,
+            "event_index": self._index,
+        }
         signals = self.signals
         if signals is not None and signals.state is not None:
             offset["incremental_snapshot"] = signals.state
@@ -179,10 +225,17 @@ class ChangeStream:
             self._index += 1
             if self._skip(self._index):
                 continue
-            src = self.events.source(ts_us=self._ts_us, snapshot="incremental", schema=table.schema_name,
-                                     table=table.table_name)
-            offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
-                      "ts_usec": self._ts_us, "event_index": self._index}
+            src = self.events.source(
+                ts_us=self._ts_us, snapshot="incremental", schema=table.schema_name, table=table.table_name
+            )
+            offset = {
+                "lsn": lsn,
+                "lsn_commit": self._commit_lsn,
+                "lsn_proc": self.proc_lsn,
+                "txId": self._xid,
+                "ts_usec": self._ts_us,
+                "event_index": self._index,
+            }
             if self.signals.state is not None:
                 offset["incremental_snapshot"] = self.signals.state
             self.events.change(table, "r", None, after, src, offset, None, out)
@@ -194,8 +247,14 @@ class ChangeStream:
 
     def _source_for(self, table: TableReader) -> dict[str, Any]:
         origin, origin_lsn = self._origin if self._origin else (None, None)
-        src = self.events.source(ts_us=self._ts_us, schema=table.schema_name, table=table.table_name,
-                                 xid=self._xid, origin=origin, origin_lsn=origin_lsn)
+        src = self.events.source(
+            ts_us=self._ts_us,
+            schema=table.schema_name,
+            table=table.table_name,
+            xid=self._xid,
+            origin=origin,
+            origin_lsn=origin_lsn,
+        )
         self._sources[id(table)] = src
         return src
 
@@ -220,8 +279,14 @@ class ChangeStream:
             self._tx_total = 0
             self._index += 1
             if not self._skip(self._index):
-                offset = {"lsn": lsn, "lsn_commit": msg.final_lsn, "lsn_proc": self.proc_lsn, "txId": msg.xid,
-                          "ts_usec": msg.commit_ts_us, "event_index": self._index}
+                offset = {
+                    "lsn": lsn,
+                    "lsn_commit": msg.final_lsn,
+                    "lsn_proc": self.proc_lsn,
+                    "txId": msg.xid,
+                    "ts_usec": msg.commit_ts_us,
+                    "event_index": self._index,
+                }
                 out.append(self.events.transaction_begin(self._tx_id, msg.commit_ts_us // 1000, offset))
                 self.last_offset = offset
 
@@ -231,8 +296,14 @@ class ChangeStream:
         if self._tx_metadata and self._tx_total:
             self._index += 1
             if not self._skip(self._index):
-                offset = {"lsn": msg.end_lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn,
-                          "txId": self._xid, "ts_usec": self._ts_us, "event_index": self._index}
+                offset = {
+                    "lsn": msg.end_lsn,
+                    "lsn_commit": self._commit_lsn,
+                    "lsn_proc": self.proc_lsn,
+                    "txId": self._xid,
+                    "ts_usec": self._ts_us,
+                    "event_index": self._index,
+                }
                 out.append(self.events.transaction_end(self._tx_id, self._ts_us // 1000, self._tx_counts, offset))
                 self.last_offset = offset
         if self._index:
@@ -289,8 +360,14 @@ class ChangeStream:
                     continue
                 src = self._source_for(table).copy()
                 src["lsn"] = lsn
-                offset = {"lsn": lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn, "txId": self._xid,
-                          "ts_usec": self._ts_us, "event_index": self._index}
+                offset = {
+                    "lsn": lsn,
+                    "lsn_commit": self._commit_lsn,
+                    "lsn_proc": self.proc_lsn,
+                    "txId": self._xid,
+                    "ts_usec": self._ts_us,
+                    "event_index": self._index,
+                }
                 transaction = self._transaction_block(table) if self._tx_metadata else None
                 out.append(self.events.truncate(table, src, offset, transaction))
                 self.last_offset = offset
@@ -307,8 +384,14 @@ class ChangeStream:
             if self._skip(self._index):
                 return
             src = self.events.source(ts_us=self._ts_us, xid=self._xid, lsn=msg.lsn)
-            offset: dict[str, Any] = {"lsn": msg.lsn, "lsn_commit": self._commit_lsn, "lsn_proc": self.proc_lsn,
-                                      "txId": self._xid, "ts_usec": self._ts_us, "event_index": self._index}
+            offset: dict[str, Any] = {
+                "lsn": msg.lsn,
+                "lsn_commit": self._commit_lsn,
+                "lsn_proc": self.proc_lsn,
+                "txId": self._xid,
+                "ts_usec": self._ts_us,
+                "event_index": self._index,
+            }
             ts_ms = self._ts_us // 1000
         else:
             now_us = self.events.clock.us

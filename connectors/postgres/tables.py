@@ -19,8 +19,12 @@ class Tables:
         self._catalog = catalog
         self._modes = config.modes
         signal = config.props.get("signal.data.collection")
-        self.filter = TableFilter(config["table.include.list"], config["table.exclude.list"],
-                                  config["column.include.list"], config["column.exclude.list"])
+        self.filter = TableFilter(
+            config["table.include.list"],
+            config["table.exclude.list"],
+            config["column.include.list"],
+            config["column.exclude.list"],
+        )
         self.signal_table = signal
         self._custom_keys = [(re.compile(t, re.IGNORECASE), cols) for t, cols in config.message_key_columns()]
         self._placeholder = config["unavailable.value.placeholder"]
@@ -53,5 +57,4 @@ class Tables:
                 break
         keep = [self.filter.column(schema, name, c.name) for c in columns]
         topic = f"{self._config.prefix}.{schema}.{name}"
-        return TableReader(schema, name, topic, columns, key, self._modes, self._catalog.type, keep,
-                           self._placeholder)
+        return TableReader(schema, name, topic, columns, key, self._modes, self._catalog.type, keep, self._placeholder)

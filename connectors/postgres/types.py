@@ -90,8 +90,11 @@ def _named(type_: Type, name: str, parameters: Mapping[str, str] | None = None, 
 
 
 VARIABLE_SCALE_DECIMAL_SCHEMA = Schema.struct(
-    VARIABLE_SCALE_DECIMAL, [("scale", Schema(Type.INT32)), ("value", Schema(Type.BYTES))],
-    version=1, doc="Variable scaled decimal")
+    VARIABLE_SCALE_DECIMAL,
+    [("scale", Schema(Type.INT32)), ("value", Schema(Type.BYTES))],
+    version=1,
+    doc="Variable scaled decimal",
+)
 
 
 # -- conversions ------------------------------------------------------------------------------
@@ -132,6 +135,7 @@ def decimal_to_string(value: Decimal) -> str:
 
 def _zoned_timestamp(width: int) -> Converter:
     """Text of a timestamptz (read with TimeZone=UTC) → Debezium's ISO string with `width` fraction digits."""
+
     def convert(text: str) -> str:
         # Fast path: '2026-11-23 08:03:03.12+00' as the server prints it in UTC.
         if text[-3:] == "+00" and text[10] == " " and len(text) <= 29:
@@ -140,6 +144,7 @@ def _zoned_timestamp(width: int) -> Converter:
                 return f"{text[:10]}T{text[11:19]}.{frac.ljust(width, '0')}Z"
             return f"{text[:10]}T{text[11:19]}Z"
         return _zoned_timestamp_slow(text, width)
+
     return convert
 
 
@@ -172,7 +177,8 @@ def zoned_time(text: str) -> str:
 
 _INTERVAL = re.compile(
     r"^(?:(?P<years>[+-]?\d+) years? ?)?(?:(?P<months>[+-]?\d+) mons? ?)?(?:(?P<days>[+-]?\d+) days? ?)?"
-    r"(?:(?P<sign>[+-])?(?P<hours>\d+):(?P<minutes>\d\d):(?P<seconds>\d\d(?:\.\d+)?))?$")
+    r"(?:(?P<sign>[+-])?(?P<hours>\d+):(?P<minutes>\d\d):(?P<seconds>\d\d(?:\.\d+)?))?$"
+)
 
 
 def _interval_parts(text: str) -> tuple[int, int, int, int, int, Decimal]:
@@ -242,13 +248,25 @@ def required_fallback(schema: Schema) -> Any:
             return _EPOCH_NAIVE
         case "io.debezium.data.VariableScaleDecimal":
             return {"scale": 0, "value": b"\x00"}
-    return {Type.INT8: 0, Type.INT16: 0, Type.INT32: 0, Type.INT64: 0, Type.FLOAT32: 0.0, Type.FLOAT64: 0.0,
-            Type.BOOLEAN: False, Type.STRING: "", Type.BYTES: b"", Type.ARRAY: [], Type.MAP: {}}.get(schema.type)
+    return {
+        Type.INT8: 0,
+        Type.INT16: 0,
+        Type.INT32: 0,
+        Type.INT64: 0,
+        Type.FLOAT32: 0.0,
+        Type.FLOAT64: 0.0,
+        Type.BOOLEAN: False,
+        Type.STRING: "",
+        Type.BYTES: b"",
+        Type.ARRAY: [],
+        Type.MAP: {},
+    }.get(schema.type)
 
 
 def _over_elements(convert: Converter) -> Converter:
     def each(values: list[Any]) -> list[Any]:
         return [None if v is None else convert(v) for v in values]
+
     return each
 
 
@@ -261,8 +279,12 @@ def _numeric(typmod: int, modes: TypeModes) -> ColumnMapping:
     if typmod < 4:  # numeric without precision/scale: the scale varies per value
         return ColumnMapping(VARIABLE_SCALE_DECIMAL_SCHEMA, TEXT, variable_scale_decimal)
     precision, scale = ((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF
-    schema = Schema(Type.BYTES, name=DECIMAL, version=1,
-                    parameters={"scale": str(scale), "connect.decimal.precision": str(precision)})
+    schema = Schema(
+        Type.BYTES,
+        name=DECIMAL,
+        version=1,
+        parameters={"scale": str(scale), "connect.decimal.precision": str(precision)},
+    )
     return ColumnMapping(schema, NUMERIC, None)
 
 

@@ -34,8 +34,14 @@ from connectors.redis.resp import RespPacker
 log = logging.getLogger(__name__)
 
 # Redis unreachable, restarting (LOADING), failing over (READONLY, CLUSTERDOWN, TRYAGAIN) or full for now (OOM).
-TRANSIENT: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, ClusterDownError,
-                                          TryAgainError, OutOfMemoryError)
+TRANSIENT: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ReadOnlyError,
+    ClusterDownError,
+    TryAgainError,
+    OutOfMemoryError,
+)
 
 
 class TransientError(Exception):
@@ -100,8 +106,10 @@ class RedisClient:
             single.close()
             log.info("Redis at %s is a cluster: using cluster mode", c.where)
         if c.multiexec:
-            raise ConnectException(f"Redis at {c.where} is a cluster, where MULTI/EXEC cannot span a batch's hash "
-                                   "slots: set redis.multiexec=false")
+            raise ConnectException(
+                f"Redis at {c.where} is a cluster, where MULTI/EXEC cannot span a batch's hash "
+                "slots: set redis.multiexec=false"
+            )
         self.cluster = True
         return RedisCluster.from_url(c.uri, **options)  # its nodes take no command_packer: redis-py's own packs
 
@@ -116,7 +124,8 @@ class RedisClient:
             f"redis.type=JSON writes with JSON.SET, which the Redis server at {self._config.where} does not "
             f"have: the RedisJSON module is not loaded (loaded modules: {', '.join(names) or 'none'}). Use a "
             "server with RedisJSON (Redis Stack, or Redis 8 where it is built in), or store JSON text with "
-            "redis.type=STRING.")
+            "redis.type=STRING."
+        )
 
     def execute(self, commands: list[tuple[Any, ...]], transaction: bool) -> list[Any]:
         """Send the commands in one round trip (MULTI/EXEC when `transaction`); one result per command.
@@ -140,8 +149,10 @@ class RedisClient:
             raise ConnectException(f"Redis at {self._config.where} refused a batch: {exc}") from exc
 
     def _refused(self, error: Exception) -> ConnectException:
-        return ConnectException(f"Redis at {self._config.where} refused the credentials (redis.uri, redis.username, "
-                                f"redis.password): {error}")
+        return ConnectException(
+            f"Redis at {self._config.where} refused the credentials (redis.uri, redis.username, "
+            f"redis.password): {error}"
+        )
 
     def close(self) -> None:
         if self._redis is not None:

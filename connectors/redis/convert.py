@@ -39,8 +39,9 @@ def field_value(value: Any) -> Any:
 def flatten(row: Any, what: str) -> list[Any]:
     """A struct or map as `field, value, field, value, ...`; null fields are left out (Redis has no null)."""
     if not isinstance(row, dict):
-        raise DataException(f"{what} needs a struct or map value, not a {type(row).__name__} (use redis.type=STRING "
-                            "for other values)")
+        raise DataException(
+            f"{what} needs a struct or map value, not a {type(row).__name__} (use redis.type=STRING for other values)"
+        )
     args: list[Any] = []
     for name, value in row.items():
         if value is None:
@@ -70,13 +71,23 @@ class CommandBuilder:
         self._score_path = config.score_field.split(".") if config.score_field else None
         self._trim: tuple[Any, ...] = ("MAXLEN", "~", config.stream_maxlen) if config.stream_maxlen else ()
         writers: dict[DataType, Callable[[list[Command], SinkRecord, Any], None]] = {
-            DataType.STRING: self._string, DataType.HASH: self._hash, DataType.JSON: self._json,
-            DataType.STREAM: self._stream, DataType.LIST: self._list, DataType.SET: self._set,
-            DataType.ZSET: self._zset}
+            DataType.STRING: self._string,
+            DataType.HASH: self._hash,
+            DataType.JSON: self._json,
+            DataType.STREAM: self._stream,
+            DataType.LIST: self._list,
+            DataType.SET: self._set,
+            DataType.ZSET: self._zset,
+        }
         removers: dict[DataType, Callable[[list[Command], SinkRecord, Any], None]] = {
-            DataType.STRING: self._delete, DataType.HASH: self._delete, DataType.JSON: self._delete,
-            DataType.STREAM: self._nothing, DataType.LIST: self._list_remove, DataType.SET: self._set_remove,
-            DataType.ZSET: self._zset_remove}
+            DataType.STRING: self._delete,
+            DataType.HASH: self._delete,
+            DataType.JSON: self._delete,
+            DataType.STREAM: self._nothing,
+            DataType.LIST: self._list_remove,
+            DataType.SET: self._set_remove,
+            DataType.ZSET: self._zset_remove,
+        }
         if config.mode is Mode.INVALIDATE:
             self._write = self._remove = self._delete
         else:
@@ -90,7 +101,7 @@ class CommandBuilder:
             try:
                 self.add(commands, record)
             except DataException as exc:
-                del commands[ends[-1] if ends else 0:]  # drop what the record had added before it failed
+                del commands[ends[-1] if ends else 0 :]  # drop what the record had added before it failed
                 batch.invalid.append((record, exc))
             ends.append(len(commands))
         return batch

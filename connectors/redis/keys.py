@@ -49,8 +49,9 @@ def render_key(value: Any, separator: str) -> Key:
     if kind is int:
         return str(value)
     if value is None:
-        raise DataException("the key is null; Redis keys need a record key (or set redis.key.field or "
-                            "redis.key.template)")
+        raise DataException(
+            "the key is null; Redis keys need a record key (or set redis.key.field or redis.key.template)"
+        )
     if isinstance(value, dict):
         if len(value) == 1:
             return render_key(next(iter(value.values())), separator)
@@ -86,7 +87,7 @@ class _Template:
         self._parts: list[str | list[str] | None] = []  # literal, field path, None for the topic
         at = 0
         for m in _PLACEHOLDER.finditer(text):
-            self._parts.append(text[at:m.start()])
+            self._parts.append(text[at : m.start()])
             self._parts.append(None if m.group(0) == TOPIC_TOKEN else m.group(1).strip().split("."))
             at = m.end()
         self._parts.append(text[at:])
@@ -103,8 +104,10 @@ class _Template:
                 if value is None:
                     value = lookup(record.key, part)
                 if value is None:
-                    raise DataException(f"redis.key.template {self.text!r}: the record has no value for "
-                                        f"{'.'.join(part)!r} (looked in the value, then in the key)")
+                    raise DataException(
+                        f"redis.key.template {self.text!r}: the record has no value for "
+                        f"{'.'.join(part)!r} (looked in the value, then in the key)"
+                    )
                 out.append(_part(value, separator))
         return "".join(out)
 

@@ -23,8 +23,7 @@ def _encode(value: Any) -> bytes:
         return b"%d" % value
     if isinstance(value, float):
         return repr(float(value)).encode()
-    raise DataError(f"Invalid input of type: '{type(value).__name__}'. Convert to a bytes, string, int or float "
-                    "first.")
+    raise DataError(f"Invalid input of type: '{type(value).__name__}'. Convert to a bytes, string, int or float first.")
 
 
 class RespPacker:

@@ -73,8 +73,9 @@ class RedisSinkTask(SinkTask):
         self._failures = 0
         by_record: dict[int, DataException] = {}
         for i, error in refused:
-            by_record.setdefault(bisect_right(batch.ends, i),
-                                 DataException(f"Redis refused the write of this record: {error}"))
+            by_record.setdefault(
+                bisect_right(batch.ends, i), DataException(f"Redis refused the write of this record: {error}")
+            )
         return [(records[index], error) for index, error in by_record.items()]
 
     def _retry_later(self, reason: str) -> NoReturn:
@@ -82,9 +83,11 @@ class RedisSinkTask(SinkTask):
         self._failures += 1
         retries = self.config.max_retries
         if self._failures > retries:
-            raise ConnectException(f"{reason} (gave up after {retries} retries, max.retries={retries}; the task "
-                                   "can be restarted once Redis is reachable, nothing after the last committed "
-                                   "offset is lost)")
+            raise ConnectException(
+                f"{reason} (gave up after {retries} retries, max.retries={retries}; the task "
+                "can be restarted once Redis is reachable, nothing after the last committed "
+                "offset is lost)"
+            )
         ceiling = min(self.config.retry_backoff_ms / 1000 * 2 ** (self._failures - 1), _MAX_BACKOFF_S)
         delay = ceiling / 2 + random.random() * ceiling / 2
         log.warning("%s; retry %d of %d in %.2fs", reason, self._failures, retries, delay)

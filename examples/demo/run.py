@@ -33,8 +33,9 @@ CONNECTORS = ["postgres-source.json", "elasticsearch-sink.json", "redis-sink.jso
 
 
 def services_env() -> dict[str, str]:
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "services"), "env"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "services"), "env"], check=True, capture_output=True, text=True
+    ).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
@@ -54,12 +55,16 @@ def wait(what: str, condition: Callable[[], Any], timeout: float = 60.0) -> Any:
 
 def reset(env: dict[str, str], pg: psycopg.Connection) -> None:
     """Leave nothing of an earlier run: slot, publication, table, index, cache keys, topics' consumer offsets."""
-    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-               "WHERE slot_name = 'demo_slot' AND NOT active")
+    pg.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+        "WHERE slot_name = 'demo_slot' AND NOT active"
+    )
     pg.execute("DROP PUBLICATION IF EXISTS demo_publication")
     pg.execute("DROP TABLE IF EXISTS demo_customers")
-    pg.execute("CREATE TABLE demo_customers (id int PRIMARY KEY, name text NOT NULL, email text, "
-               "tier text NOT NULL DEFAULT 'basic', updated_at timestamptz NOT NULL DEFAULT now())")
+    pg.execute(
+        "CREATE TABLE demo_customers (id int PRIMARY KEY, name text NOT NULL, email text, "
+        "tier text NOT NULL DEFAULT 'basic', updated_at timestamptz NOT NULL DEFAULT now())"
+    )
     httpx.delete(f"{env['SLUICE_ES_URL']}/{INDEX}")
     cache = redis.Redis.from_url(env["SLUICE_REDIS_URL"])
     for key in cache.scan_iter("customer:*"):
@@ -76,8 +81,10 @@ def reset(env: dict[str, str], pg: psycopg.Connection) -> None:
 
 
 def table_rows(pg: psycopg.Connection) -> dict[str, dict[str, Any]]:
-    return {str(r[0]): {"id": r[0], "name": r[1], "email": r[2], "tier": r[3]}
-            for r in pg.execute("SELECT id, name, email, tier FROM demo_customers ORDER BY id")}
+    return {
+        str(r[0]): {"id": r[0], "name": r[1], "email": r[2], "tier": r[3]}
+        for r in pg.execute("SELECT id, name, email, tier FROM demo_customers ORDER BY id")
+    }
 
 
 def search_docs(env: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -94,22 +101,32 @@ def cache_entries(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     out = {}
     for key in sorted(cache.scan_iter("customer:*")):
         h = cache.hgetall(key)
-        out[key.split(":", 1)[1]] = {"id": int(h["id"]), "name": h.get("name"), "email": h.get("email") or None,
-                                     "tier": h.get("tier")}
+        out[key.split(":", 1)[1]] = {
+            "id": int(h["id"]),
+            "name": h.get("name"),
+            "email": h.get("email") or None,
+            "tier": h.get("tier"),
+        }
     return out
 
 
 def kafka_events(env: dict[str, str], count: int) -> list[tuple[Any, Any]]:
-    consumer = Consumer({"bootstrap.servers": env["SLUICE_KAFKA_BOOTSTRAP"], "group.id": f"demo-{time.time()}",
-                         "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": env["SLUICE_KAFKA_BOOTSTRAP"],
+            "group.id": f"demo-{time.time()}",
+            "auto.offset.reset": "earliest",
+        }
+    )
     consumer.subscribe([TOPIC])
     events: list[tuple[Any, Any]] = []
     deadline = time.monotonic() + 30
     while len(events) < count and time.monotonic() < deadline:
         for m in consumer.consume(100, 0.5):
             if m.error() is None:
-                events.append((json.loads(m.key()) if m.key() else None,
-                               json.loads(m.value()) if m.value() is not None else None))
+                events.append(
+                    (json.loads(m.key()) if m.key() else None, json.loads(m.value()) if m.value() is not None else None)
+                )
     consumer.close()
     return events
 
@@ -129,27 +146,37 @@ def main() -> int:
     with psycopg.connect(env["SLUICE_PG_DSN"], autocommit=True) as pg:
         print("demo: preparing table demo_customers and clearing earlier runs")
         reset(env, pg)
-        pg.execute("INSERT INTO demo_customers (id, name, email) VALUES (1, 'Ada', 'ada@example.com'), "
-                   "(2, 'Grace', 'grace@example.com'), (3, 'Linus', NULL)")
+        pg.execute(
+            "INSERT INTO demo_customers (id, name, email) VALUES (1, 'Ada', 'ada@example.com'), "
+            "(2, 'Grace', 'grace@example.com'), (3, 'Linus', NULL)"
+        )
         props = workdir / "worker.properties"
-        props.write_text((HERE / "worker.properties").read_text()
-                         + f"offset.storage.file.filename={workdir / 'offsets.json'}\n")
+        props.write_text(
+            (HERE / "worker.properties").read_text() + f"offset.storage.file.filename={workdir / 'offsets.json'}\n"
+        )
         worker_env = {**os.environ, "CONNECT_BOOTSTRAP_SERVERS": env["SLUICE_KAFKA_BOOTSTRAP"]}
         connect = Path(sys.executable).with_name("connect")
         log = open(workdir / "worker.log", "w")  # noqa: SIM115 - the worker writes to it until stopped
         print(f"demo: starting the worker (log: {workdir / 'worker.log'})")
-        worker = subprocess.Popen([str(connect), "standalone", str(props), *[str(HERE / c) for c in CONNECTORS]],
-                                  stdout=log, stderr=subprocess.STDOUT, env=worker_env)
+        worker = subprocess.Popen(
+            [str(connect), "standalone", str(props), *[str(HERE / c) for c in CONNECTORS]],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=worker_env,
+        )
         try:
             for name in ("customers-cdc", "customers-search", "customers-cache"):
                 status = wait(f"connector {name} to run", lambda n=name: _running(n), timeout=90)
                 print(f"demo: {name:18} {status}")
             print("demo: changing the table: insert 4 and 5, update 2, delete 3")
             with pg.transaction():
-                pg.execute("INSERT INTO demo_customers (id, name, email, tier) VALUES "
-                           "(4, 'Barbara', 'barbara@example.com', 'gold'), (5, 'Edsger', NULL, 'basic')")
-            pg.execute("UPDATE demo_customers SET tier = 'gold', email = 'grace@navy.mil', updated_at = now() "
-                       "WHERE id = 2")
+                pg.execute(
+                    "INSERT INTO demo_customers (id, name, email, tier) VALUES "
+                    "(4, 'Barbara', 'barbara@example.com', 'gold'), (5, 'Edsger', NULL, 'basic')"
+                )
+            pg.execute(
+                "UPDATE demo_customers SET tier = 'gold', email = 'grace@navy.mil', updated_at = now() WHERE id = 2"
+            )
             pg.execute("DELETE FROM demo_customers WHERE id = 3")
             expected = table_rows(pg)
             wait("Elasticsearch to mirror the table", lambda: search_docs(env) == expected)
@@ -163,16 +190,17 @@ def main() -> int:
             print("\nRedis hashes customer:*:")
             for key, entry in sorted(cache_entries(env).items()):
                 print(f"  customer:{key} {json.dumps(entry)}")
-            print("\ndemo: the index and the cache equal the table. REST API: "
-                  f"curl {REST}/connectors?expand=status")
+            print(f"\ndemo: the index and the cache equal the table. REST API: curl {REST}/connectors?expand=status")
         finally:
             worker.send_signal(signal.SIGTERM)
             try:
                 worker.wait(30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-            pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                       "WHERE slot_name = 'demo_slot' AND NOT active")
+            pg.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name = 'demo_slot' AND NOT active"
+            )
     print("demo: worker stopped; services keep running (scripts/services down stops them)")
     return 0
 

@@ -23,8 +23,11 @@ def process(db: sqlite3.Connection, event_id: str, order: dict) -> bool:
         seen = db.execute("INSERT OR IGNORE INTO processed (event_id) VALUES (?)", (event_id,)).rowcount == 0
         if seen:
             return False
-        db.execute("INSERT INTO revenue (customer, total) VALUES (?, ?) ON CONFLICT (customer) "
-                   "DO UPDATE SET total = total + excluded.total", (order["customer"], order["total"]))
+        db.execute(
+            "INSERT INTO revenue (customer, total) VALUES (?, ?) ON CONFLICT (customer) "
+            "DO UPDATE SET total = total + excluded.total",
+            (order["customer"], order["total"]),
+        )
     return True
 
 
@@ -32,8 +35,14 @@ def main() -> None:
     db = sqlite3.connect(os.environ.get("OUTBOX_EXAMPLE_DB", "orders-consumer.sqlite"))
     db.execute("CREATE TABLE IF NOT EXISTS processed (event_id TEXT PRIMARY KEY)")
     db.execute("CREATE TABLE IF NOT EXISTS revenue (customer TEXT PRIMARY KEY, total REAL NOT NULL)")
-    consumer = Consumer({"bootstrap.servers": os.environ.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
-                         "group.id": "order-revenue", "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": os.environ.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
+            "group.id": "order-revenue",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([TOPIC])
     try:
         while True:

@@ -37,9 +37,11 @@ def place_order(conn: psycopg.Connection, customer: str, total: float, fail: boo
     event = {"orderId": order_id, "customer": customer, "total": total}
     with conn.transaction():
         conn.execute("INSERT INTO orders (id, customer, total) VALUES (%s, %s, %s)", (order_id, customer, total))
-        conn.execute("INSERT INTO outbox (id, aggregate_id, event_type, payload, idempotency_key) "
-                     "VALUES (%s, %s, 'OrderPlaced', %s, %s)",
-                     (uuid.uuid4(), order_id, json.dumps(event), f"{order_id}-OrderPlaced-v1"))
+        conn.execute(
+            "INSERT INTO outbox (id, aggregate_id, event_type, payload, idempotency_key) "
+            "VALUES (%s, %s, 'OrderPlaced', %s, %s)",
+            (uuid.uuid4(), order_id, json.dumps(event), f"{order_id}-OrderPlaced-v1"),
+        )
         if fail:
             raise OrderFailed(f"order {order_id} rejected")
     return order_id

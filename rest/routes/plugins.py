@@ -12,29 +12,42 @@ from rest.models import ConfigInfos, ConfigKeyInfo, ConnectorConfig, PluginInfo,
 
 router = APIRouter(prefix="/connector-plugins", tags=["connector-plugins"])
 
-PluginName = Annotated[str, Path(description="Alias, Python name or Kafka Connect class name of the plugin.",
-                                           examples=["datagen"])]
+PluginName = Annotated[
+    str, Path(description="Alias, Python name or Kafka Connect class name of the plugin.", examples=["datagen"])
+]
 
 
 def _normalized(plugin: str) -> str:
     """Kafka Connect's comparison: `FileStreamSinkConnector` and `FileStreamSink` name the same plugin."""
-    return plugin[:-len("Connector")] if plugin.endswith("Connector") and len(plugin) > len("Connector") else plugin
+    return plugin[: -len("Connector")] if plugin.endswith("Connector") and len(plugin) > len("Connector") else plugin
 
 
 @router.get("", summary="Installed plugins", response_model=list[PluginInfo], responses=errors(400))
-def list_plugins(herder: HerderDep, connectors_only: Annotated[bool, Query(
-        alias="connectorsOnly", description="false also lists transforms, predicates and converters.")] = True) -> Any:
+def list_plugins(
+    herder: HerderDep,
+    connectors_only: Annotated[
+        bool, Query(alias="connectorsOnly", description="false also lists transforms, predicates and converters.")
+    ] = True,
+) -> Any:
     return ok([p.to_json() for p in herder.connector_plugins(connectors_only)])
 
 
-@router.get("/{plugin}/config", summary="A plugin's config definition", response_model=list[ConfigKeyInfo],
-            responses=errors(404))
+@router.get(
+    "/{plugin}/config",
+    summary="A plugin's config definition",
+    response_model=list[ConfigKeyInfo],
+    responses=errors(404),
+)
 def plugin_config(herder: HerderDep, plugin: PluginName) -> Any:
     return ok(herder.plugin_config(plugin))
 
 
-@router.put("/{plugin}/config/validate", summary="Validate a connector config against the plugin's definition",
-            response_model=ConfigInfos, responses=errors(400))
+@router.put(
+    "/{plugin}/config/validate",
+    summary="Validate a connector config against the plugin's definition",
+    response_model=ConfigInfos,
+    responses=errors(400),
+)
 def validate_config(herder: HerderDep, plugin: PluginName, config: Annotated[ConnectorConfig, Body()]) -> Any:
     strings = {k: as_string(v) for k, v in config.items()}
     included = strings.get("connector.class")

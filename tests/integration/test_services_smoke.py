@@ -21,8 +21,14 @@ def test_kafka_topic_produce_consume_commit(services, unique_name):
     producer.produce(unique_name, b"hello", b"k")
     assert producer.flush(15) == 0
     group = f"g-{uuid.uuid4().hex}"
-    consumer = Consumer({"bootstrap.servers": services.kafka_bootstrap, "group.id": group,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": services.kafka_bootstrap,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([unique_name])
     msg = None
     for _ in range(60):
@@ -43,8 +49,10 @@ def test_postgres_logical_slot(services, unique_name):
         conn.execute("SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", (unique_name,))
         try:
             conn.execute(f"INSERT INTO {unique_name} VALUES (1, 'one')")
-            changes = [r[0] for r in conn.execute("SELECT data FROM pg_logical_slot_get_changes(%s, NULL, NULL)",
-                                                  (unique_name,))]
+            changes = [
+                r[0]
+                for r in conn.execute("SELECT data FROM pg_logical_slot_get_changes(%s, NULL, NULL)", (unique_name,))
+            ]
         finally:
             conn.execute("SELECT pg_drop_replication_slot(%s)", (unique_name,))
             conn.execute(f"DROP TABLE {unique_name}")
@@ -82,8 +90,14 @@ def test_s3_put_get(services, unique_name):
 
 
 def test_mariadb_round_trip(services, unique_name):
-    conn = pymysql.connect(host=services.mariadb_host, port=services.mariadb_port, user=services.mariadb_user,
-                           password=services.mariadb_password, database=services.mariadb_db, autocommit=True)
+    conn = pymysql.connect(
+        host=services.mariadb_host,
+        port=services.mariadb_port,
+        user=services.mariadb_user,
+        password=services.mariadb_password,
+        database=services.mariadb_db,
+        autocommit=True,
+    )
     try:
         with conn.cursor() as cur:
             cur.execute(f"CREATE TABLE {unique_name} (id INT PRIMARY KEY, v VARCHAR(20))")

@@ -9,11 +9,18 @@ from collections.abc import Callable
 from confluent_kafka import Consumer, Message, Producer
 
 
-def read_topic(bootstrap: str, topic: str, until: Callable[[list[Message]], bool], timeout: float = 30.0
-               ) -> list[Message]:
+def read_topic(
+    bootstrap: str, topic: str, until: Callable[[list[Message]], bool], timeout: float = 30.0
+) -> list[Message]:
     """Every message of `topic` from the start, polling until `until(messages)` or the timeout."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([topic])
     messages: list[Message] = []
     deadline = time.monotonic() + timeout

@@ -41,8 +41,12 @@ class CountingSourceTask(SourceTask):
             threading.Event().wait(0.05)
             return None
         end = min(self.count, self.next + self.batch)
-        out = [SourceRecord(self.partition, {"seq": n}, self.topic, None, None, f"k{n % 7}", None,
-                            {"seq": n, "poison": n in POISON}) for n in range(self.next, end)]
+        out = [
+            SourceRecord(
+                self.partition, {"seq": n}, self.topic, None, None, f"k{n % 7}", None, {"seq": n, "poison": n in POISON}
+            )
+            for n in range(self.next, end)
+        ]
         self.next = end
         return out
 
@@ -110,8 +114,10 @@ class Poison(Transformation):
 
 class AddField(Transformation):
     config_def: ClassVar[ConfigDef] = (
-        ConfigDef().define("field", Type.STRING, NO_DEFAULT, Importance.HIGH, "Field name.")
-        .define("value", Type.STRING, "x", Importance.LOW, "Field value."))
+        ConfigDef()
+        .define("field", Type.STRING, NO_DEFAULT, Importance.HIGH, "Field name.")
+        .define("value", Type.STRING, "x", Importance.LOW, "Field value.")
+    )
 
     def configure(self, props: Mapping[str, Any]) -> None:
         parsed = self.config_def.parse(props)
@@ -156,10 +162,13 @@ class Utf8Headers(HeaderConverter):
 
 def fake_registry() -> PluginRegistry:
     """Installed plugins plus these fakes."""
-    return PluginRegistry.of({
-        PluginKind.CONNECTOR: {"counting": CountingSource, "collecting": CollectingSink},
-        PluginKind.TRANSFORMATION: {"Poison": Poison, "AddField": AddField},
-        PluginKind.PREDICATE: {"TopicIs": TopicIs},
-        PluginKind.CONVERTER: {"PlainJson": PlainJson},
-        PluginKind.HEADER_CONVERTER: {"Utf8Headers": Utf8Headers},
-    }, base=PluginRegistry())
+    return PluginRegistry.of(
+        {
+            PluginKind.CONNECTOR: {"counting": CountingSource, "collecting": CollectingSink},
+            PluginKind.TRANSFORMATION: {"Poison": Poison, "AddField": AddField},
+            PluginKind.PREDICATE: {"TopicIs": TopicIs},
+            PluginKind.CONVERTER: {"PlainJson": PlainJson},
+            PluginKind.HEADER_CONVERTER: {"Utf8Headers": Utf8Headers},
+        },
+        base=PluginRegistry(),
+    )

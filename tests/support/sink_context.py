@@ -21,8 +21,13 @@ class ListReporter:
 class SinkContext:
     """What a worker gives a sink task, without the worker: assignment, pause/resume, rewinds, a reporter."""
 
-    def __init__(self, partitions: set[TopicPartition], reporter: ListReporter | None = None,
-                 connector_name: str = "test", task_id: int = 0) -> None:
+    def __init__(
+        self,
+        partitions: set[TopicPartition],
+        reporter: ListReporter | None = None,
+        connector_name: str = "test",
+        task_id: int = 0,
+    ) -> None:
         self.partitions = set(partitions)
         self.paused: set[TopicPartition] = set()
         self.rewinds: dict[TopicPartition, int] = {}

@@ -31,8 +31,15 @@ class DeadLetterQueueReporter:
     in the sink's put) or a source record that failed before reaching Kafka.
     """
 
-    def __init__(self, topic: str, connector: str, task_id: int, context_headers: bool,
-                 produce: Callable[..., Any], to_raw: Callable[[Any], RawMessage] | None = None) -> None:
+    def __init__(
+        self,
+        topic: str,
+        connector: str,
+        task_id: int,
+        context_headers: bool,
+        produce: Callable[..., Any],
+        to_raw: Callable[[Any], RawMessage] | None = None,
+    ) -> None:
         self.topic = topic
         self._connector = connector
         self._task_id = str(task_id).encode()
@@ -48,8 +55,9 @@ class DeadLetterQueueReporter:
             try:
                 raw = self._to_raw(ctx.record)
             except Exception as exc:  # the record cannot be serialized (often the very failure reported)
-                log.warning("dead-letter queue skipped a record its converters cannot serialize (%s): %s",
-                            exc, ctx.error)
+                log.warning(
+                    "dead-letter queue skipped a record its converters cannot serialize (%s): %s", exc, ctx.error
+                )
                 return False
         if raw is None:
             log.warning("dead-letter queue skipped a failure with no consumed record: %s", ctx.error)

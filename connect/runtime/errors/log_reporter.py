@@ -15,8 +15,9 @@ class LogReporter:
         self._include_messages = include_messages
 
     def report(self, ctx: ErrorContext) -> None:
-        message = (f"Error encountered in task {self._where}. Executing stage '{ctx.stage}' with class "
-                   f"'{ctx.executing_class}'")
+        message = (
+            f"Error encountered in task {self._where}. Executing stage '{ctx.stage}' with class '{ctx.executing_class}'"
+        )
         if self._include_messages and ctx.consumed is not None:
             c = ctx.consumed
             message += f", where consumed record is {{topic='{c.topic}', partition={c.partition}, offset={c.offset}}}"

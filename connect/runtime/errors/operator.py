@@ -39,15 +39,21 @@ class ErrorConfig:
 
     @staticmethod
     def from_props(props: Mapping[str, Any]) -> ErrorConfig:
-        return ErrorConfig(int(props.get("errors.retry.timeout", 0)),
-                           int(props.get("errors.retry.delay.max.ms", 60_000)),
-                           str(props.get("errors.tolerance", "none")).lower() == "all")
+        return ErrorConfig(
+            int(props.get("errors.retry.timeout", 0)),
+            int(props.get("errors.retry.delay.max.ms", 60_000)),
+            str(props.get("errors.tolerance", "none")).lower() == "all",
+        )
 
 
 class RetryWithToleranceOperator:
-    def __init__(self, config: ErrorConfig, reporters: Sequence[Reporter] = (),
-                 on_error: Callable[[ErrorContext, bool], None] | None = None,
-                 stop_event: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        config: ErrorConfig,
+        reporters: Sequence[Reporter] = (),
+        on_error: Callable[[ErrorContext, bool], None] | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> None:
         self.config = config
         self.reporters = list(reporters)
         self._on_error = on_error  # metrics hook: (context, tolerated)
@@ -80,16 +86,31 @@ class RetryWithToleranceOperator:
             self._stop.wait(delay)
             error = None
 
-    def execute(self, stage: Stage, executing_class: str, fn: Callable[[], T], *,
-                consumed: RawMessage | None = None, record: Any = None) -> T:
+    def execute(
+        self,
+        stage: Stage,
+        executing_class: str,
+        fn: Callable[[], T],
+        *,
+        consumed: RawMessage | None = None,
+        record: Any = None,
+    ) -> T:
         """fn's result, or SKIP when it failed and the failure is tolerated."""
         try:
             return self.retry(stage, fn)
         except Exception as exc:
             return self.failed(ErrorContext(stage, executing_class, exc, consumed, record))
 
-    def recover(self, stage: Stage, executing_class: str, fn: Callable[[], T], error: Exception, *,
-                consumed: RawMessage | None = None, record: Any = None) -> T:
+    def recover(
+        self,
+        stage: Stage,
+        executing_class: str,
+        fn: Callable[[], T],
+        error: Exception,
+        *,
+        consumed: RawMessage | None = None,
+        record: Any = None,
+    ) -> T:
         """As execute(), once fn has already raised `error` on a first, unguarded call (the hot paths call
         fn directly and come here only on failure): a retriable error is retried, any other reported."""
         try:
@@ -107,6 +128,8 @@ class RetryWithToleranceOperator:
         for r in self.reporters:
             r.report(ctx)
         if not self.config.tolerance_all:
-            raise ToleranceExceeded(f"Tolerance exceeded in error handler: stage {ctx.stage}, class "
-                                    f"{ctx.executing_class}: {ctx.error_class}: {ctx.error}") from ctx.error
+            raise ToleranceExceeded(
+                f"Tolerance exceeded in error handler: stage {ctx.stage}, class "
+                f"{ctx.executing_class}: {ctx.error_class}: {ctx.error}"
+            ) from ctx.error
         return SKIP

@@ -67,8 +67,10 @@ class OffsetStorageReaderImpl:
         parts = list(partitions)
         keys = [encode_key(self._connector, p) for p in parts]
         found = self._store.get(keys)
-        return {orjson.dumps(dict(p), option=orjson.OPT_SORT_KEYS).decode(): decode_value(found.get(k))
-                for p, k in zip(parts, keys, strict=True)}
+        return {
+            orjson.dumps(dict(p), option=orjson.OPT_SORT_KEYS).decode(): decode_value(found.get(k))
+            for p, k in zip(parts, keys, strict=True)
+        }
 
     def connector_offsets(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every (partition, offset) stored for this connector."""

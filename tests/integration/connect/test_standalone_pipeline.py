@@ -40,8 +40,9 @@ class Worker:
     def __init__(self, args: list[str], log: Path) -> None:
         self.log = log
         with log.open("ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "connect.cli", "standalone", *args],
-                                         stdout=out, stderr=out)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "connect.cli", "standalone", *args], stdout=out, stderr=out
+            )
 
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
@@ -65,27 +66,59 @@ class Worker:
 @pytest.fixture
 def pipeline(services, unique_name, tmp_path):
     topic = unique_name
-    (tmp_path / "worker.properties").write_text("\n".join([
-        f"bootstrap.servers={services.kafka_bootstrap}",
-        "key.converter=JsonConverter", "key.converter.schemas.enable=false",
-        "value.converter=JsonConverter", "value.converter.schemas.enable=false",
-        f"offset.storage.file.filename={tmp_path / 'offsets.json'}",
-        "offset.flush.interval.ms=300",
-        f"listeners=http://127.0.0.1:{free_port()}",
-    ]) + "\n")
-    (tmp_path / "datagen.json").write_text(json.dumps({"name": f"{topic}-gen", "config": {
-        "connector.class": "datagen", "kafka.topic": topic, "max.records": str(RECORDS), "rate": str(RATE),
-        "key.cardinality": "10", "record.size": "100", "topic.creation.default.partitions": "2",
-        "topic.creation.default.replication.factor": "1"}}))
-    (tmp_path / "file.json").write_text(json.dumps({"name": f"{topic}-file", "config": {
-        "connector.class": "file", "topics": topic, "file": str(tmp_path / "out.jsonl"), "file.format": "record",
-        # The killed worker's group member holds the partitions until its session expires: keep that short.
-        "consumer.override.session.timeout.ms": "6000"}}))
+    (tmp_path / "worker.properties").write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={services.kafka_bootstrap}",
+                "key.converter=JsonConverter",
+                "key.converter.schemas.enable=false",
+                "value.converter=JsonConverter",
+                "value.converter.schemas.enable=false",
+                f"offset.storage.file.filename={tmp_path / 'offsets.json'}",
+                "offset.flush.interval.ms=300",
+                f"listeners=http://127.0.0.1:{free_port()}",
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "datagen.json").write_text(
+        json.dumps(
+            {
+                "name": f"{topic}-gen",
+                "config": {
+                    "connector.class": "datagen",
+                    "kafka.topic": topic,
+                    "max.records": str(RECORDS),
+                    "rate": str(RATE),
+                    "key.cardinality": "10",
+                    "record.size": "100",
+                    "topic.creation.default.partitions": "2",
+                    "topic.creation.default.replication.factor": "1",
+                },
+            }
+        )
+    )
+    (tmp_path / "file.json").write_text(
+        json.dumps(
+            {
+                "name": f"{topic}-file",
+                "config": {
+                    "connector.class": "file",
+                    "topics": topic,
+                    "file": str(tmp_path / "out.jsonl"),
+                    "file.format": "record",
+                    # The killed worker's group member holds the partitions until its session expires: keep that short.
+                    "consumer.override.session.timeout.ms": "6000",
+                },
+            }
+        )
+    )
     workers: list[Worker] = []
 
     def start() -> Worker:
-        worker = Worker([str(tmp_path / n) for n in ("worker.properties", "datagen.json", "file.json")],
-                        tmp_path / "worker.log")
+        worker = Worker(
+            [str(tmp_path / n) for n in ("worker.properties", "datagen.json", "file.json")], tmp_path / "worker.log"
+        )
         workers.append(worker)
         return worker
 
@@ -132,8 +165,14 @@ def test_every_sequence_number_reaches_the_file_after_kill_9(pipeline, services)
     source, sink = f"{topic}-gen", f"{topic}-file"
 
     worker = start()
-    wait_until(lambda: (stored_source_seq(offsets_file, source) >= RECORDS // 4 and len(lines(out)) >= RECORDS // 8)
-               or not worker.alive(), timeout=60, message="a quarter of the records flushed")
+    wait_until(
+        lambda: (
+            (stored_source_seq(offsets_file, source) >= RECORDS // 4 and len(lines(out)) >= RECORDS // 8)
+            or not worker.alive()
+        ),
+        timeout=60,
+        message="a quarter of the records flushed",
+    )
     assert worker.alive(), worker.log_tail()
     # Read what the worker has made durable, then crash it: anything after these may be sent again.
     source_seq = stored_source_seq(offsets_file, source)
@@ -143,8 +182,11 @@ def test_every_sequence_number_reaches_the_file_after_kill_9(pipeline, services)
     assert source_seq < RECORDS - 1, "the kill came after the end of the stream; the test proves nothing"
 
     worker = start()
-    wait_until(lambda: {r["value"]["seq"] for r in lines(out)} >= set(range(RECORDS)) or not worker.alive(),
-               timeout=90, message="every sequence number in the file")
+    wait_until(
+        lambda: {r["value"]["seq"] for r in lines(out)} >= set(range(RECORDS)) or not worker.alive(),
+        timeout=90,
+        message="every sequence number in the file",
+    )
     assert worker.alive(), worker.log_tail()
     records = lines(out)
     assert {r["value"]["seq"] for r in records} == set(range(RECORDS))
@@ -163,9 +205,10 @@ def test_every_sequence_number_reaches_the_file_after_kill_9(pipeline, services)
     # datagen stamps each value when it makes it, so the records of the first run are those stamped before the kill.
     last_before_kill = max(r["value"]["seq"] for r in records if r["value"]["ts"] < killed_at_ms)
     assert sum(source_dups.values()) <= last_before_kill - source_seq
-    print(f"\n{RECORDS} sequence numbers; stored source offset at the kill: {source_seq}, last sent before the "
-          f"kill: {last_before_kill}; source duplicates: {sum(source_dups.values())}, sink duplicates: "
-          f"{sum(sink_dups.values())}")
+    print(
+        f"\n{RECORDS} sequence numbers; stored source offset at the kill: {source_seq}, last sent before the "
+        f"kill: {last_before_kill}; source duplicates: {sum(source_dups.values())}, sink duplicates: "
+        f"{sum(sink_dups.values())}"
+    )
     # Records carry the datagen key through the JSON converter.
     assert {r["key"] for r in records} == {f"key-{n}" for n in range(10)}
-

@@ -14,10 +14,15 @@ from tests.support.kafka import produce, read_topic, wait_until
 
 @pytest.fixture
 def worker_props(services, tmp_path):
-    return {"bootstrap.servers": services.kafka_bootstrap, "key.converter": "PlainJson",
-            "value.converter": "PlainJson", "header.converter": "Utf8Headers",
-            "offset.storage.file.filename": str(tmp_path / "offsets.json"), "offset.flush.interval.ms": "200",
-            "listeners": "http://127.0.0.1:0"}
+    return {
+        "bootstrap.servers": services.kafka_bootstrap,
+        "key.converter": "PlainJson",
+        "value.converter": "PlainJson",
+        "header.converter": "Utf8Headers",
+        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
+        "offset.flush.interval.ms": "200",
+        "listeners": "http://127.0.0.1:0",
+    }
 
 
 @pytest.fixture
@@ -37,9 +42,12 @@ def herder_factory(worker_props):
 
 def dead_letters(topic: str) -> dict[str, str]:
     """Tolerate errors and dead-letter them to `topic`, with the context headers."""
-    return {"errors.tolerance": "all", "errors.deadletterqueue.topic.name": topic,
-            "errors.deadletterqueue.topic.replication.factor": "1",
-            "errors.deadletterqueue.context.headers.enable": "true"}
+    return {
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": topic,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true",
+    }
 
 
 def seqs(messages):
@@ -53,8 +61,10 @@ def test_source_records_reach_kafka_and_offsets_survive_restart(herder_factory, 
     herder.wait_for("src", running)
     messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 500)
     assert sorted(seqs(messages)) == list(range(500))
-    wait_until(lambda: herder.connector_offsets("src") == [{"partition": {"task": "0"}, "offset": {"seq": 499}}],
-               message="offset 499 flushed")
+    wait_until(
+        lambda: herder.connector_offsets("src") == [{"partition": {"task": "0"}, "offset": {"seq": 499}}],
+        message="offset 499 flushed",
+    )
     herder.stop()
     # A new worker with the same offsets file continues after 499 instead of starting over.
     again = herder_factory()
@@ -68,8 +78,9 @@ def test_sink_dead_letters_unreadable_records_and_continues(herder_factory, uniq
     produce(services.kafka_bootstrap, topic, [(b'"a"', b'{"n": 1}'), (b'"b"', b"{not json"), (b'"c"', b'{"n": 3}')])
     herder = herder_factory()
     name = unique_name + "-sink"
-    herder.put_connector_config(name, {
-        "connector.class": "collecting", "topics": topic, **dead_letters(dlq)}, allow_replace=False)
+    herder.put_connector_config(
+        name, {"connector.class": "collecting", "topics": topic, **dead_letters(dlq)}, allow_replace=False
+    )
     wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 2, message="good records in the sink")
     assert [r.value["n"] for r in plugins.SINK_RECEIVED[name]] == [1, 3]
     [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
@@ -85,12 +96,14 @@ def test_sink_dead_letters_unreadable_records_and_continues(herder_factory, uniq
 
 def test_sink_put_rejections_are_dead_lettered_one_by_one(herder_factory, unique_name, services):
     topic, dlq = unique_name, unique_name + "-dlq"
-    produce(services.kafka_bootstrap, topic, [(None, b'{"n": 1}'), (None, b'{"n": 2, "fail": true}'),
-                                              (None, b'{"n": 3}')])
+    produce(
+        services.kafka_bootstrap, topic, [(None, b'{"n": 1}'), (None, b'{"n": 2, "fail": true}'), (None, b'{"n": 3}')]
+    )
     herder = herder_factory()
     name = unique_name + "-sink"
-    herder.put_connector_config(name, {
-        "connector.class": "collecting", "topics": topic, **dead_letters(dlq)}, allow_replace=False)
+    herder.put_connector_config(
+        name, {"connector.class": "collecting", "topics": topic, **dead_letters(dlq)}, allow_replace=False
+    )
     wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 2, message="good records in the sink")
     assert sorted(r.value["n"] for r in plugins.SINK_RECEIVED[name]) == [1, 3]
     [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
@@ -102,21 +115,30 @@ def test_tolerance_none_fails_the_task_with_a_readable_reason(herder_factory, un
     produce(services.kafka_bootstrap, unique_name, [(None, b"{broken")])
     herder = herder_factory()
     name = unique_name + "-sink"
-    herder.put_connector_config(name, {"connector.class": "collecting", "topics": unique_name},
-                                allow_replace=False)
+    herder.put_connector_config(name, {"connector.class": "collecting", "topics": unique_name}, allow_replace=False)
     status = herder.wait_for(name, lambda s: s.tasks and s.tasks[0].state is State.FAILED)
     assert "Tolerance exceeded in error handler" in status.tasks[0].trace
     assert "not JSON" in status.tasks[0].trace
 
 
-def test_source_transform_failure_with_tolerance_all_dead_letters_only_that_record(herder_factory, unique_name,
-                                                                                    services):
+def test_source_transform_failure_with_tolerance_all_dead_letters_only_that_record(
+    herder_factory, unique_name, services
+):
     plugins.POISON.add(3)
     dlq = unique_name + "-dlq"
     herder = herder_factory()
-    herder.put_connector_config("poisoned", {
-        "connector.class": "counting", "topic": unique_name, "count": "10", "transforms": "p",
-        "transforms.p.type": "Poison", **dead_letters(dlq)}, allow_replace=False)
+    herder.put_connector_config(
+        "poisoned",
+        {
+            "connector.class": "counting",
+            "topic": unique_name,
+            "count": "10",
+            "transforms": "p",
+            "transforms.p.type": "Poison",
+            **dead_letters(dlq),
+        },
+        allow_replace=False,
+    )
     try:
         messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 9)
         dead = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1)
@@ -131,11 +153,14 @@ def test_source_transform_failure_with_tolerance_all_dead_letters_only_that_reco
     assert context["__connect.errors.offset"] == b"-1"
 
 
-@pytest.mark.parametrize(("config", "key"), [
-    ({"connector.class": "no.such.Connector"}, "connector.class"),
-    ({"connector.class": "counting"}, "topic"),
-    ({"connector.class": "counting", "topic": "t", "tasks.max": "two"}, "tasks.max"),
-])
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"connector.class": "no.such.Connector"}, "connector.class"),
+        ({"connector.class": "counting"}, "topic"),
+        ({"connector.class": "counting", "topic": "t", "tasks.max": "two"}, "tasks.max"),
+    ],
+)
 def test_bad_configs_are_rejected_naming_the_key(herder_factory, config, key):
     herder = herder_factory()
     with pytest.raises(ConnectorConfigError) as info:

@@ -27,11 +27,17 @@ RECORDS = 200
 
 @pytest.fixture
 def worker(services, tmp_path: Path) -> Iterator[RestServer]:
-    props = {"bootstrap.servers": services.kafka_bootstrap,
-             "key.converter": "JsonConverter", "key.converter.schemas.enable": "false",
-             "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
-             "offset.storage.file.filename": str(tmp_path / "offsets.json"), "offset.flush.interval.ms": "100",
-             "listeners": "http://127.0.0.1:0", "rest.auth.basic.users": f"{USER}:{PASSWORD}"}
+    props = {
+        "bootstrap.servers": services.kafka_bootstrap,
+        "key.converter": "JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter": "JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
+        "offset.flush.interval.ms": "100",
+        "listeners": "http://127.0.0.1:0",
+        "rest.auth.basic.users": f"{USER}:{PASSWORD}",
+    }
     herder = StandaloneHerder(props)
     herder.start()
     server = RestServer(herder, props)
@@ -54,8 +60,9 @@ class Offsets:
         return r.json()["offsets"]
 
     def alter(self, name: str, offsets: list[dict[str, Any]]) -> requests.Response:
-        return requests.patch(f"{self.url}/connectors/{name}/offsets", json={"offsets": offsets}, auth=self.auth,
-                              timeout=30)
+        return requests.patch(
+            f"{self.url}/connectors/{name}/offsets", json={"offsets": offsets}, auth=self.auth, timeout=30
+        )
 
     def reset(self, name: str) -> requests.Response:
         return requests.delete(f"{self.url}/connectors/{name}/offsets", auth=self.auth, timeout=30)
@@ -71,10 +78,16 @@ def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services,
     offsets = Offsets(worker.url)
     topic, src, sink = unique_name, f"{unique_name}-gen", f"{unique_name}-file"
     out = tmp_path / "out.jsonl"
-    source_config = {"connector.class": "datagen", "kafka.topic": topic, "max.records": str(RECORDS),
-                     "key.cardinality": "10", "topic.creation.default.partitions": "1",
-                     "topic.creation.default.replication.factor": "1",
-                     "datagen.secret.password": "hunter2", "datagen.note": "${env:HOME}"}
+    source_config = {
+        "connector.class": "datagen",
+        "kafka.topic": topic,
+        "max.records": str(RECORDS),
+        "key.cardinality": "10",
+        "topic.creation.default.partitions": "1",
+        "topic.creation.default.replication.factor": "1",
+        "datagen.secret.password": "hunter2",
+        "datagen.note": "${env:HOME}",
+    }
 
     with pytest.raises(HTTPError, match="401"):
         KafkaConnect(url=worker.url).list_connectors()
@@ -92,9 +105,13 @@ def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services,
     assert sorted(kc.list_connectors()) == sorted([src, sink])
     with pytest.raises(HTTPError, match="409"):
         kc.create_connector({"name": src, "config": source_config})
-    wait_until(lambda: all(s["status"]["connector"]["state"] == "RUNNING"
-                           and [t["state"] for t in s["status"]["tasks"]] == ["RUNNING"]
-                           for s in kc.list_connectors(expand="status").values()), message="both RUNNING")
+    wait_until(
+        lambda: all(
+            s["status"]["connector"]["state"] == "RUNNING" and [t["state"] for t in s["status"]["tasks"]] == ["RUNNING"]
+            for s in kc.list_connectors(expand="status").values()
+        ),
+        message="both RUNNING",
+    )
     wait_until(lambda: out.exists() and len(out.read_text().splitlines()) >= RECORDS, message="records in the file")
     assert kc.get_connector_task_status(src, 0)["state"] == "RUNNING"
     assert kc.list_connector_topics(src) == {src: {"topics": [topic]}}
@@ -114,14 +131,17 @@ def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services,
     wait_until(lambda: kc.get_connector_task_status(src, 0)["state"] == "RUNNING", message="task RUNNING again")
 
     # update the config
-    updated = kc.update_connector(sink, {"connector.class": "file", "topics": topic, "file": str(out),
-                                         "file.format": "record"})
+    updated = kc.update_connector(
+        sink, {"connector.class": "file", "topics": topic, "file": str(out), "file.format": "record"}
+    )
     assert updated["config"]["file.format"] == "record"
     assert kc.get_connector_config(sink)["file.format"] == "record"
 
     # offsets: only while STOPPED
-    wait_until(lambda: offsets.get(src) == [{"partition": {"datagen": f"{src}/0"}, "offset": {"seq": RECORDS - 1}}],
-               message="source offset flushed")
+    wait_until(
+        lambda: offsets.get(src) == [{"partition": {"datagen": f"{src}/0"}, "offset": {"seq": RECORDS - 1}}],
+        message="source offset flushed",
+    )
     too_early = offsets.alter(src, [{"partition": {"datagen": f"{src}/0"}, "offset": {"seq": 149}}])
     assert too_early.status_code == 400 and "STOPPED" in too_early.json()["message"]
     kc.stop_connector(src)
@@ -142,9 +162,18 @@ def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services,
     assert len(seqs(services.kafka_bootstrap, topic, 2 * RECORDS + 50)) == 2 * RECORDS + 50
 
     # a sink's offsets are its consumer group's
-    wait_until(lambda: offsets.get(sink) == [{"partition": {"kafka_topic": topic, "kafka_partition": 0},
-                                              "offset": {"kafka_offset": 2 * RECORDS + 50}}],
-               message="sink offsets committed")
+    wait_until(
+        lambda: (
+            offsets.get(sink)
+            == [
+                {
+                    "partition": {"kafka_topic": topic, "kafka_partition": 0},
+                    "offset": {"kafka_offset": 2 * RECORDS + 50},
+                }
+            ]
+        ),
+        message="sink offsets committed",
+    )
 
     # delete
     kc.delete_connector(src)

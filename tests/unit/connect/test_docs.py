@@ -23,8 +23,7 @@ class Shout(Transformation):
     config_def: ClassVar[ConfigDef] = (
         ConfigDef()
         .define("field", Type.STRING, NO_DEFAULT, Importance.HIGH, "Field to change.", group="Main")
-        .define("times", Type.INT, 1, Importance.LOW, "How many | times.", validator=Range.between(1, 3),
-                group="Main")
+        .define("times", Type.INT, 1, Importance.LOW, "How many | times.", validator=Range.between(1, 3), group="Main")
         .define("mode", Type.STRING, "all", Importance.LOW, "Which <values>.", validator=ValidString.in_("all", "some"))
     )
 
@@ -55,8 +54,11 @@ def test_check_lists_missing_stale_and_orphan_pages_and_write_fixes_them(tmp_pat
     (tmp_path / "plugins/transforms/Shout.md").write_text("hand edited\n")
     (tmp_path / "config/worker.md").unlink()
     (tmp_path / "plugins/transforms/Gone.md").write_text("a plugin that was removed\n")
-    assert docs.check(tmp_path, reg) == ["missing: config/worker.md", "stale: plugins/transforms/Shout.md",
-                                         "no such plugin any more: plugins/transforms/Gone.md"]
+    assert docs.check(tmp_path, reg) == [
+        "missing: config/worker.md",
+        "stale: plugins/transforms/Shout.md",
+        "no such plugin any more: plugins/transforms/Gone.md",
+    ]
     docs.write(tmp_path, reg)
     assert docs.check(tmp_path, reg) == []
     assert not (tmp_path / "plugins/transforms/Gone.md").exists()

@@ -31,7 +31,9 @@ def counting_registry(loaded: list[str]) -> PluginRegistry:
         def load() -> type:
             loaded.append(cls.__name__)
             return cls
+
         return load
+
     entries = [_Entry(c.__name__, f"{__name__}:{c.__name__}", loader(c)) for c in (Lower, Upper)]
     return PluginRegistry({PluginKind.TRANSFORMATION: entries})
 
@@ -63,9 +65,11 @@ def test_a_name_that_is_not_registered_is_rejected_and_never_imported(name):
 
 def test_the_postgres_connector_by_its_debezium_name_imports_no_other_connector():
     # The worker's start-up path, in a fresh interpreter: no unrelated client library is imported for it.
-    code = ("import sys; from connect.plugins import PluginKind, PluginRegistry; "
-            "c = PluginRegistry().load(PluginKind.CONNECTOR, 'io.debezium.connector.postgresql.PostgresConnector'); "
-            "print(c.__name__, sorted(m for m in ('elasticsearch', 'redis', 'connectors.elasticsearch', "
-            "'connectors.redis') if m in sys.modules))")
+    code = (
+        "import sys; from connect.plugins import PluginKind, PluginRegistry; "
+        "c = PluginRegistry().load(PluginKind.CONNECTOR, 'io.debezium.connector.postgresql.PostgresConnector'); "
+        "print(c.__name__, sorted(m for m in ('elasticsearch', 'redis', 'connectors.elasticsearch', "
+        "'connectors.redis') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["PostgresConnector", "[]"]

@@ -29,6 +29,7 @@ def datagen(name: str = "gen", **extra: object) -> dict:
 @pytest.fixture(scope="module")
 def log_levels_restored() -> Iterator[None]:
     """Puts every logger's level back as it was once the module's tests have changed them through the API."""
+
     def levels() -> dict[str, logging.Logger]:
         return {n: lg for n, lg in logging.Logger.manager.loggerDict.items() if isinstance(lg, logging.Logger)}
 

@@ -27,13 +27,27 @@ from connect.runtime.herder import (
 )
 
 WORKER_ID = "127.0.0.1:8083"
-PLUGINS = {"datagen": ("connectors.datagen.connector.DatagenSourceConnector", "source"),
-           "file": ("connectors.file.connector.FileSinkConnector", "sink")}
-OTHER_PLUGINS = [PluginInfo("transforms.insert_field.InsertField", "transformation", "0.1.0"),
-                 PluginInfo("connect.converters.json.JsonConverter", "converter", "0.1.0")]
-KEY_INFO = {"name": "kafka.topic", "type": "STRING", "required": True, "default_value": None,
-            "importance": "HIGH", "documentation": "Topic the records are written to.", "group": "Datagen",
-            "width": "NONE", "display_name": "kafka.topic", "dependents": [], "order": -1}
+PLUGINS = {
+    "datagen": ("connectors.datagen.connector.DatagenSourceConnector", "source"),
+    "file": ("connectors.file.connector.FileSinkConnector", "sink"),
+}
+OTHER_PLUGINS = [
+    PluginInfo("transforms.insert_field.InsertField", "transformation", "0.1.0"),
+    PluginInfo("connect.converters.json.JsonConverter", "converter", "0.1.0"),
+]
+KEY_INFO = {
+    "name": "kafka.topic",
+    "type": "STRING",
+    "required": True,
+    "default_value": None,
+    "importance": "HIGH",
+    "documentation": "Topic the records are written to.",
+    "group": "Datagen",
+    "width": "NONE",
+    "display_name": "kafka.topic",
+    "dependents": [],
+    "order": -1,
+}
 
 
 @dataclass
@@ -81,8 +95,9 @@ class FakeHerder:
 
     def connector_info(self, name: str) -> ConnectorInfo:
         c = self._get(name)
-        return ConnectorInfo(name, mask_secrets(None, c.config), [TaskId(name, i) for i in range(len(c.tasks))],
-                             self._type(c.config))
+        return ConnectorInfo(
+            name, mask_secrets(None, c.config), [TaskId(name, i) for i in range(len(c.tasks))], self._type(c.config)
+        )
 
     def connector_config(self, name: str) -> dict[str, Any]:
         return mask_secrets(None, self._get(name).config)
@@ -91,18 +106,42 @@ class FakeHerder:
         configs = []
         cls, alias = config.get("connector.class"), self._alias(config)
         if alias is None:
-            configs.append({"definition": None, "value": {
-                "name": "connector.class", "value": cls, "recommended_values": [], "visible": True,
-                "errors": [f"Unknown connector plugin {cls}"]}})
+            configs.append(
+                {
+                    "definition": None,
+                    "value": {
+                        "name": "connector.class",
+                        "value": cls,
+                        "recommended_values": [],
+                        "visible": True,
+                        "errors": [f"Unknown connector plugin {cls}"],
+                    },
+                }
+            )
         elif alias == "datagen" and not config.get("kafka.topic"):
-            configs.append({"definition": KEY_INFO, "value": {
-                "name": "kafka.topic", "value": None, "recommended_values": [], "visible": True,
-                "errors": ['Missing required configuration "kafka.topic" which has no default value.']}})
+            configs.append(
+                {
+                    "definition": KEY_INFO,
+                    "value": {
+                        "name": "kafka.topic",
+                        "value": None,
+                        "recommended_values": [],
+                        "visible": True,
+                        "errors": ['Missing required configuration "kafka.topic" which has no default value.'],
+                    },
+                }
+            )
         name = PLUGINS[alias][0] if alias else str(cls)
         return {"name": name, "error_count": len(configs), "groups": ["Common"], "configs": configs}
 
-    def put_connector_config(self, name: str, config: Mapping[str, Any], *, allow_replace: bool,
-                             initial_state: TargetState = TargetState.STARTED) -> tuple[bool, ConnectorInfo]:
+    def put_connector_config(
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        *,
+        allow_replace: bool,
+        initial_state: TargetState = TargetState.STARTED,
+    ) -> tuple[bool, ConnectorInfo]:
         if not name:
             raise BadRequestException("Connector name may not be empty")
         infos = self.validate_connector_config(config)
@@ -112,8 +151,11 @@ class FakeHerder:
         if existing is not None and not allow_replace:
             raise AlreadyExistsException(f"Connector {name} already exists")
         target = existing.target if existing else initial_state
-        state = {TargetState.STARTED: State.RUNNING, TargetState.PAUSED: State.PAUSED,
-                 TargetState.STOPPED: State.STOPPED}[target]
+        state = {
+            TargetState.STARTED: State.RUNNING,
+            TargetState.PAUSED: State.PAUSED,
+            TargetState.STOPPED: State.STOPPED,
+        }[target]
         tasks = [] if target is TargetState.STOPPED else [state] * int(config.get("tasks.max", 1))
         connector = _Connector(dict(config), target, state, tasks)
         if existing:
@@ -136,14 +178,17 @@ class FakeHerder:
 
     def connector_status(self, name: str) -> ConnectorStatus:
         c = self._get(name)
-        tasks = [StateInfo(s, WORKER_ID, "Traceback: boom" if s is State.FAILED else None, id=i)
-                 for i, s in enumerate(c.tasks)]
+        tasks = [
+            StateInfo(s, WORKER_ID, "Traceback: boom" if s is State.FAILED else None, id=i)
+            for i, s in enumerate(c.tasks)
+        ]
         return ConnectorStatus(name, StateInfo(c.state, WORKER_ID), tasks, self._type(c.config))
 
     def task_configs(self, name: str) -> list[TaskInfo]:
         c = self._get(name)
-        return [TaskInfo(TaskId(name, i), mask_secrets(None, {**c.config, "task.id": str(i)}))
-                for i in range(len(c.tasks))]
+        return [
+            TaskInfo(TaskId(name, i), mask_secrets(None, {**c.config, "task.id": str(i)})) for i in range(len(c.tasks))
+        ]
 
     def task_status(self, name: str, task: int) -> StateInfo:
         for t in self.connector_status(name).tasks:
@@ -151,8 +196,9 @@ class FakeHerder:
                 return t
         raise NotFoundException(f"Task {name}-{task} not found")
 
-    def restart_connector(self, name: str, *, include_tasks: bool = False,
-                          only_failed: bool = False) -> ConnectorStatus:
+    def restart_connector(
+        self, name: str, *, include_tasks: bool = False, only_failed: bool = False
+    ) -> ConnectorStatus:
         c = self._get(name)
         c.restarts += 1
         if include_tasks:
@@ -223,7 +269,11 @@ class FakeHerder:
 
     def health(self) -> dict[str, Any]:
         states = [c.state.value.lower() for c in self.connectors_.values()]
-        return {"status": "healthy" if self.started else "starting",
-                "message": "Worker has completed startup and is ready to handle requests." if self.started
-                else "Worker is still starting up.",
-                "connectors": {s: states.count(s) for s in set(states)}, "tasks": {}}
+        return {
+            "status": "healthy" if self.started else "starting",
+            "message": "Worker has completed startup and is ready to handle requests."
+            if self.started
+            else "Worker is still starting up.",
+            "connectors": {s: states.count(s) for s in set(states)},
+            "tasks": {},
+        }

@@ -20,8 +20,10 @@ def namespace() -> str:
 
 def test_get_root_and_effective_level(client: TestClient, namespace: str):
     root = client.get("/admin/loggers/root").json()
-    assert root == {"level": {logging.WARNING: "WARN"}.get(logging.getLogger().level, root["level"]),
-                    "last_modified": None}
+    assert root == {
+        "level": {logging.WARNING: "WARN"}.get(logging.getLogger().level, root["level"]),
+        "last_modified": None,
+    }
     child = client.get(f"/admin/loggers/{namespace}.child").json()
     assert child == {"level": client.get("/admin/loggers/ROOT").json()["level"], "last_modified": None}
 

@@ -27,8 +27,12 @@ def secured() -> TestClient:
 def every_endpoint(client: TestClient) -> list[tuple[str, str]]:
     out = []
     for template, operations in client.app.openapi()["paths"].items():  # type: ignore[attr-defined]
-        path = template.replace("{connector}", "c").replace("{task}", "0").replace("{plugin}", "p").replace(
-            "{logger}", "root")
+        path = (
+            template.replace("{connector}", "c")
+            .replace("{task}", "0")
+            .replace("{plugin}", "p")
+            .replace("{logger}", "root")
+        )
         out += [(method.upper(), path) for method in operations]
     return [*out, ("GET", "/docs"), ("GET", "/openapi.json"), ("GET", "/no/such/route")]
 
@@ -50,15 +54,31 @@ def test_every_endpoint_but_health_needs_credentials(secured: TestClient):
         assert r.headers["www-authenticate"] == 'Basic realm="connect", Bearer realm="connect"'
 
 
-@pytest.mark.parametrize("headers", [basic("alice", "s3cret:with:colons"), basic("bob", "pw"),
-                                     {"Authorization": "Bearer tok-2"}, {"Authorization": "bearer  tok-1"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        basic("alice", "s3cret:with:colons"),
+        basic("bob", "pw"),
+        {"Authorization": "Bearer tok-2"},
+        {"Authorization": "bearer  tok-1"},
+    ],
+)
 def test_valid_credentials_pass(secured: TestClient, headers: dict[str, str]):
     assert secured.get("/connectors", headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("headers", [basic("alice", "wrong"), basic("mallory", "pw"), basic("bob", ""),
-                                     {"Authorization": "Basic !!notbase64"}, {"Authorization": "Bearer tok-3"},
-                                     {"Authorization": "Digest x"}, {"Authorization": "Bearer"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        basic("alice", "wrong"),
+        basic("mallory", "pw"),
+        basic("bob", ""),
+        {"Authorization": "Basic !!notbase64"},
+        {"Authorization": "Bearer tok-3"},
+        {"Authorization": "Digest x"},
+        {"Authorization": "Bearer"},
+    ],
+)
 def test_invalid_credentials_are_401(secured: TestClient, headers: dict[str, str]):
     assert secured.get("/connectors", headers=headers).status_code == 401
 
@@ -73,8 +93,15 @@ def test_users_from_a_config_provider(tmp_path: Path, monkeypatch: pytest.Monkey
     secrets = tmp_path / "secrets.properties"
     secrets.write_text("users=carol:fromfile\n")
     monkeypatch.setenv("SLUICE_TEST_TOKEN", "from-env")
-    client = TestClient(create_app(FakeHerder(), {"rest.auth.basic.users": f"${{file:{secrets}:users}}",
-                                                  "rest.auth.bearer.tokens": "${env:SLUICE_TEST_TOKEN}"}))
+    client = TestClient(
+        create_app(
+            FakeHerder(),
+            {
+                "rest.auth.basic.users": f"${{file:{secrets}:users}}",
+                "rest.auth.bearer.tokens": "${env:SLUICE_TEST_TOKEN}",
+            },
+        )
+    )
     assert client.get("/connectors", headers=basic("carol", "fromfile")).status_code == 200
     assert client.get("/connectors", headers={"Authorization": "Bearer from-env"}).status_code == 200
     assert client.get("/connectors", headers={"Authorization": "Bearer ${env:SLUICE_TEST_TOKEN}"}).status_code == 401
@@ -88,7 +115,9 @@ def test_malformed_users_setting_is_a_config_error_without_the_secret():
 
 def test_openapi_declares_the_schemes(secured: TestClient):
     spec = secured.get("/openapi.json", headers=basic("bob", "pw")).json()
-    assert spec["components"]["securitySchemes"] == {"basic": {"type": "http", "scheme": "basic"},
-                                                     "bearer": {"type": "http", "scheme": "bearer"}}
+    assert spec["components"]["securitySchemes"] == {
+        "basic": {"type": "http", "scheme": "basic"},
+        "bearer": {"type": "http", "scheme": "bearer"},
+    }
     assert "401" in spec["paths"]["/connectors"]["get"]["responses"]
     assert "security" not in spec["paths"]["/health"]["get"]

@@ -20,16 +20,22 @@ def test_create_answers_201_with_location_and_info(client: TestClient):
     r = client.post("/connectors", json=datagen(name="  gen  ", **{"tasks.max": 2}))
     assert r.status_code == 201
     assert r.headers["location"] == "http://testserver/connectors/gen"
-    assert r.json() == {"name": "gen", "type": "source",
-                        "config": {"connector.class": "datagen", "kafka.topic": "t", "tasks.max": "2", "name": "gen"},
-                        "tasks": [{"connector": "gen", "task": 0}, {"connector": "gen", "task": 1}]}
+    assert r.json() == {
+        "name": "gen",
+        "type": "source",
+        "config": {"connector.class": "datagen", "kafka.topic": "t", "tasks.max": "2", "name": "gen"},
+        "tasks": [{"connector": "gen", "task": 0}, {"connector": "gen", "task": 1}],
+    }
 
 
 def test_create_scalars_become_strings_as_kafka_connect_reads_them(client: TestClient, herder: FakeHerder):
     client.post("/connectors", json=datagen(**{"tasks.max": 1, "schema.enabled": True, "rate": 1.5}))
     config = herder.connectors_["gen"].config
     assert {k: config[k] for k in ("tasks.max", "schema.enabled", "rate")} == {
-        "tasks.max": "1", "schema.enabled": "true", "rate": "1.5"}
+        "tasks.max": "1",
+        "schema.enabled": "true",
+        "rate": "1.5",
+    }
 
 
 def test_create_with_initial_state(client: TestClient):
@@ -46,13 +52,16 @@ def test_create_errors(created: TestClient):
     assert "kafka.topic: Missing required configuration" in invalid.json()["message"]
     assert invalid.json()["error_code"] == 400
     mismatch = created.post("/connectors", json={"name": "x", "config": {"name": "y", "connector.class": "file"}})
-    assert mismatch.status_code == 400 and "(y) doesn't match connector name in the URL (x)" in mismatch.json()[
-        "message"]
+    assert (
+        mismatch.status_code == 400 and "(y) doesn't match connector name in the URL (x)" in mismatch.json()["message"]
+    )
     missing = created.post("/connectors", json={"name": "x"})
     assert missing.status_code == 400 and missing.json()["message"] == "missing required field 'config'"
     nested = created.post("/connectors", json={"name": "x", "config": {"a": {"b": 1}}})
-    assert nested.json() == {"error_code": 400,
-                             "message": "invalid value for 'config.a': expected a string, number or boolean"}
+    assert nested.json() == {
+        "error_code": 400,
+        "message": "invalid value for 'config.a': expected a string, number or boolean",
+    }
     bad_state = created.post("/connectors", json=datagen("z") | {"initial_state": "SLEEPING"})
     assert bad_state.status_code == 400 and "initial_state" in bad_state.json()["message"]
 
@@ -69,29 +78,54 @@ def test_list_and_expand(created: TestClient):
 
 
 def test_get_config_status_tasks(created: TestClient):
-    assert created.get("/connectors/gen").json()["tasks"] == [{"connector": "gen", "task": 0},
-                                                              {"connector": "gen", "task": 1}]
+    assert created.get("/connectors/gen").json()["tasks"] == [
+        {"connector": "gen", "task": 0},
+        {"connector": "gen", "task": 1},
+    ]
     assert created.get("/connectors/gen/config").json()["kafka.topic"] == "t"
     status = created.get("/connectors/gen/status").json()
-    assert status == {"name": "gen", "type": "source", "connector": {"state": "RUNNING", "worker_id": "127.0.0.1:8083"},
-                      "tasks": [{"id": 0, "state": "RUNNING", "worker_id": "127.0.0.1:8083"},
-                                {"id": 1, "state": "RUNNING", "worker_id": "127.0.0.1:8083"}]}
+    assert status == {
+        "name": "gen",
+        "type": "source",
+        "connector": {"state": "RUNNING", "worker_id": "127.0.0.1:8083"},
+        "tasks": [
+            {"id": 0, "state": "RUNNING", "worker_id": "127.0.0.1:8083"},
+            {"id": 1, "state": "RUNNING", "worker_id": "127.0.0.1:8083"},
+        ],
+    }
     tasks = created.get("/connectors/gen/tasks").json()
     assert [t["id"] for t in tasks] == [{"connector": "gen", "task": 0}, {"connector": "gen", "task": 1}]
     assert tasks[1]["config"]["task.id"] == "1"
-    assert created.get("/connectors/gen/tasks/1/status").json() == {"id": 1, "state": "RUNNING",
-                                                                    "worker_id": "127.0.0.1:8083"}
+    assert created.get("/connectors/gen/tasks/1/status").json() == {
+        "id": 1,
+        "state": "RUNNING",
+        "worker_id": "127.0.0.1:8083",
+    }
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/connectors/nope"), ("DELETE", "/connectors/nope"), ("GET", "/connectors/nope/config"),
-    ("GET", "/connectors/nope/status"), ("GET", "/connectors/nope/tasks"), ("GET", "/connectors/nope/tasks/0/status"),
-    ("POST", "/connectors/nope/restart"), ("PUT", "/connectors/nope/pause"), ("PUT", "/connectors/nope/resume"),
-    ("PUT", "/connectors/nope/stop"), ("POST", "/connectors/nope/tasks/0/restart"), ("GET", "/connectors/nope/topics"),
-    ("PUT", "/connectors/nope/topics/reset"), ("GET", "/connectors/nope/offsets"),
-    ("DELETE", "/connectors/nope/offsets"), ("GET", "/connectors/gen/tasks/7/status"),
-    ("POST", "/connectors/gen/tasks/7/restart"), ("GET", "/connectors/gen/tasks/x/status"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/connectors/nope"),
+        ("DELETE", "/connectors/nope"),
+        ("GET", "/connectors/nope/config"),
+        ("GET", "/connectors/nope/status"),
+        ("GET", "/connectors/nope/tasks"),
+        ("GET", "/connectors/nope/tasks/0/status"),
+        ("POST", "/connectors/nope/restart"),
+        ("PUT", "/connectors/nope/pause"),
+        ("PUT", "/connectors/nope/resume"),
+        ("PUT", "/connectors/nope/stop"),
+        ("POST", "/connectors/nope/tasks/0/restart"),
+        ("GET", "/connectors/nope/topics"),
+        ("PUT", "/connectors/nope/topics/reset"),
+        ("GET", "/connectors/nope/offsets"),
+        ("DELETE", "/connectors/nope/offsets"),
+        ("GET", "/connectors/gen/tasks/7/status"),
+        ("POST", "/connectors/gen/tasks/7/restart"),
+        ("GET", "/connectors/gen/tasks/x/status"),
+    ],
+)
 def test_unknown_connector_or_task_is_404(created: TestClient, method: str, path: str):
     r = created.request(method, path)
     assert r.status_code == 404, r.text
@@ -139,7 +173,11 @@ def test_pause_resume_stop(created: TestClient):
     assert created.get("/connectors/gen/status").json()["connector"]["state"] == "RUNNING"
     assert created.put("/connectors/gen/stop").status_code == 204
     assert created.get("/connectors/gen/status").json() == {
-        "name": "gen", "type": "source", "tasks": [], "connector": {"state": "STOPPED", "worker_id": "127.0.0.1:8083"}}
+        "name": "gen",
+        "type": "source",
+        "tasks": [],
+        "connector": {"state": "STOPPED", "worker_id": "127.0.0.1:8083"},
+    }
 
 
 def test_restart_variants(created: TestClient, herder: FakeHerder):

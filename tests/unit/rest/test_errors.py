@@ -42,20 +42,28 @@ def test_openapi_documents_400_errors_not_422(client: TestClient):
     spec = client.get("/openapi.json").json()
     post = spec["paths"]["/connectors"]["post"]["responses"]
     assert "422" not in post and post["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ErrorMessage"}
+        "$ref": "#/components/schemas/ErrorMessage"
+    }
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     assert spec["paths"]["/connectors/{connector}/pause"]["put"]["responses"].keys() >= {"202", "404"}
 
 
 def test_a_body_that_is_not_json_is_415(client: TestClient):
     # curl -d without -H 'Content-Type: application/json' sends a form
-    r = client.post("/connectors", content=b'{"name": "x", "config": {}}',
-                    headers={"content-type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        "/connectors",
+        content=b'{"name": "x", "config": {}}',
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 415 and r.json()["error_code"] == 415 and "application/json" in r.json()["message"]
 
 
 def test_a_body_of_the_wrong_shape_is_400(client: TestClient):
     assert client.put("/connectors/x/config", json=["a"]).json() == {
-        "error_code": 400, "message": "request body: Input should be a valid dictionary"}
+        "error_code": 400,
+        "message": "request body: Input should be a valid dictionary",
+    }
     assert client.put("/connectors/x/config").json() == {
-        "error_code": 400, "message": "missing request body: expected a JSON object"}
+        "error_code": 400,
+        "message": "missing request body: expected a JSON object",
+    }

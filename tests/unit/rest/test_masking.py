@@ -10,11 +10,17 @@ REFERENCE = "${file:/etc/connect/secrets.properties:db.password}"
 
 def test_no_response_reveals_a_password(client: TestClient):
     config = {"connector.class": "datagen", "kafka.topic": "t", "db.password": SECRET, "ssl.key.password": REFERENCE}
-    bodies = [client.post("/connectors", json={"name": "gen", "config": config}).text,
-              client.put("/connectors/gen/config", json=config | {"rate": "2"}).text,
-              client.patch("/connectors/gen/config", json={"rate": "3"}).text]
-    for path in ("/connectors/gen", "/connectors/gen/config", "/connectors/gen/tasks",
-                 "/connectors?expand=info&expand=status"):
+    bodies = [
+        client.post("/connectors", json={"name": "gen", "config": config}).text,
+        client.put("/connectors/gen/config", json=config | {"rate": "2"}).text,
+        client.patch("/connectors/gen/config", json={"rate": "3"}).text,
+    ]
+    for path in (
+        "/connectors/gen",
+        "/connectors/gen/config",
+        "/connectors/gen/tasks",
+        "/connectors?expand=info&expand=status",
+    ):
         bodies.append(client.get(path).text)
     for body in bodies:
         assert SECRET not in body

@@ -16,8 +16,10 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 from rest.app import create_app
 from tests.unit.rest.fake_herder import FakeHerder
 
-CONNECTORS = {"gen": {"name": "gen", "connector.class": "datagen", "kafka.topic": "t", "db.password": "x"},
-              "sink": {"name": "sink", "connector.class": "file", "topics": "t"}}
+CONNECTORS = {
+    "gen": {"name": "gen", "connector.class": "datagen", "kafka.topic": "t", "db.password": "x"},
+    "sink": {"name": "sink", "connector.class": "file", "topics": "t"},
+}
 
 
 class KeptHerder(FakeHerder):

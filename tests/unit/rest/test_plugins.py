@@ -7,9 +7,10 @@ from fastapi.testclient import TestClient
 
 def test_list_connectors_only_by_default(client: TestClient):
     plugins = client.get("/connector-plugins").json()
-    assert plugins == [{"class": "connectors.datagen.connector.DatagenSourceConnector", "type": "source",
-                        "version": "0.1.0"},
-                       {"class": "connectors.file.connector.FileSinkConnector", "type": "sink", "version": "0.1.0"}]
+    assert plugins == [
+        {"class": "connectors.datagen.connector.DatagenSourceConnector", "type": "source", "version": "0.1.0"},
+        {"class": "connectors.file.connector.FileSinkConnector", "type": "sink", "version": "0.1.0"},
+    ]
     everything = client.get("/connector-plugins?connectorsOnly=false").json()
     assert {p["type"] for p in everything} == {"source", "sink", "transformation", "converter"}
 
@@ -27,15 +28,19 @@ def test_validate_reports_errors_per_key_with_200(client: TestClient):
     infos = r.json()
     assert infos["error_count"] == 1
     assert infos["configs"][0]["value"]["errors"] == [
-        'Missing required configuration "kafka.topic" which has no default value.']
-    ok = client.put("/connector-plugins/datagen/config/validate",
-                    json={"connector.class": "datagen", "kafka.topic": "t"})
+        'Missing required configuration "kafka.topic" which has no default value.'
+    ]
+    ok = client.put(
+        "/connector-plugins/datagen/config/validate", json={"connector.class": "datagen", "kafka.topic": "t"}
+    )
     assert ok.json()["error_count"] == 0
 
 
 def test_validate_accepts_another_name_of_the_same_plugin(client: TestClient):
-    r = client.put("/connector-plugins/datagen/config/validate",
-                   json={"connector.class": "connectors.datagen.connector.DatagenSourceConnector", "kafka.topic": "t"})
+    r = client.put(
+        "/connector-plugins/datagen/config/validate",
+        json={"connector.class": "connectors.datagen.connector.DatagenSourceConnector", "kafka.topic": "t"},
+    )
     assert r.status_code == 200 and r.json()["error_count"] == 0
 
 

@@ -51,8 +51,15 @@ def test_a_taken_port_is_a_clear_error(servers: list[RestServer]):
 
 
 def test_advertised_url_from_worker_props(servers: list[RestServer]):
-    server = start(servers, {"listeners": "http://127.0.0.1:0", "rest.advertised.host.name": "connect-1.example",
-                             "rest.advertised.port": "8443", "rest.advertised.listener": "https"})
+    server = start(
+        servers,
+        {
+            "listeners": "http://127.0.0.1:0",
+            "rest.advertised.host.name": "connect-1.example",
+            "rest.advertised.port": "8443",
+            "rest.advertised.listener": "https",
+        },
+    )
     assert server.url == "https://connect-1.example:8443"
 
 
@@ -75,16 +82,42 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
 def test_https_listener_beside_http(servers: list[RestServer], certificate: tuple[Path, Path]):
     cert, key = certificate
-    server = start(servers, {"listeners": "http://127.0.0.1:0,https://127.0.0.1:0", "rest.advertised.listener": "https",
-                             "listeners.https.ssl.certfile": str(cert), "listeners.https.ssl.keyfile": str(key)})
+    server = start(
+        servers,
+        {
+            "listeners": "http://127.0.0.1:0,https://127.0.0.1:0",
+            "rest.advertised.listener": "https",
+            "listeners.https.ssl.certfile": str(cert),
+            "listeners.https.ssl.keyfile": str(key),
+        },
+    )
     assert server.url.startswith("https://127.0.0.1:")
     context = ssl.create_default_context(cafile=str(cert))
     assert httpx.get(f"{server.url}/connectors", verify=context).json() == []
@@ -95,8 +128,10 @@ def test_https_listener_beside_http(servers: list[RestServer], certificate: tupl
 def test_a_bad_certificate_is_reported_by_start(tmp_path: Path):
     (tmp_path / "cert.pem").write_text("not a certificate")
     with pytest.raises(ConnectException, match="cannot load its TLS certificate"):
-        RestServer(FakeHerder(), {"listeners": "https://127.0.0.1:0",
-                                  "listeners.https.ssl.certfile": str(tmp_path / "cert.pem")}).start()
+        RestServer(
+            FakeHerder(),
+            {"listeners": "https://127.0.0.1:0", "listeners.https.ssl.certfile": str(tmp_path / "cert.pem")},
+        ).start()
 
 
 def test_listening_socket_says_tcp_so_responses_are_not_delayed_by_nagle():

@@ -49,11 +49,21 @@ def test_modes(props, on_delete, keeps_tombstones, rewrite, schemas):
 
 
 def test_with_schema_the_output_is_the_after_schema_plus_fields_built_once():
-    unwrap = configured(ExtractNewRecordState, {"delete.tombstone.handling.mode": "rewrite",
-                                                "add.fields": "op,table,lsn,source.ts_ms,ts_ms:event_ts,id"})
+    unwrap = configured(
+        ExtractNewRecordState,
+        {"delete.tombstone.handling.mode": "rewrite", "add.fields": "op,table,lsn,source.ts_ms,ts_ms:event_ts,id"},
+    )
     out = unwrap.apply(change_record("c", None, row(status=None), transaction=None))
-    assert out.value == {**row(status="new"), "__deleted": "false", "__op": "c", "__table": "orders", "__lsn": 7,
-                         "__source_ts_ms": 1_700_000_000_000, "__event_ts": 1_700_000_000_123, "__id": None}
+    assert out.value == {
+        **row(status="new"),
+        "__deleted": "false",
+        "__op": "c",
+        "__table": "orders",
+        "__lsn": 7,
+        "__source_ts_ms": 1_700_000_000_000,
+        "__event_ts": 1_700_000_000_123,
+        "__id": None,
+    }
     fields = {f.name: f.schema for f in out.value_schema.fields}
     assert list(fields)[:5] == ["id", "customer", "status", "total", "__deleted"]
     assert fields["__deleted"] == OPTIONAL_STRING_SCHEMA and fields["__op"] == STRING_SCHEMA.as_optional()
@@ -74,11 +84,20 @@ def test_without_schema_fields_absent_from_the_envelope_are_not_added():
 
 @pytest.mark.parametrize("schemas", [True, False])
 def test_headers_are_added_to_change_events_and_op_to_tombstones(schemas):
-    unwrap = configured(ExtractNewRecordState, {"add.headers": "op,db,source.ts_ms", "add.headers.prefix": "dbz.",
-                                                "delete.tombstone.handling.mode": "rewrite-with-tombstone"})
+    unwrap = configured(
+        ExtractNewRecordState,
+        {
+            "add.headers": "op,db,source.ts_ms",
+            "add.headers.prefix": "dbz.",
+            "delete.tombstone.handling.mode": "rewrite-with-tombstone",
+        },
+    )
     out = unwrap.apply(change_record("c", None, row(), schemas=schemas))
-    assert [(h.key, h.value) for h in out.headers] == [("dbz.op", "c"), ("dbz.db", "shop"),
-                                                       ("dbz.source_ts_ms", 1_700_000_000_000)]
+    assert [(h.key, h.value) for h in out.headers] == [
+        ("dbz.op", "c"),
+        ("dbz.db", "shop"),
+        ("dbz.source_ts_ms", 1_700_000_000_000),
+    ]
     if schemas:
         assert out.headers[0].schema == STRING_SCHEMA.as_optional()
     tombstone = unwrap.apply(source(None, key={"id": 1}))
@@ -87,17 +106,20 @@ def test_headers_are_added_to_change_events_and_op_to_tombstones(schemas):
 
 @pytest.mark.parametrize("schemas", [True, False])
 def test_route_by_field(schemas):
-    unwrap = configured(ExtractNewRecordState, {"route.by.field": "customer",
-                                                "delete.tombstone.handling.mode": "rewrite"})
+    unwrap = configured(
+        ExtractNewRecordState, {"route.by.field": "customer", "delete.tombstone.handling.mode": "rewrite"}
+    )
     assert unwrap.apply(change_record("c", None, row(customer="ann"), schemas=schemas)).topic == "ann"
     assert unwrap.apply(change_record("c", None, row(customer=None), schemas=schemas)).topic == "db.inventory.orders"
     assert unwrap.apply(change_record("d", row(customer="bob"), None, schemas=schemas)).topic == "bob"
     with pytest.raises(DataException, match="'nope' is not a field"):
         configured(ExtractNewRecordState, {"route.by.field": "nope"}).apply(
-            change_record("c", None, row(), schemas=schemas))
+            change_record("c", None, row(), schemas=schemas)
+        )
     with pytest.raises(DataException, match="is a int, not a string"):
         configured(ExtractNewRecordState, {"route.by.field": "id"}).apply(
-            change_record("c", None, row(), schemas=schemas))
+            change_record("c", None, row(), schemas=schemas)
+        )
 
 
 def test_drop_fields_named_by_a_header():
@@ -106,16 +128,26 @@ def test_drop_fields_named_by_a_header():
     out = unwrap.apply(record)
     assert out.value == {"id": 1, "status": "paid"}  # id is required: kept while schemas stay compatible
     assert out.key == {"id": 1}
-    strict = configured(ExtractNewRecordState, {"drop.fields.header.name": "drop", "drop.fields.from.key": "true",
-                                                "drop.fields.keep.schema.compatible": "false"})
+    strict = configured(
+        ExtractNewRecordState,
+        {
+            "drop.fields.header.name": "drop",
+            "drop.fields.from.key": "true",
+            "drop.fields.keep.schema.compatible": "false",
+        },
+    )
     out = strict.apply(record)
     assert out.value == {"status": "paid"} and out.key == {}
 
 
 def test_records_that_are_not_change_events_pass_unchanged():
     unwrap = configured(ExtractNewRecordState)
-    for record in (source({"id": 1}), source("text"), source({"a": 1}, Schema.struct("x.Value", [("a", INT32_SCHEMA)])),
-                   source({"op": "m", "source": {}, "message": {"prefix": "p"}})):
+    for record in (
+        source({"id": 1}),
+        source("text"),
+        source({"a": 1}, Schema.struct("x.Value", [("a", INT32_SCHEMA)])),
+        source({"op": "m", "source": {}, "message": {"prefix": "p"}}),
+    ):
         assert unwrap.apply(record) is record
 
 
@@ -130,12 +162,15 @@ def test_malformed_change_events_are_data_errors():
         unwrap.apply(source({"op": "c"}, no_after))
 
 
-@pytest.mark.parametrize(("props", "key"), [
-    ({"delete.tombstone.handling.mode": "delete.tombstone"}, "delete.tombstone.handling.mode"),
-    ({"delete.handling.mode": "keep"}, "delete.handling.mode"),
-    ({"add.fields": "a:b:c"}, "add.fields"),
-    ({"drop.tombstones": "maybe"}, "drop.tombstones"),
-])
+@pytest.mark.parametrize(
+    ("props", "key"),
+    [
+        ({"delete.tombstone.handling.mode": "delete.tombstone"}, "delete.tombstone.handling.mode"),
+        ({"delete.handling.mode": "keep"}, "delete.handling.mode"),
+        ({"add.fields": "a:b:c"}, "add.fields"),
+        ({"drop.tombstones": "maybe"}, "drop.tombstones"),
+    ],
+)
 def test_config_errors_name_the_key(props, key):
     with pytest.raises(ConfigException) as info:
         configured(ExtractNewRecordState, props)

@@ -8,12 +8,19 @@ from tests.unit.transforms.records import configured, source
 from transforms.flatten import FlattenKey, FlattenValue
 
 
-@pytest.mark.parametrize(("delimiter", "value", "expected"), [
-    (".", {"a": {"b": {"c": 1}}, "d": [{"e": 1}]}, {"a.b.c": 1, "d": [{"e": 1}]}),
-    ("_", {"id": 1, "address": {"city": "Oslo", "zip": None}}, {"id": 1, "address_city": "Oslo", "address_zip": None}),
-    (".", {"empty": {}, "n": None}, {"n": None}),
-    ("", {"a": {"b": 1}}, {"ab": 1}),
-])
+@pytest.mark.parametrize(
+    ("delimiter", "value", "expected"),
+    [
+        (".", {"a": {"b": {"c": 1}}, "d": [{"e": 1}]}, {"a.b.c": 1, "d": [{"e": 1}]}),
+        (
+            "_",
+            {"id": 1, "address": {"city": "Oslo", "zip": None}},
+            {"id": 1, "address_city": "Oslo", "address_zip": None},
+        ),
+        (".", {"empty": {}, "n": None}, {"n": None}),
+        ("", {"a": {"b": 1}}, {"ab": 1}),
+    ],
+)
 def test_without_schema(delimiter, value, expected):
     assert configured(FlattenValue, delimiter=delimiter).apply(source(value)).value == expected
 
@@ -26,10 +33,10 @@ def test_deep_nesting_does_not_overflow_the_stack():
     assert list(out.values()) == [1] and len(next(iter(out))) == 5000 * 2 + 4
 
 
-ADDRESS = Schema.struct("addr", [("city", STRING_SCHEMA), ("zip", Schema(Type.STRING, True, "0000"))],
-                        optional=True)
-ROW = Schema.struct("row", [("id", INT32_SCHEMA), ("address", ADDRESS), ("tags", Schema.array(STRING_SCHEMA))],
-                    version=1)
+ADDRESS = Schema.struct("addr", [("city", STRING_SCHEMA), ("zip", Schema(Type.STRING, True, "0000"))], optional=True)
+ROW = Schema.struct(
+    "row", [("id", INT32_SCHEMA), ("address", ADDRESS), ("tags", Schema.array(STRING_SCHEMA))], version=1
+)
 
 
 def test_with_schema_leaves_are_optional_when_a_parent_is():

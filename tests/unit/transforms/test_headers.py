@@ -25,13 +25,16 @@ def test_drop_headers_removes_every_header_with_a_listed_key():
     assert info.value.name == "headers"
 
 
-@pytest.mark.parametrize(("literal", "value", "schema"), [
-    ("eu-west", "eu-west", STRING_SCHEMA),
-    ("42", 42, INT8_SCHEMA),
-    ("true", True, BOOLEAN_SCHEMA),
-    ("2024-01-31", dt.date(2024, 1, 31), date_schema()),
-    ("[1,2]", [1, 2], Schema.array(INT8_SCHEMA)),
-])
+@pytest.mark.parametrize(
+    ("literal", "value", "schema"),
+    [
+        ("eu-west", "eu-west", STRING_SCHEMA),
+        ("42", 42, INT8_SCHEMA),
+        ("true", True, BOOLEAN_SCHEMA),
+        ("2024-01-31", dt.date(2024, 1, 31), date_schema()),
+        ("[1,2]", [1, 2], Schema.array(INT8_SCHEMA)),
+    ],
+)
 def test_insert_header_infers_the_literal_type(literal, value, schema):
     out = configured(InsertHeader, header="h", value__literal=literal).apply(source(None, headers=HEADERS[:1]))
     assert out.headers == (HEADERS[0], Header("h", value, schema)) and out.value is None

@@ -10,10 +10,17 @@ from connect.errors import ConfigException, DataException
 from tests.unit.transforms.records import configured, sink, source
 from transforms.insert_field import InsertFieldKey, InsertFieldValue
 
-ALL = {"topic.field": "t", "partition.field": "p!", "offset.field": "o?", "timestamp.field": "ts",
-       "static.field": "s", "static.value": "eu"}
-ROW = Schema.struct("row", [("id", INT32_SCHEMA), ("name", Schema(Type.STRING, True, "anon"))], version=2,
-                    optional=True)
+ALL = {
+    "topic.field": "t",
+    "partition.field": "p!",
+    "offset.field": "o?",
+    "timestamp.field": "ts",
+    "static.field": "s",
+    "static.value": "eu",
+}
+ROW = Schema.struct(
+    "row", [("id", INT32_SCHEMA), ("name", Schema(Type.STRING, True, "anon"))], version=2, optional=True
+)
 
 
 def test_without_schema_metadata_goes_into_the_map():
@@ -24,8 +31,15 @@ def test_without_schema_metadata_goes_into_the_map():
 def test_with_schema_fields_are_appended_with_their_optionality():
     insert = configured(InsertFieldValue, ALL)
     out = insert.apply(sink({"id": 1, "name": None}, ROW, timestamp=1_000))
-    assert out.value == {"id": 1, "name": "anon", "t": "orders", "p": 3, "o": 42,
-                         "ts": dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC), "s": "eu"}
+    assert out.value == {
+        "id": 1,
+        "name": "anon",
+        "t": "orders",
+        "p": 3,
+        "o": 42,
+        "ts": dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.UTC),
+        "s": "eu",
+    }
     fields = {f.name: f.schema for f in out.value_schema.fields}
     assert fields["t"] == OPTIONAL_STRING_SCHEMA
     assert (fields["p"].type, fields["p"].optional) == (Type.INT32, False)

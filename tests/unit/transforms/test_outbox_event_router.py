@@ -16,33 +16,68 @@ from transforms.outbox_event_router import EventRouter, JsonSchemas
 UUID = Schema(SchemaType.STRING, name="io.debezium.data.Uuid", version=1)
 JSON = Schema(SchemaType.STRING, optional=True, name="io.debezium.data.Json", version=1)
 ZONED = Schema(SchemaType.STRING, optional=True, name="io.debezium.time.ZonedTimestamp", version=1)
-ROW = Schema.struct("shop.public.outbox.Value", [
-    ("id", UUID), ("aggregatetype", STRING_SCHEMA), ("aggregateid", STRING_SCHEMA), ("type", OPTIONAL_STRING_SCHEMA),
-    ("payload", JSON), ("created_at", ZONED), ("idempotency_key", OPTIONAL_STRING_SCHEMA),
-    ("part", OPTIONAL_INT32_SCHEMA)], optional=True)
-ENVELOPE = Schema.struct("shop.public.outbox.Envelope", [
-    ("before", ROW), ("after", ROW), ("source", Schema.struct("src", [("db", OPTIONAL_STRING_SCHEMA)])),
-    ("op", STRING_SCHEMA), ("ts_ms", INT64_SCHEMA)])
+ROW = Schema.struct(
+    "shop.public.outbox.Value",
+    [
+        ("id", UUID),
+        ("aggregatetype", STRING_SCHEMA),
+        ("aggregateid", STRING_SCHEMA),
+        ("type", OPTIONAL_STRING_SCHEMA),
+        ("payload", JSON),
+        ("created_at", ZONED),
+        ("idempotency_key", OPTIONAL_STRING_SCHEMA),
+        ("part", OPTIONAL_INT32_SCHEMA),
+    ],
+    optional=True,
+)
+ENVELOPE = Schema.struct(
+    "shop.public.outbox.Envelope",
+    [
+        ("before", ROW),
+        ("after", ROW),
+        ("source", Schema.struct("src", [("db", OPTIONAL_STRING_SCHEMA)])),
+        ("op", STRING_SCHEMA),
+        ("ts_ms", INT64_SCHEMA),
+    ],
+)
 
 
 def row(**changes: Any) -> dict[str, Any]:
-    base = {"id": "6f1c0d7e-0000-4000-8000-000000000001", "aggregatetype": "Order", "aggregateid": "ord-42",
-            "type": "OrderPlaced", "payload": '{"orderId": "ord-42", "total": 12.5, "lines": [{"sku": "a", "qty": 2}]}',
-            "created_at": "2024-05-01T12:00:00.250000Z", "idempotency_key": "ord-42-placed", "part": 3}
+    base = {
+        "id": "6f1c0d7e-0000-4000-8000-000000000001",
+        "aggregatetype": "Order",
+        "aggregateid": "ord-42",
+        "type": "OrderPlaced",
+        "payload": '{"orderId": "ord-42", "total": 12.5, "lines": [{"sku": "a", "qty": 2}]}',
+        "created_at": "2024-05-01T12:00:00.250000Z",
+        "idempotency_key": "ord-42-placed",
+        "part": 3,
+    }
     base.update(changes)
     return base
 
 
-def event(op: str = "c", after: dict[str, Any] | None = None, schemas: bool = True, **row_changes: Any
-          ) -> SourceRecord:
+def event(op: str = "c", after: dict[str, Any] | None = None, schemas: bool = True, **row_changes: Any) -> SourceRecord:
     image = after if after is not None else row(**row_changes)
-    value = {"before": None, "after": None if op == "d" else image, "source": {"db": "shop"}, "op": op,
-             "ts_ms": 1_700_000_000_000}
+    value = {
+        "before": None,
+        "after": None if op == "d" else image,
+        "source": {"db": "shop"},
+        "op": op,
+        "ts_ms": 1_700_000_000_000,
+    }
     if op in ("u", "d"):
         value["before"] = image
-    return SourceRecord({"server": "shop"}, {"lsn": 1}, "shop.public.outbox", None,
-                        Schema.struct("k", [("id", UUID)]) if schemas else None, {"id": image["id"]},
-                        ENVELOPE if schemas else None, value)
+    return SourceRecord(
+        {"server": "shop"},
+        {"lsn": 1},
+        "shop.public.outbox",
+        None,
+        Schema.struct("k", [("id", UUID)]) if schemas else None,
+        {"id": image["id"]},
+        ENVELOPE if schemas else None,
+        value,
+    )
 
 
 def router(**props: str) -> EventRouter:
@@ -67,12 +102,24 @@ def test_snapshot_reads_are_routed_like_inserts():
 
 
 def test_seed_table_columns_replacement_and_timestamp_column():
-    r = router(**{"table.field.event.key": "aggregate_id", "table.field.event.type": "event_type",
-                  "route.by.field": "event_type", "route.topic.replacement": "${routedByValue}",
-                  "table.field.event.timestamp": "created_at",
-                  "table.fields.additional.placement": "idempotency_key:header:idempotency-key"})
-    image = {"id": "e1", "aggregate_id": "ord-7", "event_type": "OrderPlaced", "payload": "{}",
-             "idempotency_key": "k-7", "created_at": "2024-05-01T12:00:00.250000Z"}
+    r = router(
+        **{
+            "table.field.event.key": "aggregate_id",
+            "table.field.event.type": "event_type",
+            "route.by.field": "event_type",
+            "route.topic.replacement": "${routedByValue}",
+            "table.field.event.timestamp": "created_at",
+            "table.fields.additional.placement": "idempotency_key:header:idempotency-key",
+        }
+    )
+    image = {
+        "id": "e1",
+        "aggregate_id": "ord-7",
+        "event_type": "OrderPlaced",
+        "payload": "{}",
+        "idempotency_key": "k-7",
+        "created_at": "2024-05-01T12:00:00.250000Z",
+    }
     out = r.apply(event(after=image, schemas=False))
     assert out.topic == "OrderPlaced" and out.key == "ord-7"
     assert {h.key: h.value for h in out.headers} == {"id": "e1", "idempotency-key": "k-7"}
@@ -80,8 +127,9 @@ def test_seed_table_columns_replacement_and_timestamp_column():
 
 
 def test_java_named_groups_and_numbered_references_in_the_route():
-    r = router(**{"route.topic.regex": "(?<kind>[A-Z][a-z]+)(?<rest>.*)",
-                  "route.topic.replacement": "events.${kind}.$2"})
+    r = router(
+        **{"route.topic.regex": "(?<kind>[A-Z][a-z]+)(?<rest>.*)", "route.topic.replacement": "events.${kind}.$2"}
+    )
     assert r.apply(event(aggregatetype="OrderLine")).topic == "events.Order.Line"
     assert r.apply(event(aggregatetype="lower")).topic == "lower", "a value the regex does not match is the topic"
 
@@ -105,8 +153,13 @@ def test_expanded_json_nulls_and_empty_arrays_follow_the_behaviors():
     payload = '{"a": null, "b": [], "c": 1}'
     ignore = router(**{"table.expand.json.payload": "true"}).apply(event(payload=payload))
     assert ignore.value == {"c": 1} and [f.name for f in ignore.value_schema.fields] == ["c"]
-    keep = router(**{"table.expand.json.payload": "true", "table.json.payload.null.behavior": "optional_bytes",
-                     "table.json.payload.empty.array.behavior": "optional_string"}).apply(event(payload=payload))
+    keep = router(
+        **{
+            "table.expand.json.payload": "true",
+            "table.json.payload.null.behavior": "optional_bytes",
+            "table.json.payload.empty.array.behavior": "optional_string",
+        }
+    ).apply(event(payload=payload))
     assert keep.value == {"a": None, "b": [], "c": 1}
     assert keep.value_schema.field("a").schema.type is SchemaType.BYTES
     assert keep.value_schema.field("b").schema.value_schema == OPTIONAL_STRING_SCHEMA
@@ -114,7 +167,8 @@ def test_expanded_json_nulls_and_empty_arrays_follow_the_behaviors():
 
 def test_json_arrays_widen_numbers_and_unite_object_fields():
     out = router(**{"table.expand.json.payload": "true"}).apply(
-        event(payload='{"n": [1, 5000000000, 2.5], "o": [{"x": 1}, {"y": "s"}]}'))
+        event(payload='{"n": [1, 5000000000, 2.5], "o": [{"x": 1}, {"y": "s"}]}')
+    )
     assert out.value_schema.field("n").schema.value_schema.type is SchemaType.FLOAT64
     assert [f.name for f in out.value_schema.field("o").schema.value_schema.fields] == ["x", "y"]
     with pytest.raises(DataException, match="mixes strings and numbers"):
@@ -148,8 +202,9 @@ def test_deletes_tombstones_and_non_events():
     assert r.apply(event("d")) is None
     tombstone = event().replace(value=None, value_schema=None)
     assert r.apply(tombstone) is None
-    heartbeat = SourceRecord({"server": "shop"}, {"lsn": 2}, "__debezium-heartbeat.shop", None, None, None, None,
-                             {"ts_ms": 1})
+    heartbeat = SourceRecord(
+        {"server": "shop"}, {"lsn": 2}, "__debezium-heartbeat.shop", None, None, None, None, {"ts_ms": 1}
+    )
     assert r.apply(heartbeat) is heartbeat
 
 
@@ -177,11 +232,13 @@ def test_missing_additional_column_errors_or_is_left_out():
     image = row()
     del image["idempotency_key"]
     with pytest.raises(DataException, match="idempotency_key"):
-        router(**{"table.fields.additional.placement": "idempotency_key:header"}).apply(event(after=image,
-                                                                                                schemas=False))
+        router(**{"table.fields.additional.placement": "idempotency_key:header"}).apply(
+            event(after=image, schemas=False)
+        )
     for props in ({"table.fields.additional.error.on.missing": "false"}, {"table.field.additional.missing": "ignore"}):
         out = router(**{"table.fields.additional.placement": "idempotency_key:header", **props}).apply(
-            event(after=image, schemas=False))
+            event(after=image, schemas=False)
+        )
         assert [h.key for h in out.headers] == ["id"]
 
 
@@ -196,9 +253,14 @@ def test_timestamp_column_of_the_wrong_type_names_the_column():
         router(**{"table.field.event.timestamp": "aggregateid"}).apply(event())
 
 
-@pytest.mark.parametrize(("key", "value"), [("route.topic.regex", "(unclosed"),
-                                            ("route.topic.replacement", "x.${nope}"),
-                                            ("table.fields.additional.placement", "col:nowhere")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("route.topic.regex", "(unclosed"),
+        ("route.topic.replacement", "x.${nope}"),
+        ("table.fields.additional.placement", "col:nowhere"),
+    ],
+)
 def test_bad_config_names_the_key(key, value):
     with pytest.raises(ConfigException, match=key):
         router(**{key: value})

@@ -10,11 +10,14 @@ from tests.unit.transforms.records import configured, source
 from transforms.predicates import HasHeaderKey, RecordIsTombstone, TopicNameMatches
 
 
-@pytest.mark.parametrize(("pattern", "topic", "expected"), [
-    ("audit[.].*", "audit.users", True),
-    ("audit", "audit.users", False),  # the whole name must match
-    ("(?<kind>audit|log)-.*", "log-1", True),
-])
+@pytest.mark.parametrize(
+    ("pattern", "topic", "expected"),
+    [
+        ("audit[.].*", "audit.users", True),
+        ("audit", "audit.users", False),  # the whole name must match
+        ("(?<kind>audit|log)-.*", "log-1", True),
+    ],
+)
 def test_topic_name_matches(pattern, topic, expected):
     assert configured(TopicNameMatches, pattern=pattern).test(source(topic=topic)) is expected
 
@@ -27,10 +30,15 @@ def test_has_header_key_and_record_is_tombstone():
     assert not configured(RecordIsTombstone).test(source(0))
 
 
-@pytest.mark.parametrize(("cls", "props", "key"), [
-    (TopicNameMatches, {}, "pattern"), (TopicNameMatches, {"pattern": ""}, "pattern"),
-    (TopicNameMatches, {"pattern": "a("}, "pattern"), (HasHeaderKey, {"name": ""}, "name"),
-])
+@pytest.mark.parametrize(
+    ("cls", "props", "key"),
+    [
+        (TopicNameMatches, {}, "pattern"),
+        (TopicNameMatches, {"pattern": ""}, "pattern"),
+        (TopicNameMatches, {"pattern": "a("}, "pattern"),
+        (HasHeaderKey, {"name": ""}, "name"),
+    ],
+)
 def test_config_errors_name_the_key(cls, props, key):
     with pytest.raises(ConfigException) as info:
         configured(cls, props)
@@ -38,12 +46,17 @@ def test_config_errors_name_the_key(cls, props, key):
 
 
 def test_negate_and_java_class_names_through_the_chain():
-    chain = build_chain(default_registry(), {
-        "transforms": "keepAudit", "predicates": "isAudit",
-        "transforms.keepAudit.type": "org.apache.kafka.connect.transforms.Filter",
-        "transforms.keepAudit.predicate": "isAudit", "transforms.keepAudit.negate": "true",
-        "predicates.isAudit.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-        "predicates.isAudit.pattern": "audit.*",
-    })
+    chain = build_chain(
+        default_registry(),
+        {
+            "transforms": "keepAudit",
+            "predicates": "isAudit",
+            "transforms.keepAudit.type": "org.apache.kafka.connect.transforms.Filter",
+            "transforms.keepAudit.predicate": "isAudit",
+            "transforms.keepAudit.negate": "true",
+            "predicates.isAudit.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            "predicates.isAudit.pattern": "audit.*",
+        },
+    )
     assert chain.apply(source("v", topic="audit.users")).value == "v"
     assert chain.apply(source("v", topic="orders")) is None

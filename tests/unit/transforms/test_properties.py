@@ -44,19 +44,46 @@ NAMES = st.sampled_from(["a", "b", "id", "n", "op", "after", "before", "source",
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(NAMES | st.text(max_size=4), inner, max_size=5),
-    max_leaves=12)
+    max_leaves=12,
+)
 ROWISH = st.dictionaries(NAMES, JSON, max_size=6)  # maps whose keys the configs below name
-ENVELOPEISH = st.fixed_dictionaries({"op": st.sampled_from(["c", "u", "d", "r", "t", "x"]), "before": ROWISH | JSON,
-                                     "after": ROWISH | JSON, "source": ROWISH | JSON},
-                                    optional={"transaction": ROWISH | st.none(), "ts_ms": JSON})
+ENVELOPEISH = st.fixed_dictionaries(
+    {
+        "op": st.sampled_from(["c", "u", "d", "r", "t", "x"]),
+        "before": ROWISH | JSON,
+        "after": ROWISH | JSON,
+        "source": ROWISH | JSON,
+    },
+    optional={"transaction": ROWISH | st.none(), "ts_ms": JSON},
+)
 VALUES = JSON | ROWISH | ENVELOPEISH
 NESTED = Schema.struct("n", [("x", INT32_SCHEMA)], optional=True)
-STRUCT = Schema.struct("thing", [("a", INT32_SCHEMA), ("b", OPTIONAL_STRING_SCHEMA),
-                                 ("id", Schema(Type.INT64, optional=True, default=5)), ("n", NESTED),
-                                 ("ts", timestamp_schema(optional=True)),
-                                 ("h", Schema.array(STRING_SCHEMA, optional=True))], optional=True)
-SCHEMAS = st.sampled_from([None, None, STRUCT, ROW, ENVELOPE, INT64_SCHEMA, STRING_SCHEMA, timestamp_schema(),
-                           Schema.array(INT32_SCHEMA), Schema.map(STRING_SCHEMA, INT32_SCHEMA)])
+STRUCT = Schema.struct(
+    "thing",
+    [
+        ("a", INT32_SCHEMA),
+        ("b", OPTIONAL_STRING_SCHEMA),
+        ("id", Schema(Type.INT64, optional=True, default=5)),
+        ("n", NESTED),
+        ("ts", timestamp_schema(optional=True)),
+        ("h", Schema.array(STRING_SCHEMA, optional=True)),
+    ],
+    optional=True,
+)
+SCHEMAS = st.sampled_from(
+    [
+        None,
+        None,
+        STRUCT,
+        ROW,
+        ENVELOPE,
+        INT64_SCHEMA,
+        STRING_SCHEMA,
+        timestamp_schema(),
+        Schema.array(INT32_SCHEMA),
+        Schema.map(STRING_SCHEMA, INT32_SCHEMA),
+    ]
+)
 HEADERS = st.lists(st.tuples(NAMES | st.text(max_size=4), JSON).map(lambda kv: Header(*kv)), max_size=4).map(tuple)
 
 
@@ -65,33 +92,68 @@ def records(draw: st.DrawFn) -> ConnectRecord:
     key_schema, value_schema = draw(SCHEMAS), draw(SCHEMAS)
     key, value = draw(VALUES), draw(VALUES)
     topic = draw(st.sampled_from(["orders", "db.inventory.orders", "audit.x"]) | st.text(max_size=10))
-    timestamp = draw(st.none() | st.integers(-2**62, 2**62) | st.integers(0, 4_102_444_800_000))
+    timestamp = draw(st.none() | st.integers(-(2**62), 2**62) | st.integers(0, 4_102_444_800_000))
     headers = draw(HEADERS)
     if draw(st.booleans()):
-        return SourceRecord({"p": 1}, {"o": 1}, topic, draw(st.none() | st.integers(0, 9)), key_schema, key,
-                            value_schema, value, timestamp, headers)
-    return SinkRecord(topic, draw(st.integers(0, 9)), key_schema, key, value_schema, value, draw(st.integers(0, 99)),
-                      timestamp, headers)
+        return SourceRecord(
+            {"p": 1},
+            {"o": 1},
+            topic,
+            draw(st.none() | st.integers(0, 9)),
+            key_schema,
+            key,
+            value_schema,
+            value,
+            timestamp,
+            headers,
+        )
+    return SinkRecord(
+        topic,
+        draw(st.integers(0, 9)),
+        key_schema,
+        key,
+        value_schema,
+        value,
+        draw(st.integers(0, 99)),
+        timestamp,
+        headers,
+    )
 
 
 TRANSFORMS = [
-    (CastValue, {"spec": "int8"}), (CastValue, {"spec": "string"}), (CastKey, {"spec": "boolean"}),
+    (CastValue, {"spec": "int8"}),
+    (CastValue, {"spec": "string"}),
+    (CastKey, {"spec": "boolean"}),
     (CastValue, {"spec": "a:int32,b:float32,id:string,ts:int64"}),
     (DropHeaders, {"headers": "a,h"}),
-    (ExtractFieldValue, {"field": "after"}), (ExtractFieldKey, {"field": "id"}),
+    (ExtractFieldValue, {"field": "after"}),
+    (ExtractFieldKey, {"field": "id"}),
     (ExtractFieldValue, {"field": "after.id", "field.syntax.version": "V2"}),
     (Filter, {}),
-    (FlattenValue, {}), (FlattenKey, {"delimiter": "_"}),
+    (FlattenValue, {}),
+    (FlattenKey, {"delimiter": "_"}),
     (HeaderFromValue, {"fields": "a,id", "headers": "x,y", "operation": "move"}),
     (HeaderFromKey, {"fields": "b", "headers": "x", "operation": "copy"}),
-    (HoistFieldValue, {"field": "wrapped"}), (HoistFieldKey, {"field": "k"}),
-    (InsertFieldValue, {"topic.field": "t", "partition.field": "p!", "offset.field": "o", "timestamp.field": "ts?",
-                        "static.field": "s", "static.value": "v"}),
+    (HoistFieldValue, {"field": "wrapped"}),
+    (HoistFieldKey, {"field": "k"}),
+    (
+        InsertFieldValue,
+        {
+            "topic.field": "t",
+            "partition.field": "p!",
+            "offset.field": "o",
+            "timestamp.field": "ts?",
+            "static.field": "s",
+            "static.value": "v",
+        },
+    ),
     (InsertFieldKey, {"topic.field": "t"}),
     (InsertHeader, {"header": "h", "value.literal": "[1,2]"}),
-    (MaskFieldValue, {"fields": "a,id,b,n"}), (MaskFieldKey, {"fields": "a,id", "replacement": "12"}),
+    (MaskFieldValue, {"fields": "a,id,b,n"}),
+    (MaskFieldKey, {"fields": "a,id", "replacement": "12"}),
     (RegexRouter, {"regex": "(?<db>[^.]+)[.](.*)", "replacement": "${db}-$2"}),
-    (ReplaceFieldValue, {"exclude": "a", "renames": "b:c,id:key"}), (ReplaceFieldKey, {"include": "id,n"}),
+    (ReplaceFieldValue, {"exclude": "a", "renames": "b:c,id:key"}),
+    (ReplaceFieldKey, {"include": "id,n"}),
     (SetSchemaMetadataValue, {"schema.name": "x.Y", "schema.version": "3"}),
     (SetSchemaMetadataKey, {"schema.version": "1"}),
     (TimestampConverterValue, {"target.type": "unix"}),
@@ -101,10 +163,19 @@ TRANSFORMS = [
     (TimestampRouter, {}),
     (ValueToKey, {"fields": "a,id"}),
     (ExtractNewRecordState, {}),
-    (ExtractNewRecordState, {"delete.tombstone.handling.mode": "rewrite-with-tombstone", "add.fields": "op,table,lsn",
-                             "add.headers": "op,source.ts_ms,id", "route.by.field": "customer"}),
-    (ExtractNewRecordState, {"delete.handling.mode": "rewrite", "drop.fields.header.name": "h",
-                             "drop.fields.from.key": "true"}),
+    (
+        ExtractNewRecordState,
+        {
+            "delete.tombstone.handling.mode": "rewrite-with-tombstone",
+            "add.fields": "op,table,lsn",
+            "add.headers": "op,source.ts_ms,id",
+            "route.by.field": "customer",
+        },
+    ),
+    (
+        ExtractNewRecordState,
+        {"delete.handling.mode": "rewrite", "drop.fields.header.name": "h", "drop.fields.from.key": "true"},
+    ),
 ]
 CONFIGURED = [(cls, props, configured(cls, props)) for cls, props in TRANSFORMS]  # caches carry across records
 MAY_DROP = (Filter, ExtractNewRecordState)

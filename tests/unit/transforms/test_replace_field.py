@@ -10,22 +10,34 @@ from transforms.replace_field import ReplaceFieldKey, ReplaceFieldValue
 VALUE = {"id": 1, "name": "ann", "secret": "x", "city": None}
 
 
-@pytest.mark.parametrize(("props", "expected"), [
-    ({"exclude": "secret"}, {"id": 1, "name": "ann", "city": None}),
-    ({"include": "id,name"}, {"id": 1, "name": "ann"}),
-    ({"include": "id,secret", "exclude": "secret"}, {"id": 1}),
-    ({"renames": "id:order_id,name:customer"}, {"order_id": 1, "customer": "ann", "secret": "x", "city": None}),
-    ({"include": "id", "renames": "id:key"}, {"key": 1}),
-    ({"blacklist": "secret,city"}, {"id": 1, "name": "ann"}),
-    ({"whitelist": "name"}, {"name": "ann"}),
-    ({"whitelist": "name", "include": "id"}, {"id": 1}),  # the current key wins over the deprecated one
-])
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({"exclude": "secret"}, {"id": 1, "name": "ann", "city": None}),
+        ({"include": "id,name"}, {"id": 1, "name": "ann"}),
+        ({"include": "id,secret", "exclude": "secret"}, {"id": 1}),
+        ({"renames": "id:order_id,name:customer"}, {"order_id": 1, "customer": "ann", "secret": "x", "city": None}),
+        ({"include": "id", "renames": "id:key"}, {"key": 1}),
+        ({"blacklist": "secret,city"}, {"id": 1, "name": "ann"}),
+        ({"whitelist": "name"}, {"name": "ann"}),
+        ({"whitelist": "name", "include": "id"}, {"id": 1}),  # the current key wins over the deprecated one
+    ],
+)
 def test_without_schema(props, expected):
     assert configured(ReplaceFieldValue, props).apply(source(VALUE)).value == expected
 
 
-ROW = Schema.struct("row", [("id", INT32_SCHEMA), ("name", OPTIONAL_STRING_SCHEMA), ("secret", OPTIONAL_STRING_SCHEMA),
-                            ("city", Schema(Type.STRING, True, "Oslo"))], version=4, optional=True)
+ROW = Schema.struct(
+    "row",
+    [
+        ("id", INT32_SCHEMA),
+        ("name", OPTIONAL_STRING_SCHEMA),
+        ("secret", OPTIONAL_STRING_SCHEMA),
+        ("city", Schema(Type.STRING, True, "Oslo")),
+    ],
+    version=4,
+    optional=True,
+)
 
 
 def test_with_schema_fields_are_kept_renamed_and_defaulted_in_schema_order():
@@ -39,8 +51,7 @@ def test_with_schema_fields_are_kept_renamed_and_defaulted_in_schema_order():
 
 
 def test_replace_null_with_default_false_keeps_null():
-    out = configured(ReplaceFieldValue, include="city", replace__null__with__default="false").apply(
-        source(VALUE, ROW))
+    out = configured(ReplaceFieldValue, include="city", replace__null__with__default="false").apply(source(VALUE, ROW))
     assert out.value == {"city": None}
 
 

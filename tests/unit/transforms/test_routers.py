@@ -8,18 +8,21 @@ from transforms.regex_router import RegexRouter
 from transforms.timestamp_router import TimestampRouter
 
 
-@pytest.mark.parametrize(("regex", "replacement", "topic", "expected"), [
-    ("[^.]+[.][^.]+[.](.*)", "$1", "db.inventory.orders", "orders"),
-    (r"(?<db>[^.]+)\.(?<table>.*)", "${table}-from-${db}", "shop.orders", "orders-from-shop"),
-    ("orders", "orders_v2", "orders", "orders_v2"),
-    ("orders", "x", "orders_old", "orders_old"),  # only a whole-topic match renames
-    ("(a)(b)?", "[$2]", "a", "[]"),  # a group that did not take part is empty
-    ("(.*)", "\\$1 costs $1", "tea", "$1 costs tea"),
-    ("(.*)", "$12", "tea", "tea2"),  # Java reads further digits only while they name a group
-    (r"\Qa.b\E", "x", "a.b", "x"),
-    (r"\p{Alpha}+\d", "ok", "abc1", "ok"),
-    (r"\w+", "ascii", "café", "café"),  # \w is ASCII in Java
-])
+@pytest.mark.parametrize(
+    ("regex", "replacement", "topic", "expected"),
+    [
+        ("[^.]+[.][^.]+[.](.*)", "$1", "db.inventory.orders", "orders"),
+        (r"(?<db>[^.]+)\.(?<table>.*)", "${table}-from-${db}", "shop.orders", "orders-from-shop"),
+        ("orders", "orders_v2", "orders", "orders_v2"),
+        ("orders", "x", "orders_old", "orders_old"),  # only a whole-topic match renames
+        ("(a)(b)?", "[$2]", "a", "[]"),  # a group that did not take part is empty
+        ("(.*)", "\\$1 costs $1", "tea", "$1 costs tea"),
+        ("(.*)", "$12", "tea", "tea2"),  # Java reads further digits only while they name a group
+        (r"\Qa.b\E", "x", "a.b", "x"),
+        (r"\p{Alpha}+\d", "ok", "abc1", "ok"),
+        (r"\w+", "ascii", "café", "café"),  # \w is ASCII in Java
+    ],
+)
 def test_regex_router(regex, replacement, topic, expected):
     out = configured(RegexRouter, regex=regex, replacement=replacement).apply(source({"v": 1}, topic=topic))
     assert out.topic == expected and out.value == {"v": 1}
@@ -30,26 +33,34 @@ def test_regex_router_keeps_a_sink_records_original_topic():
     assert (out.topic, out.original_topic) == ("x-t", "t")
 
 
-@pytest.mark.parametrize(("props", "key"), [
-    ({"regex": "(", "replacement": "x"}, "regex"),
-    ({"regex": "(a)", "replacement": "$2"}, "replacement"),
-    ({"regex": "(a)", "replacement": "${nope}"}, "replacement"),
-    ({"regex": "(a)", "replacement": "$x"}, "replacement"),
-    ({"regex": "(a)", "replacement": "x\\"}, "replacement"),
-    ({"replacement": "x"}, "regex"),
-])
+@pytest.mark.parametrize(
+    ("props", "key"),
+    [
+        ({"regex": "(", "replacement": "x"}, "regex"),
+        ({"regex": "(a)", "replacement": "$2"}, "replacement"),
+        ({"regex": "(a)", "replacement": "${nope}"}, "replacement"),
+        ({"regex": "(a)", "replacement": "$x"}, "replacement"),
+        ({"regex": "(a)", "replacement": "x\\"}, "replacement"),
+        ({"replacement": "x"}, "regex"),
+    ],
+)
 def test_regex_router_config_errors_name_the_key(props, key):
     with pytest.raises(ConfigException) as info:
         configured(RegexRouter, props)
     assert info.value.name == key
 
 
-@pytest.mark.parametrize(("props", "expected"), [
-    ({}, "orders-20240131"),
-    ({"topic.format": "${timestamp}_${topic}_${topic}", "timestamp.format": "yyyy.MM.dd'T'HH"},
-     "2024.01.31T10_orders_orders"),
-    ({"topic.format": "fixed"}, "fixed"),
-])
+@pytest.mark.parametrize(
+    ("props", "expected"),
+    [
+        ({}, "orders-20240131"),
+        (
+            {"topic.format": "${timestamp}_${topic}_${topic}", "timestamp.format": "yyyy.MM.dd'T'HH"},
+            "2024.01.31T10_orders_orders",
+        ),
+        ({"topic.format": "fixed"}, "fixed"),
+    ],
+)
 def test_timestamp_router(props, expected):
     out = configured(TimestampRouter, props).apply(source({"v": 1}, timestamp=1706696130250))
     assert out.topic == expected

@@ -7,8 +7,9 @@ from connect.errors import ConfigException, DataException
 from tests.unit.transforms.records import configured, source
 from transforms.set_schema_metadata import SetSchemaMetadataKey, SetSchemaMetadataValue
 
-ROW = Schema.struct("old.Name", [("id", INT64_SCHEMA), ("tier", Schema(Type.STRING, True, "gold"))], version=1,
-                    doc="rows")
+ROW = Schema.struct(
+    "old.Name", [("id", INT64_SCHEMA), ("tier", Schema(Type.STRING, True, "gold"))], version=1, doc="rows"
+)
 
 
 def test_name_and_version_are_set_and_defaults_filled():

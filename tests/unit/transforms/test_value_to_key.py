@@ -7,16 +7,19 @@ from connect.errors import ConfigException, DataException
 from tests.unit.transforms.records import configured, source
 from transforms.value_to_key import ValueToKey
 
-ROW = Schema.struct("row", [("id", INT32_SCHEMA), ("tenant", Schema(Type.STRING, True, "acme")),
-                            ("name", OPTIONAL_STRING_SCHEMA)])
+ROW = Schema.struct(
+    "row", [("id", INT32_SCHEMA), ("tenant", Schema(Type.STRING, True, "acme")), ("name", OPTIONAL_STRING_SCHEMA)]
+)
 
 
 def test_with_schema_the_key_struct_has_the_fields_in_listed_order():
     to_key = configured(ValueToKey, fields="tenant,id")
     out = to_key.apply(source({"id": 1, "tenant": None, "name": "a"}, ROW, key="old"))
     assert out.key == {"tenant": "acme", "id": 1}
-    assert [(f.name, f.schema) for f in out.key_schema.fields] == [("tenant", ROW.field("tenant").schema),
-                                                                    ("id", INT32_SCHEMA)]
+    assert [(f.name, f.schema) for f in out.key_schema.fields] == [
+        ("tenant", ROW.field("tenant").schema),
+        ("id", INT32_SCHEMA),
+    ]
     assert out.value_schema is ROW and to_key.apply(source({"id": 2}, ROW)).key_schema is out.key_schema
 
 

@@ -18,8 +18,9 @@ class EsIndex:
         self.name = index_name(topic)
 
     def __enter__(self) -> Self:
-        self.es.indices.put_index_template(name=self.name, index_patterns=[self.name], priority=100,
-                                           template={"settings": {"number_of_replicas": 0}})
+        self.es.indices.put_index_template(
+            name=self.name, index_patterns=[self.name], priority=100, template={"settings": {"number_of_replicas": 0}}
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:

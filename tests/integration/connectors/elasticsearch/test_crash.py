@@ -55,8 +55,13 @@ class Stream(threading.Thread):
             if self.halt.is_set():
                 break
             key = f"key-{seq % KEYS}"
-            self.producer.produce(self.topic, orjson.dumps({"seq": seq, "key": key}), orjson.dumps(key),
-                                  partition=0, on_delivery=self._acked)
+            self.producer.produce(
+                self.topic,
+                orjson.dumps({"seq": seq, "key": key}),
+                orjson.dumps(key),
+                partition=0,
+                on_delivery=self._acked,
+            )
             self.producer.poll(0)
             time.sleep(max(0.0, started + seq / RATE - time.monotonic()))
         assert self.producer.flush(30) == 0
@@ -64,16 +69,35 @@ class Stream(threading.Thread):
 
 @pytest.fixture
 def worker_files(services, unique_name, tmp_path) -> Iterator[tuple[list[str], Path]]:
-    (tmp_path / "worker.properties").write_text("\n".join([
-        f"bootstrap.servers={services.kafka_bootstrap}",
-        "key.converter=JsonConverter", "key.converter.schemas.enable=false",
-        "value.converter=JsonConverter", "value.converter.schemas.enable=false",
-        f"offset.storage.file.filename={tmp_path / 'offsets.json'}", "offset.flush.interval.ms=300",
-        f"listeners=http://127.0.0.1:{free_port()}",
-    ]) + "\n")
-    (tmp_path / "es.json").write_text(json.dumps({"name": f"{unique_name}-es", "config": {
-        "connector.class": "elasticsearch", "topics": unique_name, "connection.url": services.es_url,
-        "batch.size": "200", "consumer.override.session.timeout.ms": "6000"}}))
+    (tmp_path / "worker.properties").write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={services.kafka_bootstrap}",
+                "key.converter=JsonConverter",
+                "key.converter.schemas.enable=false",
+                "value.converter=JsonConverter",
+                "value.converter.schemas.enable=false",
+                f"offset.storage.file.filename={tmp_path / 'offsets.json'}",
+                "offset.flush.interval.ms=300",
+                f"listeners=http://127.0.0.1:{free_port()}",
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "es.json").write_text(
+        json.dumps(
+            {
+                "name": f"{unique_name}-es",
+                "config": {
+                    "connector.class": "elasticsearch",
+                    "topics": unique_name,
+                    "connection.url": services.es_url,
+                    "batch.size": "200",
+                    "consumer.override.session.timeout.ms": "6000",
+                },
+            }
+        )
+    )
     yield [str(tmp_path / "worker.properties"), str(tmp_path / "es.json")], tmp_path / "worker.log"
 
 
@@ -104,8 +128,11 @@ def test_kill_9_and_restart_converge_with_versions_never_going_back(services, un
 
         proc = start_worker(args, log)
         try:
-            wait_until(lambda: len(versions_only_grow()) > KEYS // 2 or proc.poll() is not None, timeout=60,
-                       message="documents from the first worker")
+            wait_until(
+                lambda: len(versions_only_grow()) > KEYS // 2 or proc.poll() is not None,
+                timeout=60,
+                message="documents from the first worker",
+            )
             assert proc.poll() is None, log.read_text()[-3000:]
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(10)
@@ -116,8 +143,11 @@ def test_kill_9_and_restart_converge_with_versions_never_going_back(services, un
 
             def converged() -> bool:
                 docs = versions_only_grow()
-                return not stream.is_alive() and len(docs) == KEYS + 1 and all(
-                    docs.get(key, ({}, -1))[1] == offset for key, (offset, _seq) in stream.last.items())
+                return (
+                    not stream.is_alive()
+                    and len(docs) == KEYS + 1
+                    and all(docs.get(key, ({}, -1))[1] == offset for key, (offset, _seq) in stream.last.items())
+                )
 
             wait_until(lambda: converged() or proc.poll() is not None, timeout=120, message="the index to converge")
             assert proc.poll() is None, log.read_text()[-3000:]
@@ -131,4 +161,5 @@ def test_kill_9_and_restart_converge_with_versions_never_going_back(services, un
         docs = target.documents()
         assert regressions == []
         assert {key: (source["seq"], version) for key, (source, version) in docs.items()} == {
-            key: (seq, offset) for key, (offset, seq) in stream.last.items()}
+            key: (seq, offset) for key, (offset, seq) in stream.last.items()
+        }

@@ -45,8 +45,9 @@ class AckNotingClient(EsClient):
     def bulk(self, body: bytes) -> list[dict[str, Any]]:
         items = super().bulk(body)
         ids = [line.split(b'"_id":"', 1)[1].split(b'"', 1)[0] for line in body.splitlines()[::2]]
-        self.acked.update(int(i) for i, item in zip(ids, items, strict=True)
-                          if next(iter(item.values()))["status"] in (200, 201, 409))
+        self.acked.update(
+            int(i) for i, item in zip(ids, items, strict=True) if next(iter(item.values()))["status"] in (200, 201, 409)
+        )
         return items
 
 
@@ -84,8 +85,13 @@ class Feed(threading.Thread):
     def run(self) -> None:
         while not self.finish.is_set():
             lo = self.fed
-            self.put([SinkRecord(self.tp.topic, 0, None, o, None, {"n": o, "text": f"row {o}"}, o)
-                      for o in range(lo, lo + BATCH)], lo)
+            self.put(
+                [
+                    SinkRecord(self.tp.topic, 0, None, o, None, {"n": o, "text": f"row {o}"}, o)
+                    for o in range(lo, lo + BATCH)
+                ],
+                lo,
+            )
             while self.context.paused:  # the worker fetches nothing for paused partitions
                 self.paused_seen = True
                 self.put([], lo + BATCH)
@@ -95,6 +101,7 @@ class Feed(threading.Thread):
             self.commit(self.fed)
             time.sleep(0.05)
 
+
 def run_services(*args: str) -> None:
     subprocess.run([sys.executable, str(SERVICES), *args], check=True, timeout=300, capture_output=True)
 
@@ -103,8 +110,13 @@ def run_services(*args: str) -> None:
 def test_elasticsearch_down_mid_stream_loses_nothing_and_the_task_recovers_by_itself(services, unique_name):
     es_url = services.es_url
     tp = TopicPartition(unique_name, 0)
-    props = {"connection.url": es_url, "max.retries": "3", "retry.backoff.ms": "100", "max.buffered.records": "500",
-             "batch.size": "200"}
+    props = {
+        "connection.url": es_url,
+        "max.retries": "3",
+        "retry.backoff.ms": "100",
+        "max.buffered.records": "500",
+        "batch.size": "200",
+    }
     client = AckNotingClient(EsSinkConfig.parse(props))
     task, context = ElasticsearchSinkTask(client=client), SinkContext({tp})
     task.initialize(context)
@@ -121,8 +133,11 @@ def test_elasticsearch_down_mid_stream_loses_nothing_and_the_task_recovers_by_it
             finally:
                 run_services("up", "elasticsearch")
             written_before = len(client.acked)
-            wait_until(lambda: len(client.acked) >= written_before + 500, timeout=120,
-                       message="writes going on again without anyone restarting the task")
+            wait_until(
+                lambda: len(client.acked) >= written_before + 500,
+                timeout=120,
+                message="writes going on again without anyone restarting the task",
+            )
             feed.finish.set()
             feed.join(timeout=30)
             task.flush({})
@@ -135,4 +150,3 @@ def test_elasticsearch_down_mid_stream_loses_nothing_and_the_task_recovers_by_it
         docs = target.documents()
         assert len(docs) == target.count() == feed.fed
         assert all(source["n"] == int(doc_id) and version == int(doc_id) for doc_id, (source, version) in docs.items())
-

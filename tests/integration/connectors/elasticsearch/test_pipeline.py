@@ -20,8 +20,7 @@ from tests.support.kafka import produce, read_topic, wait_until
 
 def table_rows(pg: psycopg.Connection, table: str) -> dict[str, dict[str, Any]]:
     rows = pg.execute(f'SELECT id, name, qty, price FROM "{table}"').fetchall()
-    return {str(i): {"id": i, "name": n, "qty": q, "price": float(p) if p is not None else None}
-            for i, n, q, p in rows}
+    return {str(i): {"id": i, "name": n, "qty": q, "price": float(p) if p is not None else None} for i, n, q, p in rows}
 
 
 def test_the_index_mirrors_the_table_after_inserts_updates_and_deletes(pg, herder, services, unique_name):
@@ -30,13 +29,21 @@ def test_the_index_mirrors_the_table_after_inserts_updates_and_deletes(pg, herde
     pg.execute(f"""INSERT INTO "{table}" SELECT g, 'item ' || g, g % 7, g * 1.25 FROM generate_series(1, 200) g""")
     topic = f"{unique_name}.public.{table}"
     with EsIndex(services.es_url, topic) as target:
-        herder.put_connector_config(f"{unique_name}-pg", postgres_source(services, unique_name, table),
-                                allow_replace=False)
+        herder.put_connector_config(
+            f"{unique_name}-pg", postgres_source(services, unique_name, table), allow_replace=False
+        )
         # The worker's sink consumer fails on a topic that does not exist yet: let the snapshot create it.
         read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) >= 200, timeout=60)
-        herder.put_connector_config(f"{unique_name}-es", {
-            "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "topics": topic,
-            "connection.url": services.es_url, "behavior.on.null.values": "delete"}, allow_replace=False)
+        herder.put_connector_config(
+            f"{unique_name}-es",
+            {
+                "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+                "topics": topic,
+                "connection.url": services.es_url,
+                "behavior.on.null.values": "delete",
+            },
+            allow_replace=False,
+        )
         herder.wait_for(f"{unique_name}-es", running)
         wait_until(lambda: target.count() == 200, timeout=60, message="the snapshot indexed")
         # Streaming: one transaction of each kind, then a row touched several times in a row.
@@ -61,16 +68,27 @@ def test_a_document_the_mapping_rejects_is_dead_lettered_and_the_rest_indexed(he
     topic, dlq = unique_name, unique_name + "-dlq"
     with EsIndex(services.es_url, topic) as target:
         target.es.indices.create(index=target.name, mappings={"properties": {"qty": {"type": "integer"}}})
-        produce(services.kafka_bootstrap, topic, [(b"1", b'{"qty": 1}'), (b"2", b'{"qty": "lots"}'),
-                                                  (b"3", b'{"qty": 3}')])
+        produce(
+            services.kafka_bootstrap, topic, [(b"1", b'{"qty": 1}'), (b"2", b'{"qty": "lots"}'), (b"3", b'{"qty": 3}')]
+        )
         name = unique_name + "-es"
-        herder.put_connector_config(name, {
-            "connector.class": "elasticsearch", "topics": topic, "connection.url": services.es_url,
-            "key.converter": "JsonConverter", "key.converter.schemas.enable": "false",
-            "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
-            "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
-            "errors.deadletterqueue.topic.replication.factor": "1",
-            "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+        herder.put_connector_config(
+            name,
+            {
+                "connector.class": "elasticsearch",
+                "topics": topic,
+                "connection.url": services.es_url,
+                "key.converter": "JsonConverter",
+                "key.converter.schemas.enable": "false",
+                "value.converter": "JsonConverter",
+                "value.converter.schemas.enable": "false",
+                "errors.tolerance": "all",
+                "errors.deadletterqueue.topic.name": dlq,
+                "errors.deadletterqueue.topic.replication.factor": "1",
+                "errors.deadletterqueue.context.headers.enable": "true",
+            },
+            allow_replace=False,
+        )
         [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1, timeout=60)
         assert orjson.loads(dead.value()) == {"qty": "lots"} and dead.key() == b"2"
         headers = dict(dead.headers())

@@ -16,8 +16,7 @@ from connectors.elasticsearch.sink import ElasticsearchSinkTask
 from tests.integration.connectors.elasticsearch.es_index import EsIndex
 from tests.support.sink_context import ListReporter, SinkContext
 
-ROW = Schema.struct("shop.public.items.Value", [("id", INT64_SCHEMA), ("name", OPTIONAL_STRING_SCHEMA)],
-                    optional=True)
+ROW = Schema.struct("shop.public.items.Value", [("id", INT64_SCHEMA), ("name", OPTIONAL_STRING_SCHEMA)], optional=True)
 ENVELOPE = Schema.struct("shop.public.items.Envelope", [("before", ROW), ("after", ROW), ("op", STRING_SCHEMA)])
 
 
@@ -50,8 +49,15 @@ def rec(topic: str, offset: int, key: Any, value: Any, schema: Schema | None = N
 def test_insert_update_and_delete_then_commit_every_offset(start, target):
     task, _ = start(**{"behavior.on.null.values": "delete"})
     t = target.topic
-    task.put([rec(t, 0, "a", {"name": "apple"}), rec(t, 1, "b", {"name": "pear"}), rec(t, 2, "c", {"name": "fig"}),
-              rec(t, 3, "b", {"name": "pear, ripe"}), rec(t, 4, "a", None)])
+    task.put(
+        [
+            rec(t, 0, "a", {"name": "apple"}),
+            rec(t, 1, "b", {"name": "pear"}),
+            rec(t, 2, "c", {"name": "fig"}),
+            rec(t, 3, "b", {"name": "pear, ripe"}),
+            rec(t, 4, "a", None),
+        ]
+    )
     task.flush({})
     assert target.sources() == {"b": {"name": "pear, ripe"}, "c": {"name": "fig"}}
     assert task.pre_commit({TopicPartition(t, 0): 5}) == {TopicPartition(t, 0): 5}
@@ -91,8 +97,13 @@ def test_a_document_that_conflicts_with_the_mapping_is_reported_and_the_rest_ind
     context.errant_record_reporter = reporter
     schema = Schema.struct("Item", [("id", INT64_SCHEMA), ("at", timestamp_schema())])
     t, at = target.topic, dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
-    task.put([rec(t, 0, 1, {"id": 1, "at": at}, schema), rec(t, 1, 2, {"id": "two", "at": at}),
-              rec(t, 2, 3, {"id": 3, "at": at}, schema)])
+    task.put(
+        [
+            rec(t, 0, 1, {"id": 1, "at": at}, schema),
+            rec(t, 1, 2, {"id": "two", "at": at}),
+            rec(t, 2, 3, {"id": 3, "at": at}, schema),
+        ]
+    )
     task.flush({})
     assert target.mapping() == {"id": {"type": "long"}, "at": {"type": "date"}}
     [(record, error)] = reporter.reported
@@ -118,9 +129,15 @@ def test_debezium_envelopes_index_the_after_image_and_deletes_remove(start, targ
             value |= {"source": {"table": "items"}, "ts_ms": 1}
         return rec(t, offset, {"id": key}, value, schema)
 
-    task.put([event(0, 1, "r", None, {"id": 1, "name": "one"}), event(1, 2, "c", None, {"id": 2, "name": "two"}),
-              event(2, 1, "u", {"id": 1, "name": "one"}, {"id": 1, "name": "uno"}),
-              event(3, 2, "d", {"id": 2, "name": "two"}, None), event(4, 3, "c", None, {"id": 3, "name": None})])
+    task.put(
+        [
+            event(0, 1, "r", None, {"id": 1, "name": "one"}),
+            event(1, 2, "c", None, {"id": 2, "name": "two"}),
+            event(2, 1, "u", {"id": 1, "name": "one"}, {"id": 1, "name": "uno"}),
+            event(3, 2, "d", {"id": 2, "name": "two"}, None),
+            event(4, 3, "c", None, {"id": 3, "name": None}),
+        ]
+    )
     task.flush({})
     assert target.sources() == {"1": {"id": 1, "name": "uno"}, "3": {"id": 3, "name": None}}
     if with_schema:

@@ -37,23 +37,42 @@ def pg(services):
 def setup(services, unique_name, pg, tmp_path):
     """Worker and connector configs for an outbox table `unique_name` in the seed's layout (created by the test)."""
     info = conninfo_to_dict(services.pg_dsn)
-    worker = {"bootstrap.servers": services.kafka_bootstrap, "key.converter": "JsonConverter",
-              "key.converter.schemas.enable": "false", "value.converter": "JsonConverter",
-              "value.converter.schemas.enable": "false",
-              "offset.storage.file.filename": str(tmp_path / "offsets.json"), "offset.flush.interval.ms": "200",
-              "listeners": "http://127.0.0.1:0"}
-    connector = {"connector.class": "outbox", "database.hostname": info.get("host", "127.0.0.1"),
-                 "database.port": str(info.get("port", 5432)), "database.user": info["user"],
-                 "database.password": info.get("password", ""), "database.dbname": info["dbname"],
-                 "topic.prefix": unique_name, "slot.name": unique_name, "publication.name": unique_name,
-                 "outbox.table": f"public.{unique_name}", "outbox.column.key": "aggregate_id",
-                 "outbox.column.type": "event_type", "outbox.column.route": "event_type",
-                 "outbox.column.timestamp": "created_at", "outbox.column.idempotency.key": "idempotency_key",
-                 "route.topic.replacement": f"{unique_name}.${{routedByValue}}", "status.update.interval.ms": "300",
-                 "poll.interval.ms": "100"}
+    worker = {
+        "bootstrap.servers": services.kafka_bootstrap,
+        "key.converter": "JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter": "JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
+        "offset.flush.interval.ms": "200",
+        "listeners": "http://127.0.0.1:0",
+    }
+    connector = {
+        "connector.class": "outbox",
+        "database.hostname": info.get("host", "127.0.0.1"),
+        "database.port": str(info.get("port", 5432)),
+        "database.user": info["user"],
+        "database.password": info.get("password", ""),
+        "database.dbname": info["dbname"],
+        "topic.prefix": unique_name,
+        "slot.name": unique_name,
+        "publication.name": unique_name,
+        "outbox.table": f"public.{unique_name}",
+        "outbox.column.key": "aggregate_id",
+        "outbox.column.type": "event_type",
+        "outbox.column.route": "event_type",
+        "outbox.column.timestamp": "created_at",
+        "outbox.column.idempotency.key": "idempotency_key",
+        "route.topic.replacement": f"{unique_name}.${{routedByValue}}",
+        "status.update.interval.ms": "300",
+        "poll.interval.ms": "100",
+    }
     yield worker, connector
-    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-               "WHERE slot_name = %s AND active_pid IS NULL", (unique_name,))
+    pg.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+        "WHERE slot_name = %s AND active_pid IS NULL",
+        (unique_name,),
+    )
     pg.execute(f"DROP PUBLICATION IF EXISTS {unique_name}")
     pg.execute(f"DROP TABLE IF EXISTS {unique_name}_pruned, {unique_name}")
 
@@ -64,8 +83,10 @@ def create_table(pg, name: str, *, payload: str = "jsonb", type_null: str = "NOT
 
 def insert(conn, table: str, aggregate: str, event_type: str | None, payload: str) -> str:
     event_id = str(uuid.uuid4())
-    conn.execute(f"INSERT INTO {table} (id, aggregate_id, event_type, payload, idempotency_key) "
-                 f"VALUES (%s, %s, %s, %s, %s)", (event_id, aggregate, event_type, payload, f"{event_id}-key"))
+    conn.execute(
+        f"INSERT INTO {table} (id, aggregate_id, event_type, payload, idempotency_key) VALUES (%s, %s, %s, %s, %s)",
+        (event_id, aggregate, event_type, payload, f"{event_id}-key"),
+    )
     return event_id
 
 
@@ -99,14 +120,17 @@ def test_committed_transaction_yields_its_events_and_a_rolled_back_one_none(setu
     finally:
         herder.stop()
     assert [orjson.loads(m.key()) for m in got] == ["ord-1", "ord-3"], "the rolled-back order published nothing"
-    assert [orjson.loads(m.value()) for m in got] == [{"orderId": "ord-1", "total": 10},
-                                                       {"orderId": "ord-3", "total": 30}]
+    assert [orjson.loads(m.value()) for m in got] == [
+        {"orderId": "ord-1", "total": 10},
+        {"orderId": "ord-3", "total": 30},
+    ]
     assert [headers(m)["id"].decode() for m in got] == [placed, later]
     assert headers(got[0])["idempotency_key"].decode() == f"{placed}-key"
     assert [orjson.loads(m.key()) for m in paid_msgs] == ["ord-1"]
     assert headers(paid_msgs[0])["id"].decode() == paid
-    created = pg.execute(f"SELECT (extract(epoch FROM created_at) * 1000)::bigint FROM {unique_name} WHERE id = %s",
-                         (placed,)).fetchone()[0]
+    created = pg.execute(
+        f"SELECT (extract(epoch FROM created_at) * 1000)::bigint FROM {unique_name} WHERE id = %s", (placed,)
+    ).fetchone()[0]
     assert abs(got[0].timestamp()[1] - created) <= 1, "the Kafka timestamp is the row's created_at"
 
 
@@ -126,18 +150,29 @@ def test_tolerated_malformed_rows_are_dead_lettered_skipped_and_never_pruned(set
     worker, connector = setup
     create_table(pg, unique_name, payload="text", type_null="NULL")
     dlq = f"{unique_name}.dlq"
-    herder = started(worker, {**connector, "errors.tolerance": "all", "outbox.prune.enabled": "true",
-                              "outbox.prune.interval.ms": "0", "errors.deadletterqueue.topic.name": dlq,
-                              "errors.deadletterqueue.topic.replication.factor": "1",
-                              "errors.deadletterqueue.context.headers.enable": "true"})
+    herder = started(
+        worker,
+        {
+            **connector,
+            "errors.tolerance": "all",
+            "outbox.prune.enabled": "true",
+            "outbox.prune.interval.ms": "0",
+            "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true",
+        },
+    )
     try:
         no_type = insert(pg, unique_name, "ord-1", None, '{"orderId": "ord-1"}')
         not_json = insert(pg, unique_name, "ord-1", "OrderPlaced", "not json")
         good = insert(pg, unique_name, "ord-2", "OrderPlaced", '{"orderId": "ord-2"}')
         got = read_topic(services.kafka_bootstrap, f"{unique_name}.OrderPlaced", lambda ms: len(ms) >= 1)
         dead = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 2)
-        wait_until(lambda: pg.execute(f"SELECT count(*) FROM {unique_name}").fetchone()[0] == 2, timeout=30,
-                   message="the published row pruned")
+        wait_until(
+            lambda: pg.execute(f"SELECT count(*) FROM {unique_name}").fetchone()[0] == 2,
+            timeout=30,
+            message="the published row pruned",
+        )
         assert herder.connector_status("outbox").tasks[0].state is State.RUNNING
     finally:
         herder.stop()
@@ -163,15 +198,26 @@ def test_pruning_keeps_the_table_bounded_and_deletes_only_stored_events(setup, p
     worker, connector = setup
     create_table(pg, unique_name)
     pg.execute(f"CREATE TABLE {unique_name}_pruned (id uuid PRIMARY KEY, at timestamptz NOT NULL)")
-    pg.execute(f"CREATE FUNCTION {unique_name}_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-               f"INSERT INTO {unique_name}_pruned VALUES (OLD.id, clock_timestamp()); RETURN OLD; END $$")
-    pg.execute(f"CREATE TRIGGER {unique_name}_log AFTER DELETE ON {unique_name} FOR EACH ROW "
-               f"EXECUTE FUNCTION {unique_name}_log()")
+    pg.execute(
+        f"CREATE FUNCTION {unique_name}_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"INSERT INTO {unique_name}_pruned VALUES (OLD.id, clock_timestamp()); RETURN OLD; END $$"
+    )
+    pg.execute(
+        f"CREATE TRIGGER {unique_name}_log AFTER DELETE ON {unique_name} FOR EACH ROW "
+        f"EXECUTE FUNCTION {unique_name}_log()"
+    )
     topic = f"{unique_name}.Tick"
     # The broker stamps each event when it stores it: a row's deletion must come after its event's stamp.
     create_topic(services.kafka_bootstrap, topic, 1, {"message.timestamp.type": "LogAppendTime"})
-    herder = started(worker, {**connector, "outbox.prune.enabled": "true", "outbox.prune.batch.size": "200",
-                              "outbox.prune.interval.ms": "100"})
+    herder = started(
+        worker,
+        {
+            **connector,
+            "outbox.prune.enabled": "true",
+            "outbox.prune.batch.size": "200",
+            "outbox.prune.interval.ms": "100",
+        },
+    )
     stop = threading.Event()
     written: list[str] = []
     sizes: list[int] = []
@@ -193,8 +239,11 @@ def test_pruning_keeps_the_table_bounded_and_deletes_only_stored_events(setup, p
             time.sleep(0.25)
         stop.set()
         thread.join(10)
-        wait_until(lambda: pg.execute(f"SELECT count(*) FROM {unique_name}").fetchone()[0] == 0, timeout=30,
-                   message="the table drained")
+        wait_until(
+            lambda: pg.execute(f"SELECT count(*) FROM {unique_name}").fetchone()[0] == 0,
+            timeout=30,
+            message="the table drained",
+        )
     finally:
         stop.set()
         herder.stop()
@@ -202,9 +251,11 @@ def test_pruning_keeps_the_table_bounded_and_deletes_only_stored_events(setup, p
     stored = {headers(m)["id"].decode(): m.timestamp()[1] for m in messages}
     assert set(stored) == set(written)
     assert len(written) > 1000 and max(sizes) < len(written) // 5, (
-        f"the table stays bounded under load: sizes {sizes} for {len(written)} rows")
-    pruned = pg.execute(f"SELECT id::text, (extract(epoch FROM at) * 1000)::bigint FROM {unique_name}_pruned"
-                        ).fetchall()
+        f"the table stays bounded under load: sizes {sizes} for {len(written)} rows"
+    )
+    pruned = pg.execute(
+        f"SELECT id::text, (extract(epoch FROM at) * 1000)::bigint FROM {unique_name}_pruned"
+    ).fetchall()
     assert len(pruned) == len(written)
     early = [(i, at, stored[i]) for i, at in pruned if at < stored[i]]
     assert not early, f"rows deleted before Kafka stored their event: {early[:5]}"
@@ -218,8 +269,14 @@ def test_kill_9_and_restart_lose_no_event_and_keep_per_aggregate_order(setup, pg
     create_topic(services.kafka_bootstrap, topic, 4)
     (tmp_path / "worker.properties").write_text("".join(f"{k}={v}\n" for k, v in worker.items()))
     (tmp_path / "connector.json").write_bytes(orjson.dumps({"name": "outbox", "config": connector}))
-    args = [sys.executable, "-m", "connect.cli", "standalone", str(tmp_path / "worker.properties"),
-            str(tmp_path / "connector.json")]
+    args = [
+        sys.executable,
+        "-m",
+        "connect.cli",
+        "standalone",
+        str(tmp_path / "worker.properties"),
+        str(tmp_path / "connector.json"),
+    ]
     total, aggregates = 10_000, 100
     sequence = [0] * aggregates
 
@@ -230,8 +287,13 @@ def test_kill_9_and_restart_lose_no_event_and_keep_per_aggregate_order(setup, pg
                     for i in range(start, min(count, start + 50)):
                         agg = (i * 7) % aggregates
                         sequence[agg] += 1
-                        insert(conn, unique_name, f"agg-{agg}", "Tick",
-                               orjson.dumps({"agg": agg, "seq": sequence[agg]}).decode())
+                        insert(
+                            conn,
+                            unique_name,
+                            f"agg-{agg}",
+                            "Tick",
+                            orjson.dumps({"agg": agg, "seq": sequence[agg]}).decode(),
+                        )
 
     first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -242,8 +304,9 @@ def test_kill_9_and_restart_lose_no_event_and_keep_per_aggregate_order(setup, pg
         write(total - total // 2)
         second = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            messages = read_topic(services.kafka_bootstrap, topic,
-                                  lambda ms: len({headers(m)["id"] for m in ms}) >= total, timeout=120)
+            messages = read_topic(
+                services.kafka_bootstrap, topic, lambda ms: len({headers(m)["id"] for m in ms}) >= total, timeout=120
+            )
         finally:
             second.kill()
             second.wait(10)

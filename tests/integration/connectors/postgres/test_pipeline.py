@@ -31,16 +31,29 @@ def pg(services):
 def setup(services, unique_name, pg, tmp_path):
     info = conninfo_to_dict(services.pg_dsn)
     pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY, v int NOT NULL)")
-    worker = {"bootstrap.servers": services.kafka_bootstrap, "key.converter": "PlainJson",
-              "value.converter": "PlainJson", "header.converter": "Utf8Headers",
-              "offset.storage.file.filename": str(tmp_path / "offsets.json"),
-              "offset.flush.interval.ms": "200", "listeners": "http://127.0.0.1:0"}
-    connector = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-                 "database.hostname": info.get("host", "127.0.0.1"), "database.port": str(info.get("port", 5432)),
-                 "database.user": info["user"], "database.password": info.get("password", ""),
-                 "database.dbname": info["dbname"], "topic.prefix": unique_name, "slot.name": unique_name,
-                 "publication.name": unique_name, "publication.autocreate.mode": "filtered",
-                 "table.include.list": f"public.{unique_name}", "status.update.interval.ms": "300"}
+    worker = {
+        "bootstrap.servers": services.kafka_bootstrap,
+        "key.converter": "PlainJson",
+        "value.converter": "PlainJson",
+        "header.converter": "Utf8Headers",
+        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
+        "offset.flush.interval.ms": "200",
+        "listeners": "http://127.0.0.1:0",
+    }
+    connector = {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "database.hostname": info.get("host", "127.0.0.1"),
+        "database.port": str(info.get("port", 5432)),
+        "database.user": info["user"],
+        "database.password": info.get("password", ""),
+        "database.dbname": info["dbname"],
+        "topic.prefix": unique_name,
+        "slot.name": unique_name,
+        "publication.name": unique_name,
+        "publication.autocreate.mode": "filtered",
+        "table.include.list": f"public.{unique_name}",
+        "status.update.interval.ms": "300",
+    }
     yield worker, connector
     drop_slot(pg, unique_name)
     pg.execute(f"DROP PUBLICATION IF EXISTS {unique_name}")
@@ -52,8 +65,9 @@ def events(messages):
 
 
 def slot_lsn(pg, slot):
-    row = pg.execute("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
-                     (slot,)).fetchone()
+    row = pg.execute(
+        "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+    ).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 
@@ -86,13 +100,24 @@ def test_snapshot_and_changes_reach_kafka_and_the_slot_follows_flushed_offsets(s
 def test_kill_9_during_steady_inserts_loses_no_committed_row(setup, pg, services, unique_name, tmp_path):
     worker, connector = setup
     # The real CLI, as users run it: `connect standalone worker.properties connector.json`.
-    properties = {**worker, "key.converter": "JsonConverter", "value.converter": "JsonConverter",
-                  "key.converter.schemas.enable": "false", "value.converter.schemas.enable": "false"}
+    properties = {
+        **worker,
+        "key.converter": "JsonConverter",
+        "value.converter": "JsonConverter",
+        "key.converter.schemas.enable": "false",
+        "value.converter.schemas.enable": "false",
+    }
     properties.pop("header.converter")
     (tmp_path / "worker.properties").write_text("\n".join(f"{k}={v}" for k, v in properties.items()))
     (tmp_path / "connector.json").write_bytes(orjson.dumps({"name": "pg", "config": connector}))
-    args = [sys.executable, "-m", "connect.cli", "standalone", str(tmp_path / "worker.properties"),
-            str(tmp_path / "connector.json")]
+    args = [
+        sys.executable,
+        "-m",
+        "connect.cli",
+        "standalone",
+        str(tmp_path / "worker.properties"),
+        str(tmp_path / "connector.json"),
+    ]
     topic = f"{unique_name}.public.{unique_name}"
     stop = threading.Event()
     written = [0]
@@ -103,10 +128,13 @@ def test_kill_9_during_steady_inserts_loses_no_committed_row(setup, pg, services
             while not stop.is_set():
                 with conn.transaction():  # small transactions of 1-20 rows, then updates of earlier keys
                     rows = 1 + i % 20
-                    conn.execute(f"INSERT INTO {unique_name} SELECT g, 0 FROM generate_series(%s::int, %s::int) g",
-                                 (written[0] + 1, written[0] + rows))
-                    conn.execute(f"UPDATE {unique_name} SET v = v + 1 WHERE id %% 3 = %s AND id > %s",
-                                 (i % 3, written[0] - 60))
+                    conn.execute(
+                        f"INSERT INTO {unique_name} SELECT g, 0 FROM generate_series(%s::int, %s::int) g",
+                        (written[0] + 1, written[0] + rows),
+                    )
+                    conn.execute(
+                        f"UPDATE {unique_name} SET v = v + 1 WHERE id %% 3 = %s AND id > %s", (i % 3, written[0] - 60)
+                    )
                     written[0] += rows
                 i += 1
                 time.sleep(0.005)
@@ -169,7 +197,7 @@ class _Caught:
         self.state: dict[int, int] = {}
 
     def __call__(self, messages) -> bool:
-        self.state.update(_latest(events(messages[self.seen:])))
+        self.state.update(_latest(events(messages[self.seen :])))
         self.seen = len(messages)
         return self.state == self.final
 
@@ -235,7 +263,7 @@ class _Replayed:
         self.seen = 0
 
     def __call__(self, messages) -> bool:
-        for e in events(messages[self.seen:]):
+        for e in events(messages[self.seen :]):
             self.ops[e["op"]] = self.ops.get(e["op"], 0) + 1
             if e["after"] is not None:
                 self.state[e["after"]["id"]] = e["after"]["v"]

@@ -29,12 +29,20 @@ def pg(services) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def props(services, unique_name) -> dict[str, str]:
     info = conninfo_to_dict(services.pg_dsn)
-    return {"database.hostname": info.get("host", "127.0.0.1"), "database.port": str(info.get("port", 5432)),
-            "database.user": info["user"], "database.password": info.get("password", ""),
-            "database.dbname": info["dbname"], "topic.prefix": unique_name, "slot.name": unique_name,
-            "publication.name": unique_name, "publication.autocreate.mode": "filtered",
-            "table.include.list": f"public\\.{unique_name}.*", "slot.drop.on.stop": "true",
-            "poll.interval.ms": "200"}
+    return {
+        "database.hostname": info.get("host", "127.0.0.1"),
+        "database.port": str(info.get("port", 5432)),
+        "database.user": info["user"],
+        "database.password": info.get("password", ""),
+        "database.dbname": info["dbname"],
+        "topic.prefix": unique_name,
+        "slot.name": unique_name,
+        "publication.name": unique_name,
+        "publication.autocreate.mode": "filtered",
+        "table.include.list": f"public\\.{unique_name}.*",
+        "slot.drop.on.stop": "true",
+        "poll.interval.ms": "200",
+    }
 
 
 @pytest.fixture
@@ -48,8 +56,9 @@ def tasks(pg, unique_name) -> Iterator[list[PostgresSourceTask]]:
     pg.execute(f'DROP PUBLICATION IF EXISTS "{unique_name}"')
 
 
-def start(tasks, props, context: SourceContext | None = None, **overrides: str) -> tuple[PostgresSourceTask,
-                                                                                          SourceContext]:
+def start(
+    tasks, props, context: SourceContext | None = None, **overrides: str
+) -> tuple[PostgresSourceTask, SourceContext]:
     task = PostgresSourceTask()
     ctx = context or SourceContext()
     task.initialize(ctx)
@@ -76,18 +85,39 @@ TYPED_COLUMNS = """
     b boolean, t text, vc varchar(20), ch char(3), ba bytea, dt date, tm time, ttz timetz, ts timestamp,
     tstz timestamptz, iv interval, u uuid, j json, jb jsonb, e {enum}, ia int[], ta text[], ea {enum}[]
 """
-TYPED_VALUES = ("(1, -2, 40000, 12.50, 3.14159, 1.5, 2.25, true, 'héllo', 'vc', 'ab', '\\x00ff', '2026-01-02', "
-                "'10:00:01.5', '10:00:00+02', '2026-01-02 03:04:05.123456', '2026-01-02 03:04:05.5+02', "
-                "'1 day 02:00:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '{\"b\": [1, 2]}', 'ok', "
-                "'{1,NULL}', '{x,\"y z\"}', '{sad,ok}'), (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-                "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)")
+TYPED_VALUES = (
+    "(1, -2, 40000, 12.50, 3.14159, 1.5, 2.25, true, 'héllo', 'vc', 'ab', '\\x00ff', '2026-01-02', "
+    "'10:00:01.5', '10:00:00+02', '2026-01-02 03:04:05.123456', '2026-01-02 03:04:05.5+02', "
+    "'1 day 02:00:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '{\"b\": [1, 2]}', 'ok', "
+    "'{1,NULL}', '{x,\"y z\"}', '{sad,ok}'), (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+)
 EXPECTED_ROW = {
-    "id": 1, "i2": -2, "i4": 40000, "num": Decimal("12.50"),
-    "vnum": {"scale": 5, "value": (314159).to_bytes(3, "big", signed=True)}, "r": 1.5, "d": 2.25, "b": True,
-    "t": "héllo", "vc": "vc", "ch": "ab ", "ba": b"\x00\xff", "dt": 20455, "tm": 36_001_500_000,
-    "ttz": "08:00:00Z", "ts": 1_767_323_045_123_456, "tstz": "2026-01-02T01:04:05.500000Z",
-    "iv": 93_600_000_000, "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "j": '{"a": 1}', "jb": '{"b": [1, 2]}',
-    "e": "ok", "ia": [1, None], "ta": ["x", "y z"], "ea": ["sad", "ok"],
+    "id": 1,
+    "i2": -2,
+    "i4": 40000,
+    "num": Decimal("12.50"),
+    "vnum": {"scale": 5, "value": (314159).to_bytes(3, "big", signed=True)},
+    "r": 1.5,
+    "d": 2.25,
+    "b": True,
+    "t": "héllo",
+    "vc": "vc",
+    "ch": "ab ",
+    "ba": b"\x00\xff",
+    "dt": 20455,
+    "tm": 36_001_500_000,
+    "ttz": "08:00:00Z",
+    "ts": 1_767_323_045_123_456,
+    "tstz": "2026-01-02T01:04:05.500000Z",
+    "iv": 93_600_000_000,
+    "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+    "j": '{"a": 1}',
+    "jb": '{"b": [1, 2]}',
+    "e": "ok",
+    "ia": [1, None],
+    "ta": ["x", "y z"],
+    "ea": ["sad", "ok"],
 }
 
 
@@ -121,11 +151,31 @@ def test_every_type_round_trips_in_snapshot_and_streaming(tasks, props, pg, uniq
 
 
 EXPECTED_JSON_AFTER = {
-    "id": 11, "i2": -2, "i4": 40000, "num": "BOI=", "vnum": {"scale": 5, "value": "BMsv"}, "r": 1.5, "d": 2.25,
-    "b": True, "t": "héllo", "vc": "vc", "ch": "ab ", "ba": "AP8=", "dt": 20455, "tm": 36_001_500_000,
-    "ttz": "08:00:00Z", "ts": 1_767_323_045_123_456, "tstz": "2026-01-02T01:04:05.500000Z", "iv": 93_600_000_000,
-    "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "j": '{"a": 1}', "jb": '{"b": [1, 2]}', "e": "ok",
-    "ia": [1, None], "ta": ["x", "y z"], "ea": ["sad", "ok"],
+    "id": 11,
+    "i2": -2,
+    "i4": 40000,
+    "num": "BOI=",
+    "vnum": {"scale": 5, "value": "BMsv"},
+    "r": 1.5,
+    "d": 2.25,
+    "b": True,
+    "t": "héllo",
+    "vc": "vc",
+    "ch": "ab ",
+    "ba": "AP8=",
+    "dt": 20455,
+    "tm": 36_001_500_000,
+    "ttz": "08:00:00Z",
+    "ts": 1_767_323_045_123_456,
+    "tstz": "2026-01-02T01:04:05.500000Z",
+    "iv": 93_600_000_000,
+    "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+    "j": '{"a": 1}',
+    "jb": '{"b": [1, 2]}',
+    "e": "ok",
+    "ia": [1, None],
+    "ta": ["x", "y z"],
+    "ea": ["sad", "ok"],
 }
 
 
@@ -146,18 +196,39 @@ def assert_debezium_json(record) -> None:
     assert full["schema"]["name"] == f"{record.topic}.Envelope" and full["schema"]["version"] == 2
     after = {f["field"]: f for f in full["schema"]["fields"][1]["fields"]}
     assert after["id"] == {"type": "int64", "optional": False, "field": "id"}
-    assert after["num"] == {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal",
-                            "version": 1, "parameters": {"scale": "2", "connect.decimal.precision": "10"},
-                            "field": "num"}
-    assert after["tstz"] == {"type": "string", "optional": True, "name": "io.debezium.time.ZonedTimestamp",
-                             "version": 1, "field": "tstz"}
-    assert after["ia"] == {"type": "array", "items": {"type": "int32", "optional": True}, "optional": True,
-                           "field": "ia"}
+    assert after["num"] == {
+        "type": "bytes",
+        "optional": True,
+        "name": "org.apache.kafka.connect.data.Decimal",
+        "version": 1,
+        "parameters": {"scale": "2", "connect.decimal.precision": "10"},
+        "field": "num",
+    }
+    assert after["tstz"] == {
+        "type": "string",
+        "optional": True,
+        "name": "io.debezium.time.ZonedTimestamp",
+        "version": 1,
+        "field": "tstz",
+    }
+    assert after["ia"] == {
+        "type": "array",
+        "items": {"type": "int32", "optional": True},
+        "optional": True,
+        "field": "ia",
+    }
     source = {f["field"]: f for f in full["schema"]["fields"][2]["fields"]}
     assert source["snapshot"]["default"] == "false" and source["lsn"]["type"] == "int64"
     key = orjson.loads(enveloped.from_connect(record.topic, record.key_schema, record.key))
-    assert key == {"schema": {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}],
-                              "optional": False, "name": f"{record.topic}.Key"}, "payload": {"id": 11}}
+    assert key == {
+        "schema": {
+            "type": "struct",
+            "fields": [{"type": "int64", "optional": False, "field": "id"}],
+            "optional": False,
+            "name": f"{record.topic}.Key",
+        },
+        "payload": {"id": 11},
+    }
 
 
 def test_operations_transactions_messages_toast_and_replica_identity_full(tasks, props, pg, unique_name):
@@ -269,8 +340,9 @@ def test_a_broken_replication_connection_is_reopened_and_resumes_without_loss(ta
         pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(1, 10)")
         first = poll_until(task, 10)
         # Cut the stream as a server restart or network failure would.
-        killed = pg.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
-                            "WHERE slot_name = %s", (unique_name,)).fetchone()
+        killed = pg.execute(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = %s", (unique_name,)
+        ).fetchone()
         assert killed == (True,)
         pg.execute(f"INSERT INTO {unique_name} SELECT generate_series(11, 20)")
         again = poll_until(task, 10, timeout=30)
@@ -287,6 +359,7 @@ def test_a_role_without_replication_fails_with_the_grant_to_run(tasks, props, pg
         with pytest.raises(ConnectException, match=rf"ALTER ROLE {role} WITH REPLICATION"):
             start(tasks, bad)
         from connectors.postgres.connector import PostgresConnector
+
         results = PostgresConnector().validate(bad)
         assert any("WITH REPLICATION" in e for e in results["database.user"].errors)
         assert not PostgresConnector().validate(props)["database.user"].errors
@@ -313,13 +386,22 @@ def test_incremental_snapshot_by_signal_never_overwrites_newer_changes(tasks, pr
                     conn.execute(f"DELETE FROM {unique_name} WHERE id = %s", (i * 7 % 2500 + 1,))
 
     try:
-        task, ctx = start(tasks, props, **{"snapshot.mode": "no_data", "signal.data.collection": f"public.{signal}",
-                                           "incremental.snapshot.chunk.size": "300",
-                                           "table.include.list": f"public\\.{unique_name}"})
+        task, ctx = start(
+            tasks,
+            props,
+            **{
+                "snapshot.mode": "no_data",
+                "signal.data.collection": f"public.{signal}",
+                "incremental.snapshot.chunk.size": "300",
+                "table.include.list": f"public\\.{unique_name}",
+            },
+        )
         thread = threading.Thread(target=updater, daemon=True)
         thread.start()
-        pg.execute(f"INSERT INTO {signal} VALUES ('s1', 'execute-snapshot', %s)",
-                   (json.dumps({"data-collections": [f"public.{unique_name}"], "type": "incremental"}),))
+        pg.execute(
+            f"INSERT INTO {signal} VALUES ('s1', 'execute-snapshot', %s)",
+            (json.dumps({"data-collections": [f"public.{unique_name}"], "type": "incremental"}),),
+        )
         records: list[Any] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and ctx.status.get("incremental_snapshot", {}).get("finished") is not True:
@@ -358,10 +440,17 @@ def test_quiet_captured_tables_do_not_pin_wal_and_heartbeats_carry_the_position(
     pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
     pg.execute(f"CREATE TABLE {other} (id int PRIMARY KEY)")
     try:
-        task, _ = start(tasks, props, **{
-            "snapshot.mode": "no_data", "status.update.interval.ms": "200", "heartbeat.interval.ms": "300",
-            "table.include.list": f"public\\.{unique_name}",
-            "heartbeat.action.query": f"INSERT INTO {other} SELECT coalesce(max(id), 0) + 1 FROM {other}"})
+        task, _ = start(
+            tasks,
+            props,
+            **{
+                "snapshot.mode": "no_data",
+                "status.update.interval.ms": "200",
+                "heartbeat.interval.ms": "300",
+                "table.include.list": f"public\\.{unique_name}",
+                "heartbeat.action.query": f"INSERT INTO {other} SELECT coalesce(max(id), 0) + 1 FROM {other}",
+            },
+        )
         start_lsn = slot_lsn(pg, unique_name)
         pg.execute(f"INSERT INTO {other} SELECT generate_series(100000, 101000)")  # WAL of a table not captured
         busy = int(pg.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0])
@@ -380,8 +469,9 @@ def test_quiet_captured_tables_do_not_pin_wal_and_heartbeats_carry_the_position(
 
 
 def slot_lsn(pg, slot):
-    row = pg.execute("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
-                     (slot,)).fetchone()
+    row = pg.execute(
+        "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+    ).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 
@@ -429,7 +519,9 @@ def test_initial_only_snapshots_without_leaving_a_slot(tasks, props, pg, unique_
         assert {r.value["op"] for r in records} == {"r"}
         assert records[-1].source_offset["snapshot_completed"] is True
         assert not task.poll()
-        assert pg.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s",
-                          (unique_name,)).fetchone()[0] == 0
+        assert (
+            pg.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (unique_name,)).fetchone()[0]
+            == 0
+        )
     finally:
         pg.execute(f"DROP TABLE IF EXISTS {unique_name}")

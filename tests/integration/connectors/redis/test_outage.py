@@ -54,8 +54,10 @@ class Feed(threading.Thread):
         try:
             while not self.finish.is_set():
                 lo = self.fed
-                batch = [SinkRecord(self.topic, 0, None, o, None, {"n": o, "text": f"row {o}"}, o)
-                         for o in range(lo, lo + BATCH)]
+                batch = [
+                    SinkRecord(self.topic, 0, None, o, None, {"n": o, "text": f"row {o}"}, o)
+                    for o in range(lo, lo + BATCH)
+                ]
                 while True:
                     try:
                         self.task.put(batch)
@@ -78,8 +80,15 @@ def run_services(*args: str) -> None:
 def test_redis_restarted_mid_stream_loses_nothing_and_the_task_recovers_by_itself(services, unique_name):
     admin = redis.Redis.from_url(services.redis_url)
     dump = Path(admin.config_get("dir")["dir"]) / admin.config_get("dbfilename")["dbfilename"]
-    task = started_task({"redis.uri": services.redis_url, "redis.type": "HASH", "redis.key.prefix": unique_name,
-                         "max.retries": "20", "retry.backoff.ms": "100"})
+    task = started_task(
+        {
+            "redis.uri": services.redis_url,
+            "redis.type": "HASH",
+            "redis.key.prefix": unique_name,
+            "max.retries": "20",
+            "retry.backoff.ms": "100",
+        }
+    )
     with KeySpace(services.redis_url, unique_name) as keys:
         feed = Feed(task, unique_name, keys)
         feed.start()
@@ -92,8 +101,11 @@ def test_redis_restarted_mid_stream_loses_nothing_and_the_task_recovers_by_itsel
                 stalled_at = feed.fed
             finally:
                 run_services("up", "redis")
-            wait_until(lambda: feed.fed >= stalled_at + 1000, timeout=120,
-                       message="writes going on again without anyone restarting the task")
+            wait_until(
+                lambda: feed.fed >= stalled_at + 1000,
+                timeout=120,
+                message="writes going on again without anyone restarting the task",
+            )
             feed.finish.set()
             feed.join(timeout=30)
         finally:

@@ -28,22 +28,32 @@ def table_as_hashes(pg: psycopg.Connection, table: str) -> dict[bytes, dict[byte
     """What the table should look like in Redis: one hash per row, null columns left out."""
     cursor = pg.execute(f'SELECT id, name, qty, price, note FROM "{table}"')
     columns = [c.name for c in cursor.description]
-    return {f"{table}:{row[0]}".encode(): {c.encode(): str(v).encode() for c, v in zip(columns, row, strict=True)
-                                           if v is not None} for row in cursor.fetchall()}
+    return {
+        f"{table}:{row[0]}".encode(): {
+            c.encode(): str(v).encode() for c, v in zip(columns, row, strict=True) if v is not None
+        }
+        for row in cursor.fetchall()
+    }
 
 
-def test_a_cdc_table_is_mirrored_as_hashes_through_inserts_updates_and_deletes(pg, herder, keys, services,
-                                                                               unique_name):
+def test_a_cdc_table_is_mirrored_as_hashes_through_inserts_updates_and_deletes(pg, herder, keys, services, unique_name):
     table = unique_name
     pg.execute(f'CREATE TABLE "{table}" (id bigint PRIMARY KEY, name text, qty int, price numeric(10,2), note text)')
     pg.execute(f"""INSERT INTO "{table}" SELECT g, 'item ' || g, g % 7, g * 1.25, NULL
                    FROM generate_series(1, 200) g""")
     topic = f"{unique_name}.public.{table}"
-    herder.put_connector_config(f"{unique_name}-pg", postgres_source(services, unique_name, table),
-                                allow_replace=False)
-    herder.put_connector_config(f"{unique_name}-redis", {
-        "connector.class": "com.redis.kafka.connect.RedisSinkConnector", "topics": topic,
-        "redis.uri": services.redis_url, "redis.type": "HASH", "redis.key.prefix": table}, allow_replace=False)
+    herder.put_connector_config(f"{unique_name}-pg", postgres_source(services, unique_name, table), allow_replace=False)
+    herder.put_connector_config(
+        f"{unique_name}-redis",
+        {
+            "connector.class": "com.redis.kafka.connect.RedisSinkConnector",
+            "topics": topic,
+            "redis.uri": services.redis_url,
+            "redis.type": "HASH",
+            "redis.key.prefix": table,
+        },
+        allow_replace=False,
+    )
     herder.wait_for(f"{unique_name}-redis", running)
     wait_until(lambda: len(keys.names()) == 200, timeout=60, message="the snapshot written")
     # Streaming: one transaction of each kind, then a row touched several times in one transaction.
@@ -66,13 +76,24 @@ def test_a_record_the_sink_cannot_write_is_dead_lettered_and_the_rest_written(he
     topic, dlq = unique_name, unique_name + "-dlq"
     produce(services.kafka_bootstrap, topic, [(b"1", b'{"qty": 1}'), (b"2", b'"not a row"'), (b"3", b'{"qty": 3}')])
     name = unique_name + "-redis"
-    herder.put_connector_config(name, {
-        "connector.class": "redis", "topics": topic, "redis.uri": services.redis_url, "redis.type": "HASH",
-        "key.converter": "JsonConverter", "key.converter.schemas.enable": "false",
-        "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
-        "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true"}, allow_replace=False)
+    herder.put_connector_config(
+        name,
+        {
+            "connector.class": "redis",
+            "topics": topic,
+            "redis.uri": services.redis_url,
+            "redis.type": "HASH",
+            "key.converter": "JsonConverter",
+            "key.converter.schemas.enable": "false",
+            "value.converter": "JsonConverter",
+            "value.converter.schemas.enable": "false",
+            "errors.tolerance": "all",
+            "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.topic.replication.factor": "1",
+            "errors.deadletterqueue.context.headers.enable": "true",
+        },
+        allow_replace=False,
+    )
     [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1, timeout=60)
     assert dead.value() == b'"not a row"' and dead.key() == b"2"
     headers = dict(dead.headers())

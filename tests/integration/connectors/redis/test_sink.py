@@ -17,8 +17,9 @@ from tests.support.sink_context import ListReporter
 
 ROW = Schema.struct("db.public.items.Value", [("id", INT64_SCHEMA), ("name", OPTIONAL_STRING_SCHEMA)], optional=True)
 SOURCE = Schema.struct("io.debezium.connector.postgresql.Source", [("table", STRING_SCHEMA)])
-ENVELOPE = Schema.struct("db.public.items.Envelope", [("before", ROW), ("after", ROW), ("source", SOURCE),
-                                                      ("op", STRING_SCHEMA)])
+ENVELOPE = Schema.struct(
+    "db.public.items.Envelope", [("before", ROW), ("after", ROW), ("source", SOURCE), ("op", STRING_SCHEMA)]
+)
 KEY = Schema.struct("db.public.items.Key", [("id", INT64_SCHEMA)])
 
 
@@ -44,15 +45,32 @@ def props(services, unique_name):
 
 
 def test_every_data_type_lands_as_redis_holds_it(keys, props, unique_name):
-    records = [rec(unique_name, i, i, {"id": i, "name": f"n{i}", "score": i / 2, "price": Decimal("9.90"),
-                                       "tags": ["a"], "gone": None}) for i in range(3)]
+    records = [
+        rec(
+            unique_name,
+            i,
+            i,
+            {"id": i, "name": f"n{i}", "score": i / 2, "price": Decimal("9.90"), "tags": ["a"], "gone": None},
+        )
+        for i in range(3)
+    ]
     p = unique_name
     expected = {
-        "STRING": {f"{p}:{i}".encode(): f'{{"id":{i},"name":"n{i}","score":{i / 2},"price":9.90,"tags":["a"],'
-                                        f'"gone":null}}'.encode() for i in range(3)},
-        "HASH": {f"{p}:{i}".encode(): {b"id": str(i).encode(), b"name": f"n{i}".encode(),
-                                       b"score": repr(i / 2).encode(), b"price": b"9.90", b"tags": b'["a"]'}
-                 for i in range(3)},
+        "STRING": {
+            f"{p}:{i}".encode(): f'{{"id":{i},"name":"n{i}","score":{i / 2},"price":9.90,"tags":["a"],'
+            f'"gone":null}}'.encode()
+            for i in range(3)
+        },
+        "HASH": {
+            f"{p}:{i}".encode(): {
+                b"id": str(i).encode(),
+                b"name": f"n{i}".encode(),
+                b"score": repr(i / 2).encode(),
+                b"price": b"9.90",
+                b"tags": b'["a"]',
+            }
+            for i in range(3)
+        },
         "LIST": {p.encode(): [b"2", b"1", b"0"]},
         "SET": {p.encode(): {b"0", b"1", b"2"}},
         "ZSET": {p.encode(): {b"0": 0.0, b"1": 0.5, b"2": 1.0}},
@@ -101,21 +119,33 @@ def test_invalidate_mode_deletes_the_key_of_every_change(keys, props, unique_nam
     for i in range(4):
         keys.r.set(f"{unique_name}:{i}", "cached")
     task = started_task({**props, "redis.mode": "invalidate"})
-    put(task, [event(unique_name, 0, "u", {"id": 0, "name": "a"}, {"id": 0, "name": "b"}),
-               event(unique_name, 1, "d", {"id": 1, "name": "a"}, None), rec(unique_name, 2, {"id": 2}, None)])
+    put(
+        task,
+        [
+            event(unique_name, 0, "u", {"id": 0, "name": "a"}, {"id": 0, "name": "b"}),
+            event(unique_name, 1, "d", {"id": 1, "name": "a"}, None),
+            rec(unique_name, 2, {"id": 2}, None),
+        ],
+    )
     task.stop()
     assert keys.names() == [f"{unique_name}:3".encode()]
 
 
 def test_tombstones_and_change_event_deletes_remove_keys_and_creates_and_updates_write_the_after_image(
-        keys, props, unique_name):
+    keys, props, unique_name
+):
     task = started_task({**props, "redis.type": "HASH"})
-    put(task, [event(unique_name, 0, "r", None, {"id": 1, "name": "one"}),
-               event(unique_name, 1, "c", None, {"id": 2, "name": "two"}),
-               event(unique_name, 2, "c", None, {"id": 3, "name": "three"}),
-               event(unique_name, 3, "u", {"id": 1, "name": "one"}, {"id": 1, "name": None}),
-               event(unique_name, 4, "d", {"id": 2, "name": "two"}, None),
-               rec(unique_name, 5, {"id": 2}, None)])
+    put(
+        task,
+        [
+            event(unique_name, 0, "r", None, {"id": 1, "name": "one"}),
+            event(unique_name, 1, "c", None, {"id": 2, "name": "two"}),
+            event(unique_name, 2, "c", None, {"id": 3, "name": "three"}),
+            event(unique_name, 3, "u", {"id": 1, "name": "one"}, {"id": 1, "name": None}),
+            event(unique_name, 4, "d", {"id": 2, "name": "two"}, None),
+            rec(unique_name, 5, {"id": 2}, None),
+        ],
+    )
     put(task, [rec(unique_name, 6, {"id": 3}, None)])  # a plain tombstone
     task.stop()
     assert keys.snapshot() == {f"{unique_name}:1".encode(): {b"id": b"1"}}
@@ -137,17 +167,32 @@ def test_putting_the_same_batch_twice_leaves_the_same_state(keys, props, unique_
 def test_a_record_redis_refuses_is_reported_and_the_rest_of_the_batch_written(keys, props, unique_name, multiexec):
     keys.r.hset(f"{unique_name}:set", "not", "a set")
     reporter = ListReporter()
-    task = started_task({**props, "redis.type": "SET", "redis.key.template": unique_name + ":{group}",
-                         "redis.multiexec": multiexec}, reporter)
-    put(task, [rec("t", 0, "a", {"group": "ok"}), rec("t", 1, "b", {"group": "set"}), rec("t", 2, "c", {"group": "ok"}),
-               rec("t", 3, "d", {"nothing": 1})])
+    task = started_task(
+        {**props, "redis.type": "SET", "redis.key.template": unique_name + ":{group}", "redis.multiexec": multiexec},
+        reporter,
+    )
+    put(
+        task,
+        [
+            rec("t", 0, "a", {"group": "ok"}),
+            rec("t", 1, "b", {"group": "set"}),
+            rec("t", 2, "c", {"group": "ok"}),
+            rec("t", 3, "d", {"nothing": 1}),
+        ],
+    )
     task.stop()
     assert keys.read(f"{unique_name}:ok") == {b"a", b"c"}
     assert [(r.kafka_offset, str(e)) for r, e in reporter.reported] == [
-        (1, "Redis refused the write of this record: WRONGTYPE Operation against a key holding the wrong kind of "
-            "value"),
-        (3, f"redis.key.template '{unique_name}:{{group}}': the record has no value for 'group' (looked in the "
-            "value, then in the key)")]
+        (
+            1,
+            "Redis refused the write of this record: WRONGTYPE Operation against a key holding the wrong kind of value",
+        ),
+        (
+            3,
+            f"redis.key.template '{unique_name}:{{group}}': the record has no value for 'group' (looked in the "
+            "value, then in the key)",
+        ),
+    ]
 
 
 def test_json_without_the_module_fails_the_task_at_start_saying_what_is_missing(services, props):
@@ -172,8 +217,9 @@ def test_json_documents_are_set_whole_when_the_module_is_there(services, keys, p
 
 def test_password_and_database_number_come_from_the_uri_and_wrong_credentials_say_so(tmp_path):
     with redis_server(tmp_path, "--requirepass", "s3cret") as port:
-        task = started_task({"redis.uri": f"redis://:s3cret@127.0.0.1:{port}/3", "redis.type": "STRING",
-                             "redis.key.prefix": "k"})
+        task = started_task(
+            {"redis.uri": f"redis://:s3cret@127.0.0.1:{port}/3", "redis.type": "STRING", "redis.key.prefix": "k"}
+        )
         put(task, [rec("t", 0, 1, "v")])
         task.stop()
         r = redis.Redis(port=port, password="s3cret", db=3)
@@ -186,8 +232,9 @@ def test_password_and_database_number_come_from_the_uri_and_wrong_credentials_sa
 
 def test_a_cluster_is_detected_and_written_through_cluster_mode(tmp_path):
     # The cluster bus port is given: by default it is the port + 10000, which a high free port does not have.
-    with redis_server(tmp_path, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                      "--cluster-port", str(free_port())) as port:
+    with redis_server(
+        tmp_path, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", str(free_port())
+    ) as port:
         admin = redis.Redis(port=port)
         admin.execute_command("CLUSTER ADDSLOTSRANGE", 0, 16383)
         wait_until(lambda: admin.cluster("info")["cluster_state"] == "ok", timeout=10, message="the cluster")

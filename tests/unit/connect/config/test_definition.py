@@ -53,8 +53,9 @@ def test_validate_collects_every_error():
 
 
 def test_password_never_shown():
-    masked = mask_secrets(DEF, {"host": "h", "secret.password": "s3", "other.password": "p",
-                                "ref.password": "${file:/x:y}"})
+    masked = mask_secrets(
+        DEF, {"host": "h", "secret.password": "s3", "other.password": "p", "ref.password": "${file:/x:y}"}
+    )
     assert masked["secret.password"] == "[hidden]"
     assert masked["other.password"] == "[hidden]"
     assert masked["ref.password"] == "${file:/x:y}"

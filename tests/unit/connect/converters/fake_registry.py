@@ -55,8 +55,12 @@ class FakeRegistry:
             versions = self.subjects.get(parts[1])
             if not versions:
                 return 404, {"error_code": 40401, "message": f"Subject '{parts[1]}' not found."}
-            return 200, {"subject": parts[1], "id": versions[-1], "version": len(versions),
-                         "schema": self.text(versions[-1])}
+            return 200, {
+                "subject": parts[1],
+                "id": versions[-1],
+                "version": len(versions),
+                "schema": self.text(versions[-1]),
+            }
         if method == "GET" and parts[:2] == ["schemas", "ids"]:
             schema_id = int(parts[2])
             if schema_id not in self.ids.values():

@@ -19,18 +19,23 @@ from connect.data import (
 )
 from connect.data.logical import date_schema, decimal_schema, time_schema, timestamp_schema
 
-INT64 = st.integers(-2**63, 2**63 - 1)
+INT64 = st.integers(-(2**63), 2**63 - 1)
 # A struct of random fields, each a leaf type (maybe optional, maybe in an array) with a matching value.
-MILLIS_TS = st.integers(-2**40, 2**40).map(lambda ms: dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-                                           + dt.timedelta(milliseconds=ms))
+MILLIS_TS = st.integers(-(2**40), 2**40).map(
+    lambda ms: dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms)
+)
 LEAVES = [
-    (INT8_SCHEMA, st.integers(-128, 127)), (INT16_SCHEMA, st.integers(-2**15, 2**15 - 1)),
-    (INT32_SCHEMA, st.integers(-2**31, 2**31 - 1)), (INT64_SCHEMA, INT64),
-    (FLOAT64_SCHEMA, st.floats(allow_nan=False, allow_infinity=False)), (BOOLEAN_SCHEMA, st.booleans()),
-    (STRING_SCHEMA, st.text()), (BYTES_SCHEMA, st.binary()),
-    (decimal_schema(4), st.decimals(min_value=-10**20, max_value=10**20, places=4)),
-    (date_schema(), st.dates()), (time_schema(), st.times().map(lambda t: t.replace(microsecond=t.microsecond
-                                                                                     // 1000 * 1000))),
+    (INT8_SCHEMA, st.integers(-128, 127)),
+    (INT16_SCHEMA, st.integers(-(2**15), 2**15 - 1)),
+    (INT32_SCHEMA, st.integers(-(2**31), 2**31 - 1)),
+    (INT64_SCHEMA, INT64),
+    (FLOAT64_SCHEMA, st.floats(allow_nan=False, allow_infinity=False)),
+    (BOOLEAN_SCHEMA, st.booleans()),
+    (STRING_SCHEMA, st.text()),
+    (BYTES_SCHEMA, st.binary()),
+    (decimal_schema(4), st.decimals(min_value=-(10**20), max_value=10**20, places=4)),
+    (date_schema(), st.dates()),
+    (time_schema(), st.times().map(lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000))),
     (timestamp_schema(), MILLIS_TS),
 ]
 
@@ -48,5 +53,3 @@ def typed(draw):
         fields.append((name, schema.with_(optional=True) if optional else schema))
         value[name] = draw(st.none() if optional and draw(st.booleans()) else values)
     return Schema.struct("prop.Row", fields), value
-
-

@@ -50,20 +50,53 @@ def avro(registry: FakeRegistry, is_key: bool = False, **props: str) -> AvroConv
 
 
 KEY = Schema.struct("dbserver1.inventory.customers.Key", [("id", INT32_SCHEMA)])
-ROW = Schema.struct("com.example.Row", [
-    ("i8", INT8_SCHEMA), ("i16", INT16_SCHEMA), ("i32", INT32_SCHEMA), ("i64", INT64_SCHEMA),
-    ("f32", FLOAT32_SCHEMA), ("f64", FLOAT64_SCHEMA), ("b", BOOLEAN_SCHEMA), ("s", STRING_SCHEMA),
-    ("raw", BYTES_SCHEMA), ("dec", decimal_schema(2, optional=True)), ("day", date_schema()),
-    ("tod", time_schema()), ("ts", timestamp_schema()), ("tags", Schema.array(STRING_SCHEMA)),
-    ("attrs", Schema.map(STRING_SCHEMA, OPTIONAL_INT64_SCHEMA)), ("by_id", Schema.map(INT32_SCHEMA, STRING_SCHEMA)),
-    ("note", Schema(Type.STRING, optional=True, default="none")),
-    ("inner", Schema.struct("com.example.Inner", [("x", INT64_SCHEMA)], optional=True)),
-    ("again", Schema.struct("com.example.Inner", [("x", INT64_SCHEMA)], optional=True)),
-], version=3, doc="a row")
-VALUE = {"i8": -1, "i16": 300, "i32": 1 << 30, "i64": -(1 << 60), "f32": 1.5, "f64": 2.25, "b": True, "s": "ß",
-         "raw": b"\x00\xff", "dec": Decimal("12.34"), "day": dt.date(2024, 2, 29), "tod": dt.time(1, 2, 3, 4000),
-         "ts": dt.datetime(2024, 2, 29, 1, 2, 3, 4000, tzinfo=UTC), "tags": ["a"], "attrs": {"k": None, "j": 1},
-         "by_id": {1: "one", -2: "minus two"}, "note": "given", "inner": {"x": 7}, "again": None}
+ROW = Schema.struct(
+    "com.example.Row",
+    [
+        ("i8", INT8_SCHEMA),
+        ("i16", INT16_SCHEMA),
+        ("i32", INT32_SCHEMA),
+        ("i64", INT64_SCHEMA),
+        ("f32", FLOAT32_SCHEMA),
+        ("f64", FLOAT64_SCHEMA),
+        ("b", BOOLEAN_SCHEMA),
+        ("s", STRING_SCHEMA),
+        ("raw", BYTES_SCHEMA),
+        ("dec", decimal_schema(2, optional=True)),
+        ("day", date_schema()),
+        ("tod", time_schema()),
+        ("ts", timestamp_schema()),
+        ("tags", Schema.array(STRING_SCHEMA)),
+        ("attrs", Schema.map(STRING_SCHEMA, OPTIONAL_INT64_SCHEMA)),
+        ("by_id", Schema.map(INT32_SCHEMA, STRING_SCHEMA)),
+        ("note", Schema(Type.STRING, optional=True, default="none")),
+        ("inner", Schema.struct("com.example.Inner", [("x", INT64_SCHEMA)], optional=True)),
+        ("again", Schema.struct("com.example.Inner", [("x", INT64_SCHEMA)], optional=True)),
+    ],
+    version=3,
+    doc="a row",
+)
+VALUE = {
+    "i8": -1,
+    "i16": 300,
+    "i32": 1 << 30,
+    "i64": -(1 << 60),
+    "f32": 1.5,
+    "f64": 2.25,
+    "b": True,
+    "s": "ß",
+    "raw": b"\x00\xff",
+    "dec": Decimal("12.34"),
+    "day": dt.date(2024, 2, 29),
+    "tod": dt.time(1, 2, 3, 4000),
+    "ts": dt.datetime(2024, 2, 29, 1, 2, 3, 4000, tzinfo=UTC),
+    "tags": ["a"],
+    "attrs": {"k": None, "j": 1},
+    "by_id": {1: "one", -2: "minus two"},
+    "note": "given",
+    "inner": {"x": 7},
+    "again": None,
+}
 
 
 def test_wire_format_is_magic_byte_schema_id_and_avro_binary(registry):
@@ -78,24 +111,48 @@ def test_wire_format_is_magic_byte_schema_id_and_avro_binary(registry):
 def test_registers_the_schema_confluent_registers():
     # What Confluent's AvroConverter registers for a Debezium key.
     assert to_avro_schema(KEY) == {
-        "type": "record", "name": "Key", "namespace": "dbserver1.inventory.customers",
-        "fields": [{"name": "id", "type": "int"}], "connect.name": "dbserver1.inventory.customers.Key"}
+        "type": "record",
+        "name": "Key",
+        "namespace": "dbserver1.inventory.customers",
+        "fields": [{"name": "id", "type": "int"}],
+        "connect.name": "dbserver1.inventory.customers.Key",
+    }
 
 
 def test_maps_connect_types_as_avro_data_does():
     fields = {f["name"]: f for f in to_avro_schema(ROW)["fields"]}
     assert fields["i8"]["type"] == {"type": "int", "connect.type": "int8"}
-    assert fields["dec"] == {"name": "dec", "default": None, "type": ["null", {
-        "type": "bytes", "scale": 2, "precision": 64, "connect.version": 1, "connect.parameters": {"scale": "2"},
-        "connect.name": "org.apache.kafka.connect.data.Decimal", "logicalType": "decimal"}]}
+    assert fields["dec"] == {
+        "name": "dec",
+        "default": None,
+        "type": [
+            "null",
+            {
+                "type": "bytes",
+                "scale": 2,
+                "precision": 64,
+                "connect.version": 1,
+                "connect.parameters": {"scale": "2"},
+                "connect.name": "org.apache.kafka.connect.data.Decimal",
+                "logicalType": "decimal",
+            },
+        ],
+    }
     assert fields["day"]["type"]["logicalType"] == "date"
     assert fields["tod"]["type"]["logicalType"] == "time-millis"
-    assert fields["ts"]["type"] == {"type": "long", "connect.version": 1, "logicalType": "timestamp-millis",
-                                    "connect.name": "org.apache.kafka.connect.data.Timestamp"}
+    assert fields["ts"]["type"] == {
+        "type": "long",
+        "connect.version": 1,
+        "logicalType": "timestamp-millis",
+        "connect.name": "org.apache.kafka.connect.data.Timestamp",
+    }
     assert fields["attrs"]["type"] == {"type": "map", "values": ["null", "long"]}
     assert fields["by_id"]["type"]["items"]["name"] == "MapEntry"
-    assert fields["note"] == {"name": "note", "type": [{"type": "string", "connect.default": "none"}, "null"],
-                              "default": "none"}
+    assert fields["note"] == {
+        "name": "note",
+        "type": [{"type": "string", "connect.default": "none"}, "null"],
+        "default": "none",
+    }
     assert fields["inner"]["type"][1]["name"] == "Inner" and fields["again"]["type"] == ["null", "com.example.Inner"]
     unnamed = to_avro_schema(Schema.struct(None, [("a", Schema.struct(None, [("b", INT32_SCHEMA)]))]))
     assert (unnamed["name"], unnamed["namespace"]) == ("ConnectDefault", "io.confluent.connect.avro")
@@ -130,18 +187,31 @@ def test_nulls_are_tombstones_and_defaults_fill_in(registry):
 
 def test_reads_avro_written_by_other_producers(registry):
     # An envelope whose before/after refer to one record by name, and an enum, as Java producers register them.
-    value_schema = {"type": "record", "name": "Value", "namespace": "db.public.t", "fields": [
-        {"name": "id", "type": "long"}, {"name": "state", "type": {"type": "enum", "name": "State",
-                                                                   "symbols": ["ON", "OFF"]}}]}
-    envelope = {"type": "record", "name": "Envelope", "namespace": "db.public.t", "fields": [
-        {"name": "before", "type": ["null", value_schema], "default": None},
-        {"name": "after", "type": ["null", "Value"], "default": None},
-        {"name": "op", "type": "string"}]}
+    value_schema = {
+        "type": "record",
+        "name": "Value",
+        "namespace": "db.public.t",
+        "fields": [
+            {"name": "id", "type": "long"},
+            {"name": "state", "type": {"type": "enum", "name": "State", "symbols": ["ON", "OFF"]}},
+        ],
+    }
+    envelope = {
+        "type": "record",
+        "name": "Envelope",
+        "namespace": "db.public.t",
+        "fields": [
+            {"name": "before", "type": ["null", value_schema], "default": None},
+            {"name": "after", "type": ["null", "Value"], "default": None},
+            {"name": "op", "type": "string"},
+        ],
+    }
     schema_id = registry.register("db.public.t-value", json.dumps(envelope))
     out = io.BytesIO()
     out.write(b"\x00" + schema_id.to_bytes(4, "big"))
-    fastavro.schemaless_writer(out, fastavro.parse_schema(envelope),
-                               {"before": None, "after": {"id": 1, "state": "ON"}, "op": "c"})
+    fastavro.schemaless_writer(
+        out, fastavro.parse_schema(envelope), {"before": None, "after": {"id": 1, "state": "ON"}, "op": "c"}
+    )
     read = avro(registry).to_connect("db.public.t", out.getvalue())
     assert read.value == {"before": None, "after": {"id": 1, "state": "ON"}, "op": "c"}
     after = read.schema.field("after").schema
@@ -150,8 +220,12 @@ def test_reads_avro_written_by_other_producers(registry):
 
 
 def test_connect_schema_survives_the_avro_round_trip():
-    for schema in (ROW, KEY, Schema.map(INT64_SCHEMA, Schema.array(OPTIONAL_STRING_SCHEMA)),
-                   decimal_schema(5).with_(parameters={"scale": "5", "connect.decimal.precision": "10"})):
+    for schema in (
+        ROW,
+        KEY,
+        Schema.map(INT64_SCHEMA, Schema.array(OPTIONAL_STRING_SCHEMA)),
+        decimal_schema(5).with_(parameters={"scale": "5", "connect.decimal.precision": "10"}),
+    ):
         assert from_avro_schema(json.loads(json.dumps(to_avro_schema(schema)))) == schema
 
 
@@ -161,13 +235,15 @@ def test_without_auto_registration_the_schema_must_exist(registry):
     first = avro(registry).from_connect("t", KEY, {"id": 1})
     looked_up = avro(registry, **{"auto.register.schemas": "false"}).from_connect("t", KEY, {"id": 1})
     latest = avro(registry, **{"auto.register.schemas": "false", "use.latest.version": "true"}).from_connect(
-        "t", KEY, {"id": 1})
+        "t", KEY, {"id": 1}
+    )
     assert first == looked_up == latest
 
 
 def test_record_name_strategy_names_the_subject_after_the_record(registry):
-    avro(registry, **{"value.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy"}
-         ).from_connect("t", KEY, {"id": 1})
+    avro(
+        registry, **{"value.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy"}
+    ).from_connect("t", KEY, {"id": 1})
     avro(registry, True, **{"key.subject.name.strategy": "TopicRecordNameStrategy"}).from_connect("t", KEY, {"id": 1})
     assert set(registry.subjects) == {"dbserver1.inventory.customers.Key", "t-dbserver1.inventory.customers.Key"}
 
@@ -188,10 +264,13 @@ def test_incompatible_schema_is_a_data_error():
         avro(r).from_connect("t", KEY, {"id": 1})
 
 
-@pytest.mark.parametrize(("error", "kind"), [
-    (SchemaRegistryError(503, 50300, "busy"), RetriableException),
-    (SchemaRegistryError(422, 42201, "invalid"), DataException),
-])
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (SchemaRegistryError(503, 50300, "busy"), RetriableException),
+        (SchemaRegistryError(422, 42201, "invalid"), DataException),
+    ],
+)
 def test_registry_failures_are_classified(error, kind):
     with pytest.raises(kind, match="while testing"), _registry_errors("while testing"):
         raise error
@@ -204,10 +283,13 @@ def test_unreachable_registry_is_retriable():
         raise httpx.ConnectError("connection refused")
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"\x01\x00\x00\x00\x01\x02", "Unknown magic byte"),
-    (b"\x00\x00", "Unknown magic byte"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x01\x00\x00\x00\x01\x02", "Unknown magic byte"),
+        (b"\x00\x00", "Unknown magic byte"),
+    ],
+)
 def test_bad_wire_format_is_a_data_error(registry, data, message):
     with pytest.raises(DataException, match=message):
         avro(registry).to_connect("t", data)

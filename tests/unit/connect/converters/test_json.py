@@ -47,41 +47,73 @@ GOLDEN = [
     (FLOAT64_SCHEMA, 12.34, b'{"schema":{"type":"double","optional":false},"payload":12.34}'),
     (STRING_SCHEMA, "foo-bar-baz", b'{"schema":{"type":"string","optional":false},"payload":"foo-bar-baz"}'),
     (BYTES_SCHEMA, b"test-string", b'{"schema":{"type":"bytes","optional":false},"payload":"dGVzdC1zdHJpbmc="}'),
-    (Schema.array(INT32_SCHEMA), [1, 2, 3],
-     b'{"schema":{"type":"array","items":{"type":"int32","optional":false},"optional":false},"payload":[1,2,3]}'),
-    (Schema.map(STRING_SCHEMA, INT32_SCHEMA), {"key1": 12, "key2": 15},
-     b'{"schema":{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"int32","optional":false},'
-     b'"optional":false},"payload":{"key1":12,"key2":15}}'),
-    (Schema.map(INT32_SCHEMA, INT32_SCHEMA), {1: 12, 2: 15},
-     b'{"schema":{"type":"map","keys":{"type":"int32","optional":false},"values":{"type":"int32","optional":false},'
-     b'"optional":false},"payload":[[1,12],[2,15]]}'),
-    (Schema.struct(None, [("field1", BOOLEAN_SCHEMA), ("field2", STRING_SCHEMA)]),
-     {"field1": True, "field2": "string2"},
-     b'{"schema":{"type":"struct","fields":[{"type":"boolean","optional":false,"field":"field1"},'
-     b'{"type":"string","optional":false,"field":"field2"}],"optional":false},'
-     b'"payload":{"field1":true,"field2":"string2"}}'),
-    (DECIMAL_2, Decimal("1.56"),
-     b'{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,'
-     b'"parameters":{"scale":"2"}},"payload":"AJw="}'),
-    (date_schema(), dt.date(1997, 5, 19),
-     b'{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1},'
-     b'"payload":10000}'),
-    (time_schema(), dt.time(4, 0),
-     b'{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Time","version":1},'
-     b'"payload":14400000}'),
-    (timestamp_schema(), dt.datetime(1970, 2, 16, 7, 6, 40, tzinfo=dt.UTC),
-     b'{"schema":{"type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1},'
-     b'"payload":4000000000}'),
-    (Schema(Type.BOOLEAN, name="bool", version=3, doc="the documentation", parameters={"foo": "bar"}), True,
-     b'{"schema":{"type":"boolean","optional":false,"name":"bool","version":3,"doc":"the documentation",'
-     b'"parameters":{"foo":"bar"}},"payload":true}'),
+    (
+        Schema.array(INT32_SCHEMA),
+        [1, 2, 3],
+        b'{"schema":{"type":"array","items":{"type":"int32","optional":false},"optional":false},"payload":[1,2,3]}',
+    ),
+    (
+        Schema.map(STRING_SCHEMA, INT32_SCHEMA),
+        {"key1": 12, "key2": 15},
+        b'{"schema":{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"int32","optional":false},'
+        b'"optional":false},"payload":{"key1":12,"key2":15}}',
+    ),
+    (
+        Schema.map(INT32_SCHEMA, INT32_SCHEMA),
+        {1: 12, 2: 15},
+        b'{"schema":{"type":"map","keys":{"type":"int32","optional":false},"values":{"type":"int32","optional":false},'
+        b'"optional":false},"payload":[[1,12],[2,15]]}',
+    ),
+    (
+        Schema.struct(None, [("field1", BOOLEAN_SCHEMA), ("field2", STRING_SCHEMA)]),
+        {"field1": True, "field2": "string2"},
+        b'{"schema":{"type":"struct","fields":[{"type":"boolean","optional":false,"field":"field1"},'
+        b'{"type":"string","optional":false,"field":"field2"}],"optional":false},'
+        b'"payload":{"field1":true,"field2":"string2"}}',
+    ),
+    (
+        DECIMAL_2,
+        Decimal("1.56"),
+        b'{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,'
+        b'"parameters":{"scale":"2"}},"payload":"AJw="}',
+    ),
+    (
+        date_schema(),
+        dt.date(1997, 5, 19),
+        b'{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1},'
+        b'"payload":10000}',
+    ),
+    (
+        time_schema(),
+        dt.time(4, 0),
+        b'{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Time","version":1},'
+        b'"payload":14400000}',
+    ),
+    (
+        timestamp_schema(),
+        dt.datetime(1970, 2, 16, 7, 6, 40, tzinfo=dt.UTC),
+        b'{"schema":{"type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1},'
+        b'"payload":4000000000}',
+    ),
+    (
+        Schema(Type.BOOLEAN, name="bool", version=3, doc="the documentation", parameters={"foo": "bar"}),
+        True,
+        b'{"schema":{"type":"boolean","optional":false,"name":"bool","version":3,"doc":"the documentation",'
+        b'"parameters":{"foo":"bar"}},"payload":true}',
+    ),
     # A Debezium key, as its tutorial shows it.
-    (Schema.struct("dbserver1.inventory.customers.Key", [("id", INT32_SCHEMA)]), {"id": 1004},
-     b'{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,'
-     b'"name":"dbserver1.inventory.customers.Key"},"payload":{"id":1004}}'),
+    (
+        Schema.struct("dbserver1.inventory.customers.Key", [("id", INT32_SCHEMA)]),
+        {"id": 1004},
+        b'{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,'
+        b'"name":"dbserver1.inventory.customers.Key"},"payload":{"id":1004}}',
+    ),
     (None, [1, "string", True], b'{"schema":null,"payload":[1,"string",true]}'),
-    (None, {"string": 12, 52: "string", False: True},
-     b'{"schema":null,"payload":[["string",12],[52,"string"],[false,true]]}'),
+    (
+        None,
+        {"string": 12, 52: "string", False: True},
+        b'{"schema":null,"payload":[["string",12],[52,"string"],[false,true]]}',
+    ),
 ]
 
 
@@ -102,17 +134,32 @@ def test_numeric_decimals_are_json_numbers_with_their_scale():
     assert c.from_connect(TOPIC, decimal_schema(4), Decimal("1.5600")).endswith(b'"payload":1.5600}')
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, '
-     b'"parameters": { "scale": "2" } }, "payload": 1.56 }', Decimal("1.56")),
-    (b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, '
-     b'"parameters": { "scale": "4" } }, "payload": 1.5600 }', Decimal("1.5600")),
-    # More digits than a double holds: read exactly, not through a float.
-    (b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, '
-     b'"parameters": { "scale": "17" } }, "payload": 1.23456789123456789 }', Decimal("1.23456789123456789")),
-    (b'{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,'
-     b'"parameters":{"scale":"2"}},"payload":"AJw="}', Decimal("1.56")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, '
+            b'"parameters": { "scale": "2" } }, "payload": 1.56 }',
+            Decimal("1.56"),
+        ),
+        (
+            b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, '
+            b'"parameters": { "scale": "4" } }, "payload": 1.5600 }',
+            Decimal("1.5600"),
+        ),
+        # More digits than a double holds: read exactly, not through a float.
+        (
+            b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.Decimal", "version": 1, '
+            b'"parameters": { "scale": "17" } }, "payload": 1.23456789123456789 }',
+            Decimal("1.23456789123456789"),
+        ),
+        (
+            b'{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,'
+            b'"parameters":{"scale":"2"}},"payload":"AJw="}',
+            Decimal("1.56"),
+        ),
+    ],
+)
 def test_reads_decimals_in_either_format(text, expected):
     value = converter().to_connect(TOPIC, text).value
     assert value == expected and str(value) == str(expected)
@@ -127,22 +174,56 @@ def test_exact_decimal_reading_leaves_doubles_as_floats():
 
 
 # -- round trips ---------------------------------------------------------------------------
-STRUCT = Schema.struct("com.example.Row", [
-    ("i8", INT8_SCHEMA), ("i16", INT16_SCHEMA), ("i32", INT32_SCHEMA), ("i64", INT64_SCHEMA),
-    ("f32", FLOAT32_SCHEMA), ("f64", FLOAT64_SCHEMA), ("b", BOOLEAN_SCHEMA), ("s", STRING_SCHEMA),
-    ("raw", BYTES_SCHEMA), ("dec", decimal_schema(3, optional=True)), ("day", date_schema()),
-    ("tod", time_schema()), ("ts", timestamp_schema()), ("tags", Schema.array(STRING_SCHEMA)),
-    ("attrs", Schema.map(STRING_SCHEMA, OPTIONAL_INT32_SCHEMA)),
-    ("by_id", Schema.map(INT64_SCHEMA, Schema.array(BYTES_SCHEMA))),
-    ("inner", Schema.struct("com.example.Inner", [("when", timestamp_schema(optional=True)),
-                                                   ("note", OPTIONAL_STRING_SCHEMA)], optional=True)),
-], version=2, doc="a row")
-ROW = {"i8": -128, "i16": 32767, "i32": -2**31, "i64": 2**63 - 1, "f32": 1.5, "f64": -2.25e-300, "b": False,
-       "s": "häßlich \"quoted\" \u2603", "raw": b"\x00\xff", "dec": Decimal("-12345678901234567890.123"),
-       "day": dt.date(1969, 7, 20), "tod": dt.time(23, 59, 59, 999000),
-       "ts": dt.datetime(2024, 2, 29, 12, 0, 0, 123000, tzinfo=dt.UTC), "tags": ["a", "b"],
-       "attrs": {"x": 1, "y": None}, "by_id": {7: [b"a", b""], -1: []},
-       "inner": {"when": None, "note": "n"}}
+STRUCT = Schema.struct(
+    "com.example.Row",
+    [
+        ("i8", INT8_SCHEMA),
+        ("i16", INT16_SCHEMA),
+        ("i32", INT32_SCHEMA),
+        ("i64", INT64_SCHEMA),
+        ("f32", FLOAT32_SCHEMA),
+        ("f64", FLOAT64_SCHEMA),
+        ("b", BOOLEAN_SCHEMA),
+        ("s", STRING_SCHEMA),
+        ("raw", BYTES_SCHEMA),
+        ("dec", decimal_schema(3, optional=True)),
+        ("day", date_schema()),
+        ("tod", time_schema()),
+        ("ts", timestamp_schema()),
+        ("tags", Schema.array(STRING_SCHEMA)),
+        ("attrs", Schema.map(STRING_SCHEMA, OPTIONAL_INT32_SCHEMA)),
+        ("by_id", Schema.map(INT64_SCHEMA, Schema.array(BYTES_SCHEMA))),
+        (
+            "inner",
+            Schema.struct(
+                "com.example.Inner",
+                [("when", timestamp_schema(optional=True)), ("note", OPTIONAL_STRING_SCHEMA)],
+                optional=True,
+            ),
+        ),
+    ],
+    version=2,
+    doc="a row",
+)
+ROW = {
+    "i8": -128,
+    "i16": 32767,
+    "i32": -(2**31),
+    "i64": 2**63 - 1,
+    "f32": 1.5,
+    "f64": -2.25e-300,
+    "b": False,
+    "s": 'häßlich "quoted" \u2603',
+    "raw": b"\x00\xff",
+    "dec": Decimal("-12345678901234567890.123"),
+    "day": dt.date(1969, 7, 20),
+    "tod": dt.time(23, 59, 59, 999000),
+    "ts": dt.datetime(2024, 2, 29, 12, 0, 0, 123000, tzinfo=dt.UTC),
+    "tags": ["a", "b"],
+    "attrs": {"x": 1, "y": None},
+    "by_id": {7: [b"a", b""], -1: []},
+    "inner": {"when": None, "note": "n"},
+}
 
 ROUND_TRIPS = [
     (STRUCT, ROW),
@@ -194,7 +275,8 @@ def test_null_without_schema_is_a_tombstone():
 
 def test_null_with_an_optional_schema_is_an_envelope_with_null_payload():
     assert converter().from_connect(TOPIC, OPTIONAL_STRING_SCHEMA, None) == (
-        b'{"schema":{"type":"string","optional":true},"payload":null}')
+        b'{"schema":{"type":"string","optional":true},"payload":null}'
+    )
     assert converter(**{"schemas.enable": "false"}).from_connect(TOPIC, OPTIONAL_STRING_SCHEMA, None) == b"null"
 
 
@@ -202,30 +284,44 @@ def test_null_with_an_optional_schema_is_an_envelope_with_null_payload():
 def test_null_becomes_the_default_unless_told_otherwise(replace, payload):
     c = converter(**{"replace.null.with.default": replace})
     assert c.from_connect(TOPIC, DEFAULTED, None) == (
-        b'{"schema":{"type":"string","optional":true,"default":"default"},"payload":' + payload + b"}")
+        b'{"schema":{"type":"string","optional":true,"default":"default"},"payload":' + payload + b"}"
+    )
     struct_payload = b'{"field1":' + payload + b"}"
     written = c.from_connect(TOPIC, DEFAULT_STRUCT, {"field1": None})
-    assert written == (b'{"schema":{"type":"struct","fields":[{"type":"string","optional":true,"default":"default",'
-                       b'"field":"field1"}],"optional":false},"payload":' + struct_payload + b"}")
-    read = c.to_connect(TOPIC, b'{"schema":{"type":"struct","fields":[{"field":"field1","type":"string",'
-                               b'"optional":true,"default":"default"}],"optional":false},"payload":{"field1":null}}')
+    assert written == (
+        b'{"schema":{"type":"struct","fields":[{"type":"string","optional":true,"default":"default",'
+        b'"field":"field1"}],"optional":false},"payload":' + struct_payload + b"}"
+    )
+    read = c.to_connect(
+        TOPIC,
+        b'{"schema":{"type":"struct","fields":[{"field":"field1","type":"string",'
+        b'"optional":true,"default":"default"}],"optional":false},"payload":{"field1":null}}',
+    )
     assert read.value == {"field1": orjson.loads(payload)}
 
 
 def test_defaults_of_logical_types_are_read_as_logical_values():
-    read = converter().to_connect(TOPIC, b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.'
-                                         b'Decimal", "version": 1, "default": "AJw=", "parameters": { "scale": "2" } }'
-                                         b', "payload": null }')
+    read = converter().to_connect(
+        TOPIC,
+        b'{ "schema": { "type": "bytes", "name": "org.apache.kafka.connect.data.'
+        b'Decimal", "version": 1, "default": "AJw=", "parameters": { "scale": "2" } }'
+        b', "payload": null }',
+    )
     assert read.schema.default == Decimal("1.56") and read.value == Decimal("1.56")
-    read = converter().to_connect(TOPIC, b'{ "schema": { "type": "int64", "name": "org.apache.kafka.connect.data.'
-                                         b'Timestamp", "version": 1, "default": 42 }, "payload": null }')
+    read = converter().to_connect(
+        TOPIC,
+        b'{ "schema": { "type": "int64", "name": "org.apache.kafka.connect.data.'
+        b'Timestamp", "version": 1, "default": 42 }, "payload": null }',
+    )
     assert read.value == dt.datetime(1970, 1, 1, 0, 0, 0, 42000, tzinfo=dt.UTC)
 
 
 def test_bytes_nested_in_a_value_or_in_a_struct_default_are_written_as_base64():
     inner = Schema.struct("com.example.Blob", [("data", BYTES_SCHEMA)])
-    schema = Schema.struct("com.example.Holder", [("blob", inner.with_(optional=True, default={"data": b"\x01"})),
-                                                  ("list", Schema.array(BYTES_SCHEMA))])
+    schema = Schema.struct(
+        "com.example.Holder",
+        [("blob", inner.with_(optional=True, default={"data": b"\x01"})), ("list", Schema.array(BYTES_SCHEMA))],
+    )
     c = converter()
     written = c.from_connect(TOPIC, schema, {"blob": {"data": b"\xff"}, "list": [b"\x00"]})
     envelope = orjson.loads(written)
@@ -244,17 +340,28 @@ def test_required_null_is_a_data_error():
 
 
 # -- reading -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "expected"), [
-    (b'{ "schema": { "type": "boolean", "optional": true }, "payload": null }',
-     SchemaAndValue(OPTIONAL_BOOLEAN_SCHEMA, None)),
-    (b'{ "schema": { "type": "int32" }, "payload": 12345 }',
-     SchemaAndValue(INT32_SCHEMA, 12345)),
-    (b'{ "schema": null, "payload": { "field1": 1, "field2": 2} }', SchemaAndValue(None, {"field1": 1, "field2": 2})),
-    (b'{ "schema": { "type": "struct", "fields": [{ "field":"optional", "type": "string", "optional": true }, '
-     b'{  "field": "required", "type": "string" }] }, "payload": { "required": "required" } }',
-     SchemaAndValue(Schema.struct(None, [("optional", OPTIONAL_STRING_SCHEMA), ("required", STRING_SCHEMA)]),
-                    {"required": "required"})),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            b'{ "schema": { "type": "boolean", "optional": true }, "payload": null }',
+            SchemaAndValue(OPTIONAL_BOOLEAN_SCHEMA, None),
+        ),
+        (b'{ "schema": { "type": "int32" }, "payload": 12345 }', SchemaAndValue(INT32_SCHEMA, 12345)),
+        (
+            b'{ "schema": null, "payload": { "field1": 1, "field2": 2} }',
+            SchemaAndValue(None, {"field1": 1, "field2": 2}),
+        ),
+        (
+            b'{ "schema": { "type": "struct", "fields": [{ "field":"optional", "type": "string", "optional": true }, '
+            b'{  "field": "required", "type": "string" }] }, "payload": { "required": "required" } }',
+            SchemaAndValue(
+                Schema.struct(None, [("optional", OPTIONAL_STRING_SCHEMA), ("required", STRING_SCHEMA)]),
+                {"required": "required"},
+            ),
+        ),
+    ],
+)
 def test_reads_envelopes_written_by_other_tools(text, expected):
     assert converter().to_connect(TOPIC, text) == expected
 
@@ -273,18 +380,28 @@ def test_a_message_without_the_envelope_is_a_data_error_saying_what_to_do():
         converter().to_connect(TOPIC, b'{"schema": null, "payload": 1, "extra": 2}')
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    (b"{not json", r"Converting byte\[\] to Kafka Connect data failed due to serialization error"),
-    (b'{"schema":{"type":"decimal"},"payload":1}', "Unknown schema type: decimal"),
-    (b'{"schema":{"optional":true},"payload":1}', "Schema must contain 'type' field"),
-    (b'{"schema":{"type":"array"},"payload":[]}', "Array schema did not specify the element type"),
-    (b'{"schema":{"type":"struct","fields":{}},"payload":{}}', 'Struct schema\'s "fields" argument is not an array'),
-    (b'{"schema":{"type":"bytes"},"payload":"!!"}', "Invalid bytes field"),
-    (b'{"schema":{"type":"int32","name":"org.apache.kafka.connect.data.Date"},"payload":"x"}',
-     "Invalid type for Date"),
-    (b'{"schema":{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"}},"payload":{"1":2}}',
-     "Maps with non-string fields should be encoded as JSON array of tuples"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"{not json", r"Converting byte\[\] to Kafka Connect data failed due to serialization error"),
+        (b'{"schema":{"type":"decimal"},"payload":1}', "Unknown schema type: decimal"),
+        (b'{"schema":{"optional":true},"payload":1}', "Schema must contain 'type' field"),
+        (b'{"schema":{"type":"array"},"payload":[]}', "Array schema did not specify the element type"),
+        (
+            b'{"schema":{"type":"struct","fields":{}},"payload":{}}',
+            'Struct schema\'s "fields" argument is not an array',
+        ),
+        (b'{"schema":{"type":"bytes"},"payload":"!!"}', "Invalid bytes field"),
+        (
+            b'{"schema":{"type":"int32","name":"org.apache.kafka.connect.data.Date"},"payload":"x"}',
+            "Invalid type for Date",
+        ),
+        (
+            b'{"schema":{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"}},"payload":{"1":2}}',
+            "Maps with non-string fields should be encoded as JSON array of tuples",
+        ),
+    ],
+)
 def test_malformed_messages_are_data_errors(text, message):
     with pytest.raises(DataException, match=message):
         converter().to_connect(TOPIC, text)
@@ -300,8 +417,7 @@ def test_messages_with_the_same_schema_reuse_the_parsed_schema_even_after_anothe
 
 
 def test_a_payload_field_named_payload_does_not_confuse_the_fast_path():
-    schema = Schema.struct("outbox", [("payload", STRING_SCHEMA), ("raw", BYTES_SCHEMA)],
-                           parameters={"payload": "x"})
+    schema = Schema.struct("outbox", [("payload", STRING_SCHEMA), ("raw", BYTES_SCHEMA)], parameters={"payload": "x"})
     c = converter()
     value = {"payload": '{"schema":1,"payload":2}', "raw": b"1"}
     data = c.from_connect(TOPIC, schema, value)
@@ -310,14 +426,17 @@ def test_a_payload_field_named_payload_does_not_confuse_the_fast_path():
 
 
 # -- writing errors and config -------------------------------------------------------------
-@pytest.mark.parametrize(("schema", "value", "message"), [
-    (DECIMAL_2, 1.5, "Invalid type for Decimal"),
-    (DECIMAL_2, Decimal("NaN"), "cannot be written"),
-    (BYTES_SCHEMA, "text", "Invalid type for bytes"),
-    (date_schema(), "2020-01-01", "Invalid type for Date"),
-    (INT64_SCHEMA, 2**64, "serialization error"),
-    (None, object(), "serialization error"),
-])
+@pytest.mark.parametrize(
+    ("schema", "value", "message"),
+    [
+        (DECIMAL_2, 1.5, "Invalid type for Decimal"),
+        (DECIMAL_2, Decimal("NaN"), "cannot be written"),
+        (BYTES_SCHEMA, "text", "Invalid type for bytes"),
+        (date_schema(), "2020-01-01", "Invalid type for Date"),
+        (INT64_SCHEMA, 2**64, "serialization error"),
+        (None, object(), "serialization error"),
+    ],
+)
 def test_values_that_do_not_fit_are_data_errors(schema, value, message):
     with pytest.raises(DataException, match=message):
         converter().from_connect(TOPIC, schema, value)
@@ -328,11 +447,14 @@ def test_schemaless_values_of_python_types():
     assert c.from_connect(TOPIC, None, {"d": Decimal("1.50"), "b": b"\x01"}) == b'{"d":1.50,"b":"AQ=="}'
 
 
-@pytest.mark.parametrize(("props", "key"), [
-    ({"schemas.enable": "maybe"}, "schemas.enable"),
-    ({"decimal.format": "HEX"}, "decimal.format"),
-    ({"schemas.cache.size": "0"}, "schemas.cache.size"),
-])
+@pytest.mark.parametrize(
+    ("props", "key"),
+    [
+        ({"schemas.enable": "maybe"}, "schemas.enable"),
+        ({"decimal.format": "HEX"}, "decimal.format"),
+        ({"schemas.cache.size": "0"}, "schemas.cache.size"),
+    ],
+)
 def test_bad_config_names_the_key(props, key):
     with pytest.raises(ConfigException) as err:
         converter(**props)

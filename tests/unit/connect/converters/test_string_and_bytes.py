@@ -16,9 +16,16 @@ def string_converter(**props: str) -> StringConverter:
     return c
 
 
-@pytest.mark.parametrize(("value", "data"), [
-    ("héllo", "héllo".encode()), (42, b"42"), (True, b"true"), (b"raw", b"raw"), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "data"),
+    [
+        ("héllo", "héllo".encode()),
+        (42, b"42"),
+        (True, b"true"),
+        (b"raw", b"raw"),
+        (None, None),
+    ],
+)
 def test_string_converter_writes_text(value, data):
     assert string_converter().from_connect("t", STRING_SCHEMA, value) == data
 

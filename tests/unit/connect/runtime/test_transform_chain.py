@@ -19,13 +19,22 @@ def rec(topic="orders", value=None):
 
 
 def test_transforms_apply_in_order_behind_predicates():
-    chain = build_chain(REGISTRY, {
-        "transforms": "a,b", "predicates": "isOrders",
-        "transforms.a.type": "AddField", "transforms.a.field": "x", "transforms.a.value": "1",
-        "transforms.b.type": "AddField", "transforms.b.field": "y",
-        "transforms.b.predicate": "isOrders", "transforms.b.negate": "true",
-        "predicates.isOrders.type": "TopicIs", "predicates.isOrders.topic": "orders",
-    })
+    chain = build_chain(
+        REGISTRY,
+        {
+            "transforms": "a,b",
+            "predicates": "isOrders",
+            "transforms.a.type": "AddField",
+            "transforms.a.field": "x",
+            "transforms.a.value": "1",
+            "transforms.b.type": "AddField",
+            "transforms.b.field": "y",
+            "transforms.b.predicate": "isOrders",
+            "transforms.b.negate": "true",
+            "predicates.isOrders.type": "TopicIs",
+            "predicates.isOrders.topic": "orders",
+        },
+    )
     assert chain.apply(rec("orders")).value == {"id": 1, "x": "1"}
     assert chain.apply(rec("users")).value == {"id": 1, "x": "1", "y": "x"}
 
@@ -80,15 +89,16 @@ class Flaky(Transformation):
 def flaky_chain(errors: ErrorConfig, failures: list[Exception]):
     Flaky.calls = 0
     registry = PluginRegistry.of({PluginKind.TRANSFORMATION: {"Flaky": Flaky}}, base=REGISTRY)
-    chain = build_chain(registry, {"transforms": "f", "transforms.f.type": "Flaky"},
-                        RetryWithToleranceOperator(errors))
+    chain = build_chain(registry, {"transforms": "f", "transforms.f.type": "Flaky"}, RetryWithToleranceOperator(errors))
     chain.steps[0].transform.failures = failures
     return chain
 
 
 def test_a_retriable_transform_failure_is_retried_and_the_record_goes_on():
-    chain = flaky_chain(ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1),
-                        [RetriableException("busy"), RetriableException("busy")])
+    chain = flaky_chain(
+        ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1),
+        [RetriableException("busy"), RetriableException("busy")],
+    )
     assert chain.apply(rec()).value == {"id": 1}
     assert Flaky.calls == 3
 
@@ -97,7 +107,8 @@ def test_without_retries_a_failing_transform_runs_once_per_record():
     chain = flaky_chain(ErrorConfig(retry_timeout_ms=0, tolerance_all=True), [RetriableException("busy")])
     assert chain.apply(rec()) is None
     assert Flaky.calls == 1
-    chain = flaky_chain(ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1, tolerance_all=True),
-                        [DataException("bad")])
+    chain = flaky_chain(
+        ErrorConfig(retry_timeout_ms=10_000, retry_delay_max_ms=1, tolerance_all=True), [DataException("bad")]
+    )
     assert chain.apply(rec()) is None
     assert Flaky.calls == 1  # a data error is not retried

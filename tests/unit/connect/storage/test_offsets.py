@@ -16,8 +16,13 @@ def test_file_store_survives_restart_and_deletes(tmp_path):
     path = tmp_path / "offsets.json"
     store = FileOffsetBackingStore(path)
     store.start()
-    store.set({encode_key("c", {"p": 1}): b'{"lsn":10}', encode_key("c", {"p": 2}): b'{"lsn":20}',
-               encode_key("other", {"p": 1}): b'{"lsn":30}'})
+    store.set(
+        {
+            encode_key("c", {"p": 1}): b'{"lsn":10}',
+            encode_key("c", {"p": 2}): b'{"lsn":20}',
+            encode_key("other", {"p": 1}): b'{"lsn":30}',
+        }
+    )
     store.set({encode_key("c", {"p": 2}): None})
     reopened = FileOffsetBackingStore(path)
     reopened.start()

@@ -35,7 +35,7 @@ class FakeEs:
             lines = [orjson.loads(line) for line in body.splitlines() if line]
             ops, i = [], 0
             while i < len(lines):
-                (op, meta), = lines[i].items()
+                ((op, meta),) = lines[i].items()
                 source = lines[i + 1] if op in ("index", "update", "create") else None
                 i += 2 if source is not None else 1
                 ops.append((op, meta, source))
@@ -46,7 +46,8 @@ class FakeEs:
         forced = self.item_status(op, meta, source)
         if forced is not None:
             kind = {400: "mapper_parsing_exception", 403: "cluster_block_exception"}.get(
-                forced, "es_rejected_execution_exception")
+                forced, "es_rejected_execution_exception"
+            )
             error = {"type": kind, "reason": f"forced {forced}"}
             return {"status": forced, "error": error}
         key = (meta["_index"], meta["_id"])

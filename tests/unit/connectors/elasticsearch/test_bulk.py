@@ -15,8 +15,9 @@ from tests.unit.connectors.elasticsearch.fakes import until
 
 def actions(keys, *, method="insert", start=0):
     conv = DocumentConverter(EsSinkConfig.parse({"connection.url": "http://es", "write.method": method}))
-    return [conv.convert(SinkRecord("t", 0, None, k, None, {"n": start + i, "k": k}, start + i))
-            for i, k in enumerate(keys)]
+    return [
+        conv.convert(SinkRecord("t", 0, None, k, None, {"n": start + i, "k": k}, start + i)) for i, k in enumerate(keys)
+    ]
 
 
 class Results:
@@ -40,27 +41,37 @@ def results():
     return Results()
 
 
-@pytest.mark.parametrize(("op", "item", "outcome"), [
-    ("index", {"status": 201}, Outcome.OK),
-    ("index", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.OK),
-    ("delete", {"status": 404}, Outcome.OK),
-    ("update", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.RETRY),
-    ("index", {"status": 429, "error": {"type": "es_rejected_execution_exception"}}, Outcome.RETRY),
-    ("index", {"status": 503, "error": {"type": "unavailable_shards_exception"}}, Outcome.RETRY),
-    ("index", {"status": 400, "error": {"type": "document_parsing_exception"}}, Outcome.MALFORMED),
-    ("index", {"status": 400, "error": {"type": "mapper_parsing_exception"}}, Outcome.MALFORMED),
-    ("index", {"status": 400, "error": {"type": "illegal_argument_exception"}}, Outcome.MALFORMED),
-    ("index", {"status": 403, "error": {"type": "cluster_block_exception"}}, Outcome.FATAL),
-])
+@pytest.mark.parametrize(
+    ("op", "item", "outcome"),
+    [
+        ("index", {"status": 201}, Outcome.OK),
+        ("index", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.OK),
+        ("delete", {"status": 404}, Outcome.OK),
+        ("update", {"status": 409, "error": {"type": "version_conflict_engine_exception"}}, Outcome.RETRY),
+        ("index", {"status": 429, "error": {"type": "es_rejected_execution_exception"}}, Outcome.RETRY),
+        ("index", {"status": 503, "error": {"type": "unavailable_shards_exception"}}, Outcome.RETRY),
+        ("index", {"status": 400, "error": {"type": "document_parsing_exception"}}, Outcome.MALFORMED),
+        ("index", {"status": 400, "error": {"type": "mapper_parsing_exception"}}, Outcome.MALFORMED),
+        ("index", {"status": 400, "error": {"type": "illegal_argument_exception"}}, Outcome.MALFORMED),
+        ("index", {"status": 403, "error": {"type": "cluster_block_exception"}}, Outcome.FATAL),
+    ],
+)
 def test_item_outcomes(op, item, outcome):
     assert classify(op, item)[0] is outcome
 
 
 def test_reason_names_the_error_and_its_cause():
-    item = {"status": 400, "error": {"type": "document_parsing_exception", "reason": "failed to parse field [n]",
-                                     "caused_by": {"type": "number_format_exception", "reason": "For input \"x\""}}}
-    assert classify("index", item)[1] == ('document_parsing_exception: failed to parse field [n] (caused by '
-                                         'number_format_exception: For input "x")')
+    item = {
+        "status": 400,
+        "error": {
+            "type": "document_parsing_exception",
+            "reason": "failed to parse field [n]",
+            "caused_by": {"type": "number_format_exception", "reason": 'For input "x"'},
+        },
+    }
+    assert classify("index", item)[1] == (
+        'document_parsing_exception: failed to parse field [n] (caused by number_format_exception: For input "x")'
+    )
 
 
 def test_backoff_doubles_with_jitter_and_is_capped():

@@ -29,12 +29,22 @@ def lines(action) -> list[dict]:
     return [orjson.loads(line) for line in action.payload.splitlines()]
 
 
-@pytest.mark.parametrize(("key", "expected"), [
-    ("abc", "abc"), (42, "42"), (-3, "-3"), (True, "true"), (Decimal("1.50"), "1.50"),
-    ({"id": 5}, "5"), ({"id": "x"}, "x"),
-    ({"b": 2, "a": 1}, '{"a":1,"b":2}'), ({"a": 1, "b": 2}, '{"a":1,"b":2}'),
-    (b"\x00\x01", "AAE="), ([2, 1], "[2,1]"),
-])
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("abc", "abc"),
+        (42, "42"),
+        (-3, "-3"),
+        (True, "true"),
+        (Decimal("1.50"), "1.50"),
+        ({"id": 5}, "5"),
+        ({"id": "x"}, "x"),
+        ({"b": 2, "a": 1}, '{"a":1,"b":2}'),
+        ({"a": 1, "b": 2}, '{"a":1,"b":2}'),
+        (b"\x00\x01", "AAE="),
+        ([2, 1], "[2,1]"),
+    ],
+)
 def test_keys_render_as_stable_ids(key, expected):
     assert render_id(key) == expected
 
@@ -54,8 +64,10 @@ def test_index_is_the_topic_lowercased_without_forbidden_leading_characters():
 
 def test_insert_indexes_the_value_with_the_offset_as_external_version():
     action = converter().convert(record({"id": 1, "name": "a"}))
-    assert lines(action) == [{"index": {"_index": "shop.items", "_id": "1", "version": 7,
-                                        "version_type": "external"}}, {"id": 1, "name": "a"}]
+    assert lines(action) == [
+        {"index": {"_index": "shop.items", "_id": "1", "version": 7, "version_type": "external"}},
+        {"id": 1, "name": "a"},
+    ]
 
 
 def test_upsert_updates_only_the_given_fields_without_a_version():
@@ -71,11 +83,21 @@ def test_key_ignore_uses_topic_partition_offset_and_no_version():
 
 
 def test_values_become_json_documents():
-    value = {"price": Decimal("12.50"), "day": dt.date(2024, 2, 29), "raw": b"hi",
-             "at": dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC), "naive": dt.datetime(2024, 1, 1)}
+    value = {
+        "price": Decimal("12.50"),
+        "day": dt.date(2024, 2, 29),
+        "raw": b"hi",
+        "at": dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC),
+        "naive": dt.datetime(2024, 1, 1),
+    }
     doc = lines(converter().convert(record(value)))[1]
-    assert doc == {"price": 12.5, "day": "2024-02-29", "raw": "aGk=", "at": "2024-01-02T03:04:05.600000Z",
-                   "naive": "2024-01-01T00:00:00Z"}
+    assert doc == {
+        "price": 12.5,
+        "day": "2024-02-29",
+        "raw": "aGk=",
+        "at": "2024-01-02T03:04:05.600000Z",
+        "naive": "2024-01-01T00:00:00Z",
+    }
 
 
 def test_a_value_that_is_not_a_struct_or_map_is_a_data_error():
@@ -93,8 +115,9 @@ class TestTombstones:
 
     def test_delete_is_versioned_in_insert_mode(self):
         action = converter(**{"behavior.on.null.values": "delete"}).convert(record(None, key={"id": 3}))
-        assert lines(action) == [{"delete": {"_index": "shop.items", "_id": "3", "version": 7,
-                                             "version_type": "external"}}]
+        assert lines(action) == [
+            {"delete": {"_index": "shop.items", "_id": "3", "version": 7, "version_type": "external"}}
+        ]
 
     def test_delete_without_a_key_deletes_nothing(self):
         assert converter(**{"behavior.on.null.values": "delete"}).convert(record(None, key=None)) is None
@@ -112,8 +135,10 @@ class TestDebeziumEnvelopes:
     @pytest.mark.parametrize("op", ["c", "r", "u"])
     def test_the_after_image_is_indexed(self, op):
         action = converter().convert(self.envelope(op, after={"id": 1, "name": "new"}))
-        assert lines(action) == [{"index": {"_index": "shop.items", "_id": "1", "version": 7,
-                                            "version_type": "external"}}, {"id": 1, "name": "new"}]
+        assert lines(action) == [
+            {"index": {"_index": "shop.items", "_id": "1", "version": 7, "version_type": "external"}},
+            {"id": 1, "name": "new"},
+        ]
 
     def test_a_delete_event_deletes_the_document(self):
         action = converter().convert(self.envelope("d", before={"id": 1, "name": "old"}))
@@ -130,5 +155,6 @@ class TestDebeziumEnvelopes:
 def test_topic_key_ignore_applies_to_the_listed_topics_only():
     conv = converter(**{"topic.key.ignore": "Logs"})
     assert lines(conv.convert(record({"n": 1}, key=None, topic="Logs")))[0] == {
-        "index": {"_index": "logs", "_id": "Logs+2+7"}}
+        "index": {"_index": "logs", "_id": "Logs+2+7"}
+    }
     assert lines(conv.convert(record({"n": 1}, key="k")))[0]["index"]["version_type"] == "external"

@@ -28,13 +28,27 @@ def started(path, **props):
 def test_values_are_written_one_line_each_and_visible_after_flush(tmp_path):
     path = tmp_path / "out.txt"
     task = started(path)
-    task.put([record("plain text"), record({"a": 1, "b": [1, 2]}), record(None), record(b"raw"),
-              record({"d": decimal.Decimal("12.30"), "when": datetime.date(2024, 1, 2), "blob": b"\x00\x01"}),
-              record({1: "non-string key"})])
+    task.put(
+        [
+            record("plain text"),
+            record({"a": 1, "b": [1, 2]}),
+            record(None),
+            record(b"raw"),
+            record({"d": decimal.Decimal("12.30"), "when": datetime.date(2024, 1, 2), "blob": b"\x00\x01"}),
+            record({1: "non-string key"}),
+        ]
+    )
     task.flush({TopicPartition("t", 0): 6})
     lines = path.read_bytes().split(b"\n")
-    assert lines == [b"plain text", b'{"a":1,"b":[1,2]}', b"null", b"raw",
-                     b'{"d":12.30,"when":"2024-01-02","blob":"AAE="}', b'{"1":"non-string key"}', b""]
+    assert lines == [
+        b"plain text",
+        b'{"a":1,"b":[1,2]}',
+        b"null",
+        b"raw",
+        b'{"d":12.30,"when":"2024-01-02","blob":"AAE="}',
+        b'{"1":"non-string key"}',
+        b"",
+    ]
     task.stop()
 
 
@@ -44,9 +58,15 @@ def test_record_format_keeps_topic_partition_offset_key_and_headers(tmp_path):
     task.put([record({"seq": 7}, offset=42, key="k", headers=[Header("h", "v1"), Header("h", "v2")])])
     task.stop()
     [line] = path.read_bytes().splitlines()
-    assert orjson.loads(line) == {"topic": "t", "partition": 0, "offset": 42, "timestamp": 1_700_000_000_000,
-                                  "key": "k", "value": {"seq": 7},
-                                  "headers": [{"key": "h", "value": "v1"}, {"key": "h", "value": "v2"}]}
+    assert orjson.loads(line) == {
+        "topic": "t",
+        "partition": 0,
+        "offset": 42,
+        "timestamp": 1_700_000_000_000,
+        "key": "k",
+        "value": {"seq": 7},
+        "headers": [{"key": "h", "value": "v1"}, {"key": "h", "value": "v2"}],
+    }
 
 
 def test_appends_to_an_existing_file_across_restarts(tmp_path):

@@ -11,11 +11,18 @@ BASE = {"database.hostname": "db", "database.user": "cdc", "database.dbname": "s
 
 
 def test_seed_table_columns_map_onto_the_router_keys():
-    config = OutboxConfig.parse({**BASE, "outbox.table": "sales.outbox", "outbox.column.key": "aggregate_id",
-                                 "outbox.column.type": "event_type", "outbox.column.route": "event_type",
-                                 "outbox.column.timestamp": "created_at",
-                                 "outbox.column.idempotency.key": "idempotency_key",
-                                 "table.fields.additional.placement": "tenant:header"})
+    config = OutboxConfig.parse(
+        {
+            **BASE,
+            "outbox.table": "sales.outbox",
+            "outbox.column.key": "aggregate_id",
+            "outbox.column.type": "event_type",
+            "outbox.column.route": "event_type",
+            "outbox.column.timestamp": "created_at",
+            "outbox.column.idempotency.key": "idempotency_key",
+            "table.fields.additional.placement": "tenant:header",
+        }
+    )
     router = config.router_props()
     assert router["table.field.event.key"] == "aggregate_id"
     assert router["table.field.event.type"] == "event_type" and router["route.by.field"] == "event_type"
@@ -30,7 +37,10 @@ def test_seed_table_columns_map_onto_the_router_keys():
 def test_debezium_column_names_by_default_and_router_keys_accepted_as_is():
     router = OutboxConfig.parse({**BASE, "route.by.field": "kind"}).router_props()
     assert (router["table.field.event.id"], router["table.field.event.key"], router["table.field.event.payload"]) == (
-        "id", "aggregateid", "payload")
+        "id",
+        "aggregateid",
+        "payload",
+    )
     assert router["route.by.field"] == "kind"
 
 
@@ -40,8 +50,10 @@ def test_outbox_defaults_for_the_postgres_source():
     assert set(pg["skipped.operations"]) == {"d", "t"}
 
 
-@pytest.mark.parametrize(("key", "value"), [("table.include.list", "public.orders"), ("outbox.table", "outbox"),
-                                            ("outbox.prune.batch.size", "0")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("table.include.list", "public.orders"), ("outbox.table", "outbox"), ("outbox.prune.batch.size", "0")],
+)
 def test_bad_keys_are_named(key, value):
     with pytest.raises(ConfigException, match=key.replace(".", r"\.")):
         OutboxConfig.parse({**BASE, key: value})

@@ -31,7 +31,10 @@ def test_server_problems_say_what_to_change():
 def test_defaults_are_debeziums():
     config = PostgresConfig.parse(REQUIRED)
     assert (config["slot.name"], config["publication.name"], config["plugin.name"]) == (
-        "debezium", "dbz_publication", "pgoutput")
+        "debezium",
+        "dbz_publication",
+        "pgoutput",
+    )
     assert config.snapshot_mode == "initial" and config.skipped == frozenset({"t"})
     assert config["max.batch.size"] == 2048 and config["tombstones.on.delete"] is True
     assert PostgresConfig.parse({**REQUIRED, "snapshot.mode": "never"}).snapshot_mode == "no_data"

@@ -51,7 +51,9 @@ def test_relation_lists_columns_with_key_flags_types_and_typmods():
     assert isinstance(rel, Relation)
     assert (rel.relid, rel.namespace, rel.name, rel.replica_identity) == (16389, "public", "orders", "d")
     assert [(c.is_key, c.name, c.type_oid, c.typmod) for c in rel.columns] == [
-        (True, "id", 20, -1), (False, "total", 1700, 655366)]
+        (True, "id", 20, -1),
+        (False, "total", 1700, 655366),
+    ]
 
 
 def test_insert_values_stay_raw_with_nulls_and_unchanged_toast():

@@ -41,8 +41,9 @@ def insert(id_, note):
 
 def reader_for(rel: Relation):
     cols = [ColumnDef(c.name, c.type_oid, c.typmod, not c.is_key) for c in rel.columns]
-    return TableReader(rel.namespace, rel.name, f"srv.{rel.namespace}.{rel.name}", cols, ["id"], TypeModes(),
-                       lambda oid: None)
+    return TableReader(
+        rel.namespace, rel.name, f"srv.{rel.namespace}.{rel.name}", cols, ["id"], TypeModes(), lambda oid: None
+    )
 
 
 def stream(**kw):
@@ -69,7 +70,14 @@ def test_inserts_become_debezium_create_events_on_table_topics():
     assert (v["op"], v["before"], v["after"]) == ("c", None, {"id": 1, "note": "a"})
     src = v["source"]
     assert (src["connector"], src["name"], src["db"], src["schema"], src["table"], src["txId"], src["lsn"]) == (
-        "postgresql", "srv", "shop", "public", "orders", 700, 910)
+        "postgresql",
+        "srv",
+        "shop",
+        "public",
+        "orders",
+        700,
+        910,
+    )
     assert src["snapshot"] == "false" and src["sequence"] == '[null,"910"]'
     assert records[1].value["after"] == {"id": 2, "note": None}
     assert first.source_partition == {"server": "srv"}
@@ -114,8 +122,12 @@ def test_slot_is_confirmed_to_a_transaction_end_only_when_its_last_record_is_flu
 def test_transaction_metadata_begin_end_and_blocks():
     s = stream(transaction_metadata=True)
     records = s.process(txn(1000, 1050, insert(b"1", b"a"), insert(b"2", b"b"), xid=701))
-    assert [r.topic for r in records] == ["srv.transaction", "srv.public.orders", "srv.public.orders",
-                                          "srv.transaction"]
+    assert [r.topic for r in records] == [
+        "srv.transaction",
+        "srv.public.orders",
+        "srv.public.orders",
+        "srv.transaction",
+    ]
     assert records[0].value["status"] == "BEGIN" and records[0].key == {"id": "701:1000"}
     assert records[2].value["transaction"] == {"id": "701:1000", "total_order": 2, "data_collection_order": 2}
     end = records[3].value
@@ -137,8 +149,9 @@ def test_skipped_operations_and_logical_messages():
 def test_key_only_old_rows_fill_not_null_columns_and_full_identity_recovers_toast():
     def required_reader(rel: Relation):
         cols = [ColumnDef(c.name, c.type_oid, c.typmod, False) for c in rel.columns]  # all NOT NULL
-        return TableReader(rel.namespace, rel.name, f"srv.{rel.namespace}.{rel.name}", cols, ["id"], TypeModes(),
-                           lambda oid: None)
+        return TableReader(
+            rel.namespace, rel.name, f"srv.{rel.namespace}.{rel.name}", cols, ["id"], TypeModes(), lambda oid: None
+        )
 
     events = EventBuilder(prefix="srv", database="shop", version="0.1.0", partition={"server": "srv"})
     s = ChangeStream(events, required_reader)

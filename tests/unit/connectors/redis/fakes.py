@@ -137,4 +137,3 @@ class FakeClient:
 
     def close(self) -> None:
         self.closed = True
-

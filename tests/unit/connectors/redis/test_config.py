@@ -12,15 +12,26 @@ from connectors.redis.connector import RedisSinkConnector
 def test_defaults_are_redis_incs():
     c = RedisSinkConfig.parse({})
     assert (c.uri, c.data_type, c.prefix, c.separator, c.push_direction, c.multiexec, c.mode, c.ttl) == (
-        "redis://localhost:6379", DataType.STREAM, "${topic}", ":", PushDirection.LEFT, False, Mode.WRITE, 0)
+        "redis://localhost:6379",
+        DataType.STREAM,
+        "${topic}",
+        ":",
+        PushDirection.LEFT,
+        False,
+        Mode.WRITE,
+        0,
+    )
 
 
-@pytest.mark.parametrize(("command", "expected"), [
-    ("HSET", (DataType.HASH, PushDirection.LEFT, Mode.WRITE)),
-    ("RPUSH", (DataType.LIST, PushDirection.RIGHT, Mode.WRITE)),
-    ("JSONSET", (DataType.JSON, PushDirection.LEFT, Mode.WRITE)),
-    ("DEL", (DataType.STRING, PushDirection.LEFT, Mode.INVALIDATE)),
-])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("HSET", (DataType.HASH, PushDirection.LEFT, Mode.WRITE)),
+        ("RPUSH", (DataType.LIST, PushDirection.RIGHT, Mode.WRITE)),
+        ("JSONSET", (DataType.JSON, PushDirection.LEFT, Mode.WRITE)),
+        ("DEL", (DataType.STRING, PushDirection.LEFT, Mode.INVALIDATE)),
+    ],
+)
 def test_redis_command_wins_over_type_direction_and_mode(command, expected):
     c = RedisSinkConfig.parse({"redis.command": command, "redis.type": "SET"})
     assert (c.data_type, c.push_direction, c.mode) == expected
@@ -31,16 +42,19 @@ def test_type_names_are_case_insensitive_and_sorted_set_means_zset():
     assert RedisSinkConfig.parse({"redis.type": "sorted set"}).data_type is DataType.ZSET
 
 
-@pytest.mark.parametrize(("props", "key", "reason"), [
-    ({"redis.uri": "http://localhost:6379"}, "redis.uri", "expected a redis://, rediss:// or unix:// URI"),
-    ({"redis.uri": "redis://localhost:port"}, "redis.uri", "not a valid URI"),
-    ({"redis.uri": "redis://localhost:6379/zero"}, "redis.uri", "must be a number"),
-    ({"redis.type": "GRAPH"}, "redis.type", "String must be one of"),
-    ({"redis.key.ttl": "-1"}, "redis.key.ttl", "at least 0"),
-    ({"redis.key.field": "id", "redis.key.template": "o:{id}"}, "redis.key.template", "not both"),
-    ({"redis.type": "SET", "redis.key.prefix": ""}, "redis.key.prefix", "needs a prefix"),
-    ({"redis.multiexec": "true", "redis.cluster": "true"}, "redis.multiexec", "not available with a Redis Cluster"),
-])
+@pytest.mark.parametrize(
+    ("props", "key", "reason"),
+    [
+        ({"redis.uri": "http://localhost:6379"}, "redis.uri", "expected a redis://, rediss:// or unix:// URI"),
+        ({"redis.uri": "redis://localhost:port"}, "redis.uri", "not a valid URI"),
+        ({"redis.uri": "redis://localhost:6379/zero"}, "redis.uri", "must be a number"),
+        ({"redis.type": "GRAPH"}, "redis.type", "String must be one of"),
+        ({"redis.key.ttl": "-1"}, "redis.key.ttl", "at least 0"),
+        ({"redis.key.field": "id", "redis.key.template": "o:{id}"}, "redis.key.template", "not both"),
+        ({"redis.type": "SET", "redis.key.prefix": ""}, "redis.key.prefix", "needs a prefix"),
+        ({"redis.multiexec": "true", "redis.cluster": "true"}, "redis.multiexec", "not available with a Redis Cluster"),
+    ],
+)
 def test_bad_values_name_the_key(props, key, reason):
     with pytest.raises(ConfigException, match=reason) as info:
         RedisSinkConfig.parse(props)

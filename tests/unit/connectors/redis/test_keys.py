@@ -20,12 +20,26 @@ def rec(key, value=None, topic="orders"):
     return SinkRecord(topic, 0, None, key, None, value, 0)
 
 
-@pytest.mark.parametrize(("key", "rendered"), [
-    ("abc", "abc"), (b"\x01b", b"\x01b"), (42, "42"), (-7, "-7"), (1.5, "1.5"), (True, "true"),
-    (Decimal("10.00"), "10.00"), (Decimal("1E+3"), "1000"), ({"id": 5}, "5"), ({"id": "x"}, "x"),
-    ({"tenant": "acme", "id": 5}, "acme:5"), ({"id": 5, "tenant": "acme"}, "5:acme"),
-    ({"a": {"b": 1, "c": 2}, "d": 3}, "1:2:3"), ([1, "x"], "1:x"), ({"k": b"\xff", "n": 1}, "/w==:1"),
-])
+@pytest.mark.parametrize(
+    ("key", "rendered"),
+    [
+        ("abc", "abc"),
+        (b"\x01b", b"\x01b"),
+        (42, "42"),
+        (-7, "-7"),
+        (1.5, "1.5"),
+        (True, "true"),
+        (Decimal("10.00"), "10.00"),
+        (Decimal("1E+3"), "1000"),
+        ({"id": 5}, "5"),
+        ({"id": "x"}, "x"),
+        ({"tenant": "acme", "id": 5}, "acme:5"),
+        ({"id": 5, "tenant": "acme"}, "5:acme"),
+        ({"a": {"b": 1, "c": 2}, "d": 3}, "1:2:3"),
+        ([1, "x"], "1:x"),
+        ({"k": b"\xff", "n": 1}, "/w==:1"),
+    ],
+)
 def test_record_keys_render_stably(key, rendered):
     assert render_key(key, ":") == rendered
 
@@ -38,8 +52,10 @@ def test_a_null_key_or_key_field_is_a_data_error(key):
 
 def test_prefix_and_separator_with_the_topic_token_and_an_empty_prefix():
     assert keys().key(rec({"id": 1}), None) == "orders:1"
-    assert keys(**{"redis.key.prefix": "cache.${topic}", "redis.separator": "/"}).key(
-        rec({"a": 1, "b": 2}), None) == "cache.orders/1/2"
+    assert (
+        keys(**{"redis.key.prefix": "cache.${topic}", "redis.separator": "/"}).key(rec({"a": 1, "b": 2}), None)
+        == "cache.orders/1/2"
+    )
     assert keys(**{"redis.key.prefix": ""}).key(rec("raw-key"), None) == "raw-key"
     assert keys(**{"redis.key.prefix": "p"}).key(rec(b"\x00"), None) == b"p:\x00"
     # Redis Inc.'s name for the prefix is read when the prefix is not given.

@@ -12,15 +12,18 @@ from connectors.redis.resp import RespPacker
 REDIS_PY = PythonRespSerializer(6000, Encoder("utf-8", "strict", False).encode)
 
 
-@pytest.mark.parametrize("command", [
-    ("DEL", "k"),
-    ("HSET", "orders:1", "id", 1, "price", 2.5, "raw", b"\x00\xff\r\n", "name", "Zoë", "empty", ""),
-    ("SET", b"\x01key", b'{"a":1}', "EX", 60),
-    ("XADD", "s", "MAXLEN", "~", 1000, "*", "f", "v"),
-    ("ZADD", "z", -1.5e-10, "m"),
-    ("COMMAND INFO", "JSON.SET"),
-    ("SET", "big", "x" * 100_000),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("DEL", "k"),
+        ("HSET", "orders:1", "id", 1, "price", 2.5, "raw", b"\x00\xff\r\n", "name", "Zoë", "empty", ""),
+        ("SET", b"\x01key", b'{"a":1}', "EX", 60),
+        ("XADD", "s", "MAXLEN", "~", 1000, "*", "f", "v"),
+        ("ZADD", "z", -1.5e-10, "m"),
+        ("COMMAND INFO", "JSON.SET"),
+        ("SET", "big", "x" * 100_000),
+    ],
+)
 def test_packs_the_bytes_redis_py_would(command):
     assert b"".join(RespPacker().pack(*command)) == b"".join(REDIS_PY.pack(*command))
 

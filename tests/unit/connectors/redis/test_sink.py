@@ -17,8 +17,9 @@ from tests.unit.connectors.redis.fakes import FakeClient
 
 
 def rec(offset, value=..., key=None):
-    return SinkRecord("items", 0, None, offset if key is None else key,
-                      None, {"n": offset} if value is ... else value, offset)
+    return SinkRecord(
+        "items", 0, None, offset if key is None else key, None, {"n": offset} if value is ... else value, offset
+    )
 
 
 @pytest.fixture
@@ -103,9 +104,15 @@ def test_a_record_redis_refuses_goes_to_the_error_handling_and_the_rest_is_writt
     task = make_task(reporter=reporter, **{"redis.type": "SET", "redis.key.prefix": "items:1"})
     task.put([rec(7, "x"), rec(8, "y")])  # the "set" is a hash: WRONGTYPE for both
     assert [(r.kafka_offset, str(e)) for r, e in reporter.reported] == [
-        (7, "Redis refused the write of this record: WRONGTYPE Operation against a key holding the wrong kind "
-            "of value"), (8, "Redis refused the write of this record: WRONGTYPE Operation against a key holding "
-                             "the wrong kind of value")]
+        (
+            7,
+            "Redis refused the write of this record: WRONGTYPE Operation against a key holding the wrong kind of value",
+        ),
+        (
+            8,
+            "Redis refused the write of this record: WRONGTYPE Operation against a key holding the wrong kind of value",
+        ),
+    ]
 
 
 def test_bad_records_are_reported_once_after_the_batch_is_written(make_task, client):
