@@ -107,3 +107,16 @@ def test_mariadb_round_trip(services, unique_name):
             cur.execute(f"DROP TABLE {unique_name}")
     finally:
         conn.close()
+
+
+def test_kafka_connect_anchor_runs_debezium(services):
+    """The anchor of the differential tests: Kafka Connect of the broker's version, with Debezium's Postgres
+    connector and the FileStream connectors loaded from its plugin path."""
+    import httpx
+
+    info = httpx.get(services.connect_url, timeout=10).json()
+    plugins = {p["class"]: p["version"] for p in httpx.get(f"{services.connect_url}/connector-plugins").json()}
+    assert info["version"] == "4.1.1"
+    assert info["kafka_cluster_id"]
+    assert plugins["io.debezium.connector.postgresql.PostgresConnector"].startswith("3.7.0")
+    assert "org.apache.kafka.connect.file.FileStreamSourceConnector" in plugins
