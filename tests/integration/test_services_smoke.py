@@ -120,3 +120,14 @@ def test_kafka_connect_anchor_runs_debezium(services):
     assert info["kafka_cluster_id"]
     assert plugins["io.debezium.connector.postgresql.PostgresConnector"].startswith("3.7.0")
     assert "org.apache.kafka.connect.file.FileStreamSourceConnector" in plugins
+
+
+def test_schema_registry_register_and_fetch(services, unique_name):
+    """Apicurio's Confluent-compatible API, through confluent-kafka's own registry client."""
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+
+    client = SchemaRegistryClient({"url": services.registry_url})
+    text = '{"type":"record","name":"Smoke","fields":[{"name":"id","type":"long"}]}'
+    schema_id = client.register_schema(f"{unique_name}-value", Schema(text, "AVRO"))
+    assert client.get_schema(schema_id).schema_str.replace(" ", "") == text
+    assert client.get_latest_version(f"{unique_name}-value").schema_id == schema_id
