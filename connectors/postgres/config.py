@@ -8,6 +8,8 @@ from typing import Any
 
 from connect.config import NO_DEFAULT, ConfigDef, Importance, NonEmptyString, Range, Type, ValidRegex, ValidString
 from connect.config.validators import ValidList
+from connect.data.avro_names import MODES as ADJUSTMENT_MODES
+from connect.data.avro_names import Adjust, field_name_adjuster, schema_name_adjuster
 from connectors.postgres.types import TypeModes
 
 CONNECTION, REPLICATION, FILTERS, SNAPSHOT, EVENTS, ADVANCED = (
@@ -20,6 +22,12 @@ CONNECTION, REPLICATION, FILTERS, SNAPSHOT, EVENTS, ADVANCED = (
 )
 
 SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "never", "always", "when_needed")
+# Naming an Avro converter in the connector's config makes field.name.adjustment.mode=none mean avro.
+AVRO_CONVERTERS = (
+    "io.confluent.connect.avro.AvroConverter",
+    "io.apicurio.registry.utils.converter.AvroConverter",
+    "AvroConverter",
+)
 
 CONFIG_DEF = (
     ConfigDef()
@@ -322,6 +330,26 @@ CONFIG_DEF = (
         group=EVENTS,
     )
     .define(
+        "schema.name.adjustment.mode",
+        Type.STRING,
+        "none",
+        Importance.LOW,
+        "How schema names are adjusted for the converter: avro replaces characters Avro names cannot hold "
+        "with `_`; avro_unicode replaces them (and `_`) with `_uXXXX`; none keeps them.",
+        validator=ValidString.in_(*ADJUSTMENT_MODES),
+        group=EVENTS,
+    )
+    .define(
+        "field.name.adjustment.mode",
+        Type.STRING,
+        "none",
+        Importance.LOW,
+        "How field names are adjusted, with the same modes as `schema.name.adjustment.mode`; none is taken as "
+        "avro when the connector's key or value converter is an Avro converter, as Debezium does.",
+        validator=ValidString.in_(*ADJUSTMENT_MODES),
+        group=EVENTS,
+    )
+    .define(
         "heartbeat.interval.ms",
         Type.INT,
         0,
@@ -404,6 +432,18 @@ class PostgresConfig:
     @property
     def skipped(self) -> frozenset[str]:
         return frozenset(op for op in self.props["skipped.operations"] if op != "none")
+
+    def schema_names(self) -> Adjust | None:
+        """The schema name adjuster (None: names as they are); one per task, as it remembers replacements."""
+        return schema_name_adjuster(self.props["schema.name.adjustment.mode"])
+
+    def field_names(self) -> Adjust | None:
+        """The field name adjuster (None: names as they are)."""
+        mode = self.props["field.name.adjustment.mode"]
+        converters = (self.props.get("key.converter"), self.props.get("value.converter"))
+        if mode.lower() == "none" and any(c in AVRO_CONVERTERS for c in converters):
+            mode = "avro"
+        return field_name_adjuster(mode)
 
     def conninfo(self, **extra: Any) -> dict[str, Any]:
         """Keyword arguments for psycopg.connect (password unwrapped, sessions in UTC)."""

@@ -48,7 +48,11 @@ class TableReader:
         lookup: TypeLookup,
         keep: Sequence[bool] | None = None,
         placeholder: str | None = None,
+        field_names: Callable[[str], str] | None = None,
+        schema_prefix: str | None = None,
     ) -> None:
+        """`field_names` adjusts column names into event field names; `schema_prefix` (default: the topic)
+        starts the Key/Value/Envelope schema names."""
         self.schema_name = schema
         self.table_name = table
         self.data_collection = f"{schema}.{table}"
@@ -56,26 +60,29 @@ class TableReader:
         self._keep = None if keep is None or all(keep) else [i for i, k in enumerate(keep) if k]
         kept = list(columns) if self._keep is None else [columns[i] for i in self._keep]
         mappings: list[ColumnMapping] = [column_mapping(c.type_oid, c.typmod, modes, lookup) for c in kept]
-        self.names: tuple[str, ...] = tuple(c.name for c in kept)
+        self.names: tuple[str, ...] = tuple(c.name for c in kept)  # column names, as SQL knows them
+        self.fields = self.names if field_names is None else tuple(map(field_names, self.names))  # in events
         self.loader_oids = [m.loader_oid for m in mappings]
         field_schemas = [
-            (c.name, m.schema.as_optional() if c.optional else m.schema) for c, m in zip(kept, mappings, strict=True)
+            (f, m.schema.as_optional() if c.optional else m.schema)
+            for f, c, m in zip(self.fields, kept, mappings, strict=True)
         ]
-        self.key_names = tuple(k for k in key if k in self.names)
-        self.single_key = self.key_names[0] if len(self.key_names) == 1 else None
-        self.schemas = TableSchemas(topic, field_schemas, self.key_names)
+        self.key_names = tuple(k for k in key if k in self.names)  # key columns
+        self.key_fields = tuple(self.fields[self.names.index(k)] for k in self.key_names)
+        self.single_key = self.key_fields[0] if len(self.key_fields) == 1 else None
+        self.schemas = TableSchemas(schema_prefix or topic, field_schemas, self.key_fields)
         self._placeholders = [
             toast_placeholder(s, *(() if placeholder is None else (placeholder,))) for _, s in field_schemas
         ]
         self._fallbacks = [
-            (name, required_fallback(s)) for name, s in field_schemas if not s.optional and name not in self.key_names
+            (name, required_fallback(s)) for name, s in field_schemas if not s.optional and name not in self.key_fields
         ]
         self._transformer = Transformer()
         self._transformer.set_loader_types(self.loader_oids, Format.TEXT)
         self._load = self._transformer.load_sequence
         kept_index = list(range(len(columns))) if self._keep is None else self._keep
         self.convert, self._decode = _generate(
-            self.names, [m.convert for m in mappings], len(columns), kept_index, self._load
+            self.fields, [m.convert for m in mappings], len(columns), kept_index, self._load
         )
 
     def decode(self, data: bytes, pos: int) -> dict[str, Any]:
@@ -91,7 +98,7 @@ class TableReader:
             row = self.convert(self._load([None if v is UNCHANGED else v for v in raw]))
             for i, v in enumerate(raw):
                 if v is UNCHANGED:
-                    row[self.names[i]] = self._placeholders[i]
+                    row[self.fields[i]] = self._placeholders[i]
             return row
         return self.convert(self._load(raw))
 
@@ -104,9 +111,9 @@ class TableReader:
         return row
 
     def key(self, row: dict[str, Any]) -> dict[str, Any] | None:
-        if not self.key_names:
+        if not self.key_fields:
             return None
-        return {k: row[k] for k in self.key_names}
+        return {k: row[k] for k in self.key_fields}
 
 
 Builder = Callable[[Sequence[Any]], dict[str, Any]]

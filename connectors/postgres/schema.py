@@ -116,18 +116,18 @@ def message_value_schema(binary_mode: str) -> Schema:
 
 
 class TableSchemas:
-    """The Key, Value and Envelope schemas of one table, named `<prefix>.<schema>.<table>.*`."""
+    """The Key, Value and Envelope schemas of one table, named `<prefix>.<schema>.<table>.*` (`name`)."""
 
     __slots__ = ("envelope", "key", "value")
 
-    def __init__(self, topic: str, columns: Sequence[tuple[str, Schema]], key_columns: Sequence[str]) -> None:
+    def __init__(self, name: str, columns: Sequence[tuple[str, Schema]], key_columns: Sequence[str]) -> None:
         by_name = dict(columns)
-        self.value = Schema.struct(f"{topic}.Value", list(columns), optional=True)
+        self.value = Schema.struct(f"{name}.Value", list(columns), optional=True)
         self.key = (
-            Schema.struct(f"{topic}.Key", [(name, by_name[name]) for name in key_columns]) if key_columns else None
+            Schema.struct(f"{name}.Key", [(field, by_name[field]) for field in key_columns]) if key_columns else None
         )
         self.envelope = Schema.struct(
-            f"{topic}.Envelope",
+            f"{name}.Envelope",
             [
                 ("before", self.value),
                 ("after", self.value),

@@ -148,7 +148,7 @@ class IncrementalSnapshots:
             self._signal(f"{self._window_id}-open", OPEN)
             rows, last_key = self._read_chunk(info, reader, state)
             self._signal(f"{self._window_id}-close", CLOSE)
-            self._chunk = {tuple(r[k] for k in reader.key_names): r for r in rows}
+            self._chunk = {tuple(r[k] for k in reader.key_fields): r for r in rows}
             self._chunk_reader = reader
             self._pending = {
                 **state,

@@ -28,6 +28,8 @@ class Tables:
         self.signal_table = signal
         self._custom_keys = [(re.compile(t, re.IGNORECASE), cols) for t, cols in config.message_key_columns()]
         self._placeholder = config["unavailable.value.placeholder"]
+        self._schema_names = config.schema_names()
+        self._field_names = config.field_names()
 
     def captured(self, schema: str, name: str) -> bool:
         return self.filter.table(schema, name)
@@ -57,4 +59,17 @@ class Tables:
                 break
         keep = [self.filter.column(schema, name, c.name) for c in columns]
         topic = f"{self._config.prefix}.{schema}.{name}"
-        return TableReader(schema, name, topic, columns, key, self._modes, self._catalog.type, keep, self._placeholder)
+        prefix = topic if self._schema_names is None else self._schema_names(topic)
+        return TableReader(
+            schema,
+            name,
+            topic,
+            columns,
+            key,
+            self._modes,
+            self._catalog.type,
+            keep,
+            self._placeholder,
+            field_names=self._field_names,
+            schema_prefix=prefix,
+        )
