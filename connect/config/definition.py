@@ -386,10 +386,25 @@ def mask_secrets(config_def: ConfigDef | None, props: Mapping[str, Any]) -> dict
             or (key is None and _looks_secret(name))
         )
         is_reference = isinstance(value, str) and value.startswith("${") and value.endswith("}")
-        masked[name] = _MASK if secret and value is not None and not is_reference else value
+        if secret and value is not None and not is_reference:
+            masked[name] = _MASK
+        elif isinstance(value, str) and "@" in value:
+            masked[name] = _URL_PASSWORD.sub(r"\1" + _MASK + "@", value)
+        else:
+            masked[name] = value
     return masked
+
+
+# The password of user info in URLs (`http://user:password@host`, as `schema.registry.url` may carry it).
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s,]*:)[^/@\s,]*@")
+# Secrets whose names do not end in "password": basic-auth user info, inline PEM keys and certificates.
+_SECRET_SUFFIXES = ("basic.auth.user.info", "ssl.keystore.key", "ssl.keystore.certificate.chain")
 
 
 def _looks_secret(name: str) -> bool:
     last = name.rsplit(".", 1)[-1].lower()
-    return last in ("password", "secret", "secret.key", "credential") or last.endswith("password")
+    return (
+        last in ("password", "secret", "secret.key", "credential")
+        or last.endswith("password")
+        or name.lower().endswith(_SECRET_SUFFIXES)
+    )

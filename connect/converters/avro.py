@@ -1,10 +1,16 @@
-"""AvroConverter: Avro in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary)."""
+"""AvroConverter: Avro in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary).
+
+Writing: each Connect schema's Avro form, plan and parsed schema are derived once; its schema
+id is registered (or looked up) once per topic and cached with the 5-byte header, so the
+registry is never called per record. Reading: each schema id is fetched once. A registry that
+cannot be reached (or answers 5xx/408/429) raises RetriableException: an outage, retried by the
+runtime, never a bad record. A schema the registry refuses as incompatible raises
+DataException naming the subject, the compatibility level and the fields that break it.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import io
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,119 +19,22 @@ from typing import Any, ClassVar
 import fastavro
 import orjson
 
-with warnings.catch_warnings():
-    # authlib (imported by the registry client) warns about its own httpx module on import, with a filter
-    # of its own set to "always": load that filter first so ours, set after it, wins.
-    with contextlib.suppress(ImportError):
-        import authlib.deprecate  # noqa: F401
-    warnings.simplefilter("ignore")
-    from confluent_kafka.schema_registry import Schema as RegistrySchema
-    from confluent_kafka.schema_registry import SchemaRegistryClient
-    from confluent_kafka.schema_registry.error import SchemaRegistryError
-
-from connect.config import NO_DEFAULT, ConfigDef, Importance, NonEmptyString, Range, Type, ValidString
-from connect.converters.avro_schema import from_avro_schema, to_avro_schema
+from connect.config import ConfigDef
+from connect.converters.avro_compat import explain, incompatibilities
+from connect.converters.avro_config import AVRO_CONFIG, AvroSettings
+from connect.converters.avro_schema import from_avro_schema, invalid_names, to_avro_schema
 from connect.converters.avro_values import avro_reader_for, avro_writer_for
 from connect.converters.cache import DerivedCache, LruCache
 from connect.converters.plans import Plan
+from connect.converters.schema_registry import RegistryError, RegistryUnreachable
 from connect.data import Schema, SchemaAndValue
-from connect.errors import ConfigException, DataException, RetriableException
+from connect.errors import ConnectException, DataException, RetriableException
 from connect.spi import Converter
-
-try:  # the HTTP client confluent-kafka's registry client uses
-    from confluent_kafka.schema_registry.common._httpx_compat import httpx
-except ImportError:  # pragma: no cover - older confluent-kafka
-    import httpx  # type: ignore[no-redef]
 
 MAGIC = b"\x00"
 _NULL = SchemaAndValue(None, None)
-_TOPIC_STRATEGY = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
-_RECORD_STRATEGY = "io.confluent.kafka.serializers.subject.RecordNameStrategy"
-_TOPIC_RECORD_STRATEGY = "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy"
-_STRATEGIES = (
-    _TOPIC_STRATEGY,
-    _RECORD_STRATEGY,
-    _TOPIC_RECORD_STRATEGY,
-    "TopicNameStrategy",
-    "RecordNameStrategy",
-    "TopicRecordNameStrategy",
-)
-
-AVRO_CONFIG = (
-    ConfigDef()
-    .define(
-        "schema.registry.url",
-        Type.STRING,
-        NO_DEFAULT,
-        Importance.HIGH,
-        "Schema Registry URL(s), comma-separated, e.g. `http://localhost:8081`.",
-        validator=NonEmptyString,
-    )
-    .define(
-        "auto.register.schemas",
-        Type.BOOLEAN,
-        True,
-        Importance.MEDIUM,
-        "Register the Avro schema of each new Connect schema under its subject when writing.",
-    )
-    .define(
-        "use.latest.version",
-        Type.BOOLEAN,
-        False,
-        Importance.LOW,
-        "When not auto-registering, write with the subject's latest registered schema instead of looking up "
-        "the exact schema.",
-    )
-    .define(
-        "key.subject.name.strategy",
-        Type.STRING,
-        _TOPIC_STRATEGY,
-        Importance.LOW,
-        "How key subjects are named: TopicNameStrategy (`<topic>-key`), RecordNameStrategy (the record's "
-        "full name) or TopicRecordNameStrategy (`<topic>-<record name>`).",
-        validator=ValidString.in_(*_STRATEGIES, case_sensitive=True),
-    )
-    .define(
-        "value.subject.name.strategy",
-        Type.STRING,
-        _TOPIC_STRATEGY,
-        Importance.LOW,
-        "How value subjects are named (see `key.subject.name.strategy`); the default gives `<topic>-value`.",
-        validator=ValidString.in_(*_STRATEGIES, case_sensitive=True),
-    )
-    .define(
-        "basic.auth.credentials.source",
-        Type.STRING,
-        "URL",
-        Importance.MEDIUM,
-        "Where HTTP basic-auth credentials come from: URL (user:password@ in `schema.registry.url`) or "
-        "USER_INFO (`basic.auth.user.info`).",
-        validator=ValidString.in_("URL", "USER_INFO"),
-    )
-    .define(
-        "basic.auth.user.info",
-        Type.PASSWORD,
-        None,
-        Importance.MEDIUM,
-        "`user:password` for the Schema Registry, used when `basic.auth.credentials.source=USER_INFO`.",
-    )
-    .define(
-        "connect.meta.data",
-        Type.BOOLEAN,
-        True,
-        Importance.LOW,
-        "Add Connect's schema name, version, doc, parameters and default to the Avro schema as `connect.*` "
-        "properties, so readers get the same Connect schema back.",
-    )
-    .define(
-        "schemas.cache.config",
-        Type.INT,
-        1000,
-        Importance.LOW,
-        "How many schemas the converter keeps in their Avro and Connect forms.",
-        validator=Range.at_least(1),
-    )
-)
+_WRITE_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
+_READ_ERRORS = (EOFError, ValueError, TypeError, IndexError, UnicodeDecodeError)
 
 
 @dataclass(slots=True)
@@ -137,7 +46,7 @@ class _Writer:
     parsed: Any  # fastavro's parsed schema
     plan: Plan | None
     record_name: str | None
-    ids: dict[str, tuple[int, Any]] = field(default_factory=dict)  # subject -> (schema id, parsed writer schema)
+    topics: dict[str, tuple[bytes, Any]] = field(default_factory=dict)  # topic -> (wire header, schema to write)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,32 +79,19 @@ value.converter.schema.registry.url=http://localhost:8081
 
     def configure(self, props: Mapping[str, Any], is_key: bool = False) -> None:  # type: ignore[override]
         super().configure(props, is_key)
-        parsed = AVRO_CONFIG.parse(props)
-        conf: dict[str, Any] = {"url": parsed["schema.registry.url"]}
-        if parsed["basic.auth.credentials.source"] == "USER_INFO":
-            info = parsed["basic.auth.user.info"]
-            if info is None or ":" not in info.value:
-                raise ConfigException(
-                    "basic.auth.user.info", info, "Must be user:password when basic.auth.credentials.source=USER_INFO"
-                )
-            conf["basic.auth.user.info"] = info.value
-        try:
-            self._client = SchemaRegistryClient(conf)
-        except ValueError as exc:
-            raise ConfigException("schema.registry.url", parsed["schema.registry.url"], str(exc)) from None
-        self._auto_register: bool = parsed["auto.register.schemas"]
-        self._use_latest: bool = parsed["use.latest.version"]
-        self._strategy: str = parsed["key.subject.name.strategy" if is_key else "value.subject.name.strategy"]
-        self._suffix = "-key" if is_key else "-value"
-        meta: bool = parsed["connect.meta.data"]
-        size: int = parsed["schemas.cache.config"]
-        self._writers: DerivedCache[Schema, _Writer] = DerivedCache(lambda s: _derive_writer(s, meta), size)
-        self._readers: LruCache[int, _Reader] = LruCache(size)
+        settings = AvroSettings.parse(props, is_key)
+        self._settings = settings
+        self._registry = settings.registry
+        meta = settings.connect_meta
+        self._writers: DerivedCache[Schema, _Writer] = DerivedCache(
+            lambda s: _derive_writer(s, meta), settings.cache_size
+        )
+        self._readers: LruCache[int, _Reader] = LruCache(settings.cache_size)
 
     def close(self) -> None:
-        client = getattr(self, "_client", None)
-        if client is not None:
-            client.__exit__()
+        registry = getattr(self, "_registry", None)
+        if registry is not None:
+            registry.close()
 
     # -- Connect -> bytes ------------------------------------------------------------------
     def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
@@ -209,37 +105,70 @@ value.converter.schema.registry.url=http://localhost:8081
                 "use JsonConverter with schemas.enable=false for schemaless data"
             )
         writer = self._writers.get(schema)
-        subject = self._subject(topic, writer)
-        registered = writer.ids.get(subject)
-        if registered is None:
-            registered = writer.ids[subject] = self._register(topic, subject, writer)
-        schema_id, parsed = registered
-        datum = value if writer.plan is None else writer.plan(value)
+        target = writer.topics.get(topic)
+        if target is None:
+            target = writer.topics[topic] = self._target(topic, writer)
+        header, parsed = target
         out = io.BytesIO()
-        out.write(MAGIC + schema_id.to_bytes(4, "big"))
+        out.write(header)
         try:
-            fastavro.schemaless_writer(out, parsed, datum)
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            fastavro.schemaless_writer(out, parsed, value if writer.plan is None else writer.plan(value))
+        except _WRITE_ERRORS as exc:
             raise DataException(f"Failed to serialize Avro data from topic {topic}: {exc}") from None
         return out.getvalue()
 
-    def _subject(self, topic: str, writer: _Writer) -> str:
-        strategy = self._strategy.rpartition(".")[2]
-        if strategy == "TopicNameStrategy":
-            return topic + self._suffix
-        if writer.record_name is None:
-            raise DataException(f"{strategy} needs a struct schema with a name")
-        return writer.record_name if strategy == "RecordNameStrategy" else f"{topic}-{writer.record_name}"
+    def _target(self, topic: str, writer: _Writer) -> tuple[bytes, Any]:
+        """The wire header and the schema to write with, for values of `writer`'s schema sent to `topic`."""
+        settings = self._settings
+        subject = settings.subject_of(topic, writer.record_name)
+        with _registry_errors(f"Failed to register the Avro schema of topic {topic} under subject {subject}"):
+            if settings.auto_register:
+                try:
+                    schema_id, parsed = self._registry.register(subject, writer.text), writer.parsed
+                except RegistryError as exc:
+                    if exc.status != 409:
+                        raise
+                    raise DataException(self._refusal(topic, subject, writer, exc)) from None
+            elif settings.use_latest:
+                schema_id, parsed = self._latest(topic, subject, writer)
+            else:
+                schema_id, parsed = self._registry.lookup(subject, writer.text).id, writer.parsed
+        return MAGIC + schema_id.to_bytes(4, "big"), parsed
 
-    def _register(self, topic: str, subject: str, writer: _Writer) -> tuple[int, Any]:
-        with _registry_errors(f"Failed to register the Avro schema for topic {topic} under subject {subject}"):
-            if self._auto_register:
-                return self._client.register_schema(subject, RegistrySchema(writer.text, "AVRO")), writer.parsed
-            if self._use_latest:
-                latest = self._client.get_latest_version(subject)
-                return latest.schema_id, fastavro.parse_schema(orjson.loads(latest.schema.schema_str))
-            found = self._client.lookup_schema(subject, RegistrySchema(writer.text, "AVRO"))
-            return found.schema_id, writer.parsed
+    def _latest(self, topic: str, subject: str, writer: _Writer) -> tuple[int, Any]:
+        latest = self._registry.latest(subject)
+        node = orjson.loads(latest.text)
+        if self._settings.latest_strict:
+            problems = incompatibilities(node, writer.avro)
+            if problems:
+                raise DataException(
+                    f"The latest schema of subject {subject} (id {latest.id}) cannot read data written with the "
+                    f"schema of topic {topic}'s record: {'; '.join(map(str, problems))}. "
+                    "Set latest.compatibility.strict=false to disable this check"
+                )
+        return latest.id, fastavro.parse_schema(node)
+
+    def _refusal(self, topic: str, subject: str, writer: _Writer, exc: RegistryError) -> str:
+        """Why the registry refused a schema: the subject's compatibility level and the fields that break it."""
+        level, details = "its configured", []
+        try:
+            level = self._registry.compatibility(subject)
+            versions: list[Any] = ["latest"]
+            if level.upper().endswith("_TRANSITIVE"):
+                versions = sorted(self._registry.versions(subject), reverse=True)
+            for version in versions:
+                old = self._registry.version(subject, version)
+                found = explain(level, writer.avro, orjson.loads(old.text))
+                if found:
+                    details.append(f"version {old.version} (id {old.id}): " + "; ".join(map(str, found)))
+        except (RegistryError, RegistryUnreachable, ValueError, KeyError):
+            pass  # the registry's own words below still say what happened
+        breaks = f" with {'; with '.join(details)}" if details else ""
+        return (
+            f"Schema Registry refused the Avro schema of topic {topic} under subject {subject}: it is not {level} "
+            f"compatible{breaks}. The registry said: {exc.message}. Make the change compatible or change the "
+            f"subject's compatibility level (PUT /config/{subject}), then restart the task"
+        )
 
     # -- bytes -> Connect ------------------------------------------------------------------
     def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
@@ -252,16 +181,18 @@ value.converter.schema.registry.url=http://localhost:8081
         if reader is None:
             reader = self._reader(topic, schema_id)
             self._readers.put(schema_id, reader)
+        stream = io.BytesIO(data)
+        stream.seek(5)
         try:
-            value = fastavro.schemaless_reader(io.BytesIO(data[5:]), reader.parsed, None)
-        except (EOFError, ValueError, TypeError, IndexError, UnicodeDecodeError) as exc:
+            value = fastavro.schemaless_reader(stream, reader.parsed, None)
+        except _READ_ERRORS as exc:
             raise DataException(f"Failed to deserialize data for topic {topic} to Avro: {exc}") from None
         return SchemaAndValue(reader.schema, value if reader.plan is None else reader.plan(value))
 
     def _reader(self, topic: str, schema_id: int) -> _Reader:
         with _registry_errors(f"Failed to fetch Avro schema id {schema_id} for topic {topic}"):
-            registered = self._client.get_schema(schema_id)
-        node = orjson.loads(registered.schema_str)
+            text = self._registry.schema(schema_id)
+        node = orjson.loads(text)
         schema = from_avro_schema(node)
         try:
             parsed = fastavro.parse_schema(node)
@@ -272,24 +203,43 @@ value.converter.schema.registry.url=http://localhost:8081
 
 def _derive_writer(schema: Schema, meta: bool) -> _Writer:
     avro = to_avro_schema(schema, meta)
+    invalid = invalid_names(avro)
+    if invalid:
+        raise DataException(
+            f"Connect schema {schema.name or schema.type} has names Avro does not allow: {', '.join(invalid)}. "
+            "A Debezium-style source makes them valid with schema.name.adjustment.mode=avro and "
+            "field.name.adjustment.mode=avro"
+        )
     try:
         parsed = fastavro.parse_schema(avro)
     except Exception as exc:
         raise DataException(f"Connect schema {schema.name or schema.type} has no valid Avro form: {exc}") from None
-    record_name = None
-    if isinstance(avro, dict) and avro.get("type") == "record":
-        record_name = f"{avro['namespace']}.{avro['name']}" if avro.get("namespace") else avro["name"]
-    return _Writer(avro, orjson.dumps(avro).decode(), parsed, avro_writer_for(schema, avro), record_name)
+    return _Writer(avro, orjson.dumps(avro).decode(), parsed, avro_writer_for(schema, avro), _record_name(avro))
+
+
+def _record_name(avro: Any) -> str | None:
+    """The full name subject strategies use: the record's (also inside an optional union), else the type's."""
+    if isinstance(avro, list):
+        avro = next((b for b in avro if b != "null"), None)
+    if isinstance(avro, dict) and avro.get("type") in ("record", "enum", "fixed"):
+        return f"{avro['namespace']}.{avro['name']}" if avro.get("namespace") else avro["name"]
+    if isinstance(avro, dict):
+        return str(avro["type"])
+    return avro if isinstance(avro, str) else None
 
 
 @contextmanager
 def _registry_errors(what: str) -> Iterator[None]:
-    """Registry failures as Connect errors: network trouble and 5xx are retriable, the rest a data problem."""
+    """Registry failures as Connect errors: unreachable, 5xx, 408 and 429 are retriable; 401/403 a setup
+    problem; any other answer a problem with this schema or record."""
     try:
         yield
-    except SchemaRegistryError as exc:
-        status = exc.http_status_code
-        error = RetriableException if status >= 500 or status in (408, 429) else DataException
-        raise error(f"{what}: {exc}") from None
-    except httpx.TransportError as exc:
-        raise RetriableException(f"{what}: Schema Registry unreachable: {exc}") from None
+    except RegistryUnreachable as exc:
+        raise RetriableException(f"{what}: Schema Registry unreachable ({exc})") from None
+    except RegistryError as exc:
+        status = exc.status
+        if status >= 500 or status in (408, 429):
+            raise RetriableException(f"{what}: {exc}") from None
+        if status in (401, 403):
+            raise ConnectException(f"{what}: the Schema Registry refused the credentials: {exc}") from None
+        raise DataException(f"{what}: {exc}") from None

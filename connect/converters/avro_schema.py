@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from connect.data import Field, Schema, Type
+from connect.data.avro_names import is_valid_name
 from connect.data.logical import (
     DATE,
     DECIMAL,
@@ -167,6 +168,31 @@ def _optional(base: Any, schema: Schema) -> list[Any]:
 def to_avro_schema(schema: Schema, connect_meta: bool = True) -> Any:
     """The Avro schema (as JSON-able data) Confluent's AvroData derives from a Connect schema."""
     return _ToAvro(connect_meta).convert(schema)
+
+
+def invalid_names(avro: Any) -> list[str]:
+    """The names in an Avro schema (as JSON data) that Avro does not allow, each saying what it names."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for branch in node:
+                walk(branch)
+        elif isinstance(node, dict):
+            if node.get("type") in ("record", "enum", "fixed"):
+                if not is_valid_name(node["name"], full=True):
+                    found.append(f"'{node['name']}' ({node['type']} name)")
+                if node.get("namespace") and not is_valid_name(node["namespace"], full=True):
+                    found.append(f"'{node['namespace']}' (namespace of {node['name']})")
+            for f in node.get("fields", ()) if node.get("type") == "record" else ():
+                if not is_valid_name(f["name"]):
+                    found.append(f"'{f['name']}' (field of {node['name']})")
+                walk(f["type"])
+            walk(node.get("items"))
+            walk(node.get("values"))
+
+    walk(avro)
+    return found
 
 
 def avro_default(schema: Schema, value: Any) -> Any:

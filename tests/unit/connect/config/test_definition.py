@@ -68,3 +68,23 @@ def test_markdown_lists_every_key_with_default():
     for key in DEF.keys:
         assert f"`{key}`" in page
     assert "*required*" in page and "`5432`" in page
+
+
+def test_converter_secrets_and_url_passwords_never_shown():
+    masked = mask_secrets(
+        None,
+        {
+            "value.converter.basic.auth.user.info": "fred:s3",
+            "value.converter.schema.registry.url": "http://fred:s3@reg:8081,https://a:b@reg2",
+            "value.converter.schema.registry.ssl.keystore.key": "-----BEGIN PRIVATE KEY-----",
+            "value.converter.schema.registry.ssl.truststore.password": "s3",
+            "topics": "orders@eu",
+        },
+    )
+    assert masked == {
+        "value.converter.basic.auth.user.info": "[hidden]",
+        "value.converter.schema.registry.url": "http://fred:[hidden]@reg:8081,https://a:[hidden]@reg2",
+        "value.converter.schema.registry.ssl.keystore.key": "[hidden]",
+        "value.converter.schema.registry.ssl.truststore.password": "[hidden]",
+        "topics": "orders@eu",
+    }

@@ -1,13 +1,15 @@
 """An in-process stand-in for the few Schema Registry REST endpoints the converters use.
 
-POST /subjects/{s}/versions (register), POST /subjects/{s} (look up), GET /subjects/{s}/versions/latest,
-GET /schemas/ids/{id}; ids are global per distinct schema text, as in Confluent's registry.
+POST /subjects/{s}/versions (register), POST /subjects/{s} (look up), GET /subjects/{s}/versions[/{n}|latest],
+GET /schemas/ids/{id}, GET /config[/{s}]; ids are global per distinct schema text, as in Confluent's registry.
+`fail_with` makes every POST answer that status (GETs still answer, so a refusal can be explained).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,8 @@ class FakeRegistry:
         self.requests: list[tuple[str, str]] = []
         self.user_info = user_info
         self.fail_with = fail_with
+        self.levels: dict[str, str] = {}  # subject -> compatibility level
+        self.global_level = "BACKWARD"
         self.url = ""
 
     def text(self, schema_id: int) -> str:
@@ -38,7 +42,7 @@ class FakeRegistry:
         self.requests.append((method, path))
         if self.user_info is not None and auth != "Basic " + base64.b64encode(self.user_info.encode()).decode():
             return 401, {"error_code": 401, "message": "Unauthorized"}
-        if self.fail_with is not None:
+        if self.fail_with is not None and method == "POST":
             return self.fail_with, {"error_code": self.fail_with * 100, "message": "failing on purpose"}
         parts = [unquote(p) for p in urlparse(path).path.strip("/").split("/")]
         if method == "POST" and len(parts) == 3 and parts[0] == "subjects" and parts[2] == "versions":
@@ -51,16 +55,17 @@ class FakeRegistry:
                 return 404, {"error_code": 40403, "message": "Schema not found"}
             version = self.subjects[parts[1]].index(schema_id) + 1
             return 200, {"subject": parts[1], "id": schema_id, "version": version, "schema": body["schema"]}
-        if method == "GET" and parts[:1] == ["subjects"] and parts[2:] == ["versions", "latest"]:
+        if method == "GET" and parts[:1] == ["subjects"] and parts[2:3] == ["versions"]:
             versions = self.subjects.get(parts[1])
             if not versions:
                 return 404, {"error_code": 40401, "message": f"Subject '{parts[1]}' not found."}
-            return 200, {
-                "subject": parts[1],
-                "id": versions[-1],
-                "version": len(versions),
-                "schema": self.text(versions[-1]),
-            }
+            if len(parts) == 3:
+                return 200, list(range(1, len(versions) + 1))
+            n = len(versions) if parts[3] == "latest" else int(parts[3])
+            return 200, {"subject": parts[1], "id": versions[n - 1], "version": n, "schema": self.text(versions[n - 1])}
+        if method == "GET" and parts[0] == "config":
+            level = self.levels.get(parts[1], self.global_level) if len(parts) == 2 else self.global_level
+            return 200, {"compatibilityLevel": level}
         if method == "GET" and parts[:2] == ["schemas", "ids"]:
             schema_id = int(parts[2])
             if schema_id not in self.ids.values():
@@ -70,7 +75,9 @@ class FakeRegistry:
 
 
 @contextmanager
-def serving(registry: FakeRegistry) -> Iterator[FakeRegistry]:
+def serving(registry: FakeRegistry, tls: ssl.SSLContext | None = None) -> Iterator[FakeRegistry]:
+    """Serve `registry` on a free port (over TLS with `tls`, a server context); its URL is set meanwhile."""
+
     class Handler(BaseHTTPRequestHandler):
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -93,9 +100,11 @@ def serving(registry: FakeRegistry) -> Iterator[FakeRegistry]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
-    registry.url = f"http://127.0.0.1:{server.server_address[1]}"
+    registry.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     try:
         yield registry
     finally:

@@ -11,8 +11,9 @@ import fastavro
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from connect.converters.avro import AvroConverter, SchemaRegistryError, _registry_errors
+from connect.converters.avro import AvroConverter, _registry_errors
 from connect.converters.avro_schema import from_avro_schema, to_avro_schema
+from connect.converters.schema_registry import RegistryError, RegistryUnreachable
 from connect.data import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
@@ -30,7 +31,7 @@ from connect.data import (
     Type,
 )
 from connect.data.logical import date_schema, decimal_schema, time_schema, timestamp_schema
-from connect.errors import ConfigException, DataException, RetriableException
+from connect.errors import ConfigException, ConnectException, DataException, RetriableException
 from tests.unit.connect.converters.fake_registry import FakeRegistry, serving
 from tests.unit.connect.converters.strategies import typed
 
@@ -172,7 +173,7 @@ def test_schema_ids_are_registered_and_fetched_once(registry):
     writer, reader = avro(registry), avro(registry)
     for i in range(5):
         reader.to_connect("rows", writer.from_connect("rows", KEY, {"id": i}))
-    assert registry.requests.count(("POST", "/subjects/rows-value/versions?normalize=False")) == 1
+    assert registry.requests.count(("POST", "/subjects/rows-value/versions")) == 1
     assert sum(1 for m, p in registry.requests if m == "GET") == 1
 
 
@@ -252,23 +253,34 @@ def test_basic_auth_user_info():
     with serving(FakeRegistry(user_info="fred:secret")) as r:
         ok = avro(r, **{"basic.auth.credentials.source": "USER_INFO", "basic.auth.user.info": "fred:secret"})
         assert ok.from_connect("t", KEY, {"id": 1})[0] == 0
-        with pytest.raises(DataException, match="Unauthorized"):
+        with pytest.raises(ConnectException, match="refused the credentials: Unauthorized"):
             avro(r).from_connect("t", KEY, {"id": 1})
     with pytest.raises(ConfigException) as err:
         avro(r, **{"basic.auth.credentials.source": "USER_INFO"})
     assert err.value.name == "basic.auth.user.info"
 
 
-def test_incompatible_schema_is_a_data_error():
-    with serving(FakeRegistry(fail_with=409)) as r, pytest.raises(DataException, match="failing on purpose"):
+def test_incompatible_schema_is_a_data_error_naming_subject_level_and_field():
+    with serving(FakeRegistry()) as r:
         avro(r).from_connect("t", KEY, {"id": 1})
+        r.fail_with, r.levels["t-value"] = 409, "FULL"
+        wider = Schema.struct(KEY.name, [("id", INT32_SCHEMA), ("region", STRING_SCHEMA)])
+        with pytest.raises(DataException) as err:
+            avro(r).from_connect("t", wider, {"id": 1, "region": "eu"})
+    message = str(err.value)
+    assert "under subject t-value: it is not FULL compatible with version 1 (id 1)" in message
+    assert "field `region` of record `dbserver1.inventory.customers.Key`: it has no default" in message
+    assert "The registry said: failing on purpose" in message and "PUT /config/t-value" in message
 
 
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
-        (SchemaRegistryError(503, 50300, "busy"), RetriableException),
-        (SchemaRegistryError(422, 42201, "invalid"), DataException),
+        (RegistryError(503, 50300, "busy"), RetriableException),
+        (RegistryError(429, 42900, "slow down"), RetriableException),
+        (RegistryError(422, 42201, "invalid"), DataException),
+        (RegistryError(403, 40301, "forbidden"), ConnectException),
+        (RegistryUnreachable("connection refused"), RetriableException),
     ],
 )
 def test_registry_failures_are_classified(error, kind):
@@ -276,11 +288,16 @@ def test_registry_failures_are_classified(error, kind):
         raise error
 
 
-def test_unreachable_registry_is_retriable():
-    from connect.converters.avro import httpx  # the HTTP client the registry client uses (httpx2 or httpx)
-
-    with pytest.raises(RetriableException, match="unreachable"), _registry_errors("while testing"):
-        raise httpx.ConnectError("connection refused")
+def test_unreachable_registry_is_retriable_and_cached_schemas_need_no_registry():
+    with serving(FakeRegistry()) as r:
+        c = avro(r)
+        data = c.from_connect("t", KEY, {"id": 1})
+        assert c.to_connect("t", data).value == {"id": 1}
+    # The registry is gone: what is cached still converts; a new schema is an outage, not a bad record.
+    assert c.from_connect("t", KEY, {"id": 2})[5:] == b"\x04"
+    assert c.to_connect("t", data).value == {"id": 1}
+    with pytest.raises(RetriableException, match=r"subject t-value: Schema Registry unreachable \(http://127"):
+        c.from_connect("t", ROW, VALUE)
 
 
 @pytest.mark.parametrize(
@@ -328,3 +345,46 @@ def test_typed_values_round_trip(shared_avro, schema_and_value):
     schema, value = schema_and_value
     read = shared_avro.to_connect("prop", shared_avro.from_connect("prop", schema, value))
     assert read == SchemaAndValue(schema, value)
+
+
+def test_a_second_url_serves_while_the_first_is_down(registry):
+    c = avro(registry, **{"schema.registry.url": f"http://127.0.0.1:1,{registry.url}"})
+    assert c.to_connect("t", c.from_connect("t", KEY, {"id": 1})).value == {"id": 1}
+
+
+def test_credentials_in_the_url_are_used_and_never_shown():
+    with serving(FakeRegistry(user_info="fred:s3cret")) as r:
+        url = r.url.replace("http://", "http://fred:s3cret@")
+        assert avro(r, **{"schema.registry.url": url}).from_connect("t", KEY, {"id": 1})[0] == 0
+        with pytest.raises(ConnectException) as refused:
+            avro(r, **{"schema.registry.url": url.replace("s3cret", "wrong")}).from_connect("t", KEY, {"id": 1})
+    with pytest.raises(RetriableException) as down:
+        avro(r, **{"schema.registry.url": url}).from_connect("t", KEY, {"id": 1})
+    with pytest.raises(ConfigException) as bad:
+        avro(r, **{"schema.registry.url": "ftp://fred:s3cret@host"})
+    for err in (refused, down, bad):
+        assert "s3cret" not in str(err.value) and "wrong" not in str(err.value)
+    assert "127.0.0.1" in str(down.value) and "ftp://host" in str(bad.value)
+
+
+def test_latest_version_is_checked_against_the_record_schema_unless_told_not_to(registry):
+    avro(registry).from_connect("t", KEY, {"id": 1})  # registers {id: int}
+    wider = Schema.struct(KEY.name, [("id", INT32_SCHEMA), ("region", OPTIONAL_STRING_SCHEMA)])
+    latest = {"auto.register.schemas": "false", "use.latest.version": "true"}
+    with pytest.raises(DataException, match="cannot read data written with") as err:
+        avro(registry, **latest).from_connect("t", Schema.struct(KEY.name, [("id", STRING_SCHEMA)]), {"id": "x"})
+    assert "latest.compatibility.strict=false" in str(err.value)
+    # The latest schema reads the record's own schema: written with the latest's id, read back by it.
+    data = avro(registry, **latest).from_connect("t", wider, {"id": 2, "region": None})
+    assert data[1:5] == (1).to_bytes(4, "big") and avro(registry).to_connect("t", data).value == {"id": 2}
+    loose = avro(registry, **latest, **{"latest.compatibility.strict": "false"})
+    assert loose.from_connect("t", wider, {"id": 3, "region": "eu"})[1:5] == (1).to_bytes(4, "big")
+
+
+def test_names_avro_does_not_allow_are_a_clear_data_error(registry):
+    bad = Schema.struct("my-server.public.orders.Value", [("first-name", STRING_SCHEMA)])
+    with pytest.raises(DataException) as err:
+        avro(registry).from_connect("t", bad, {"first-name": "x"})
+    message = str(err.value)
+    assert "'my-server.public.orders' (namespace of Value)" in message and "'first-name' (field of Value)" in message
+    assert "schema.name.adjustment.mode=avro" in message and registry.requests == []
