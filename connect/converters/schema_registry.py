@@ -139,13 +139,28 @@ class SchemaRegistry:
         headers = {"Content-Type": CONTENT_TYPE} if content is not None else None
         problems = []
         for url in self._urls:
-            try:
-                response = self._client.request(method, url + path, content=content, headers=headers, params=query)
-            except httpx.TransportError as exc:
-                problems.append(f"{url}: {type(exc).__name__}: {exc}" if str(exc) else f"{url}: {type(exc).__name__}")
-                continue
-            return _answer(response)
+            for attempt in (1, 2):
+                try:
+                    response = self._client.request(method, url + path, content=content, headers=headers, params=query)
+                except _STALE as exc:
+                    if attempt == 1:
+                        continue  # a kept-alive connection the server had closed: once more on a new one
+                    problems.append(_problem(url, exc))
+                except httpx.TransportError as exc:
+                    problems.append(_problem(url, exc))
+                    break
+                else:
+                    return _answer(response)
         raise RegistryUnreachable("; ".join(problems))
+
+
+# Errors of a connection that was fine when last used; every call here may be repeated (registering a schema
+# again gives its id again).
+_STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def _problem(url: str, exc: Exception) -> str:
+    return f"{url}: {type(exc).__name__}: {exc}" if str(exc) else f"{url}: {type(exc).__name__}"
 
 
 def _path(subject: str) -> str:
