@@ -27,7 +27,7 @@ from connect.converters.avro_values import avro_reader_for, avro_writer_for
 from connect.converters.cache import DerivedCache, LruCache
 from connect.converters.plans import Plan
 from connect.converters.schema_registry import RegistryError, RegistryUnreachable
-from connect.data import Schema, SchemaAndValue
+from connect.data import Schema, SchemaAndValue, Type
 from connect.errors import ConnectException, DataException, RetriableException
 from connect.spi import Converter
 
@@ -56,6 +56,9 @@ class _Reader:
     schema: Schema
     parsed: Any
     plan: Plan | None
+
+
+_NO_READER = _Reader(Schema(Type.STRING), None, None)
 
 
 class AvroConverter(Converter):
@@ -87,6 +90,8 @@ value.converter.schema.registry.url=http://localhost:8081
             lambda s: _derive_writer(s, meta), settings.cache_size
         )
         self._readers: LruCache[int, _Reader] = LruCache(settings.cache_size)
+        self._last_header: bytes | None = None  # the wire header of the last record read, and its reader
+        self._last_reader: _Reader = _NO_READER
 
     def close(self) -> None:
         registry = getattr(self, "_registry", None)
@@ -174,13 +179,12 @@ value.converter.schema.registry.url=http://localhost:8081
     def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
         if data is None:
             return _NULL
-        if len(data) < 5 or data[0] != 0:
-            raise DataException(f"Failed to deserialize data for topic {topic} to Avro: Unknown magic byte!")
-        schema_id = int.from_bytes(data[1:5], "big")
-        reader = self._readers.get(schema_id)
-        if reader is None:
-            reader = self._reader(topic, schema_id)
-            self._readers.put(schema_id, reader)
+        header = data[:5]
+        if header == self._last_header:  # the common case: the same schema as the record before
+            reader = self._last_reader
+        else:
+            reader = self._reader_of(topic, header)
+            self._last_header, self._last_reader = header, reader
         stream = io.BytesIO(data)
         stream.seek(5)
         try:
@@ -188,6 +192,16 @@ value.converter.schema.registry.url=http://localhost:8081
         except _READ_ERRORS as exc:
             raise DataException(f"Failed to deserialize data for topic {topic} to Avro: {exc}") from None
         return SchemaAndValue(reader.schema, value if reader.plan is None else reader.plan(value))
+
+    def _reader_of(self, topic: str, header: bytes) -> _Reader:
+        if len(header) < 5 or header[0] != 0:
+            raise DataException(f"Failed to deserialize data for topic {topic} to Avro: Unknown magic byte!")
+        schema_id = int.from_bytes(header[1:5], "big")
+        reader = self._readers.get(schema_id)
+        if reader is None:
+            reader = self._reader(topic, schema_id)
+            self._readers.put(schema_id, reader)
+        return reader
 
     def _reader(self, topic: str, schema_id: int) -> _Reader:
         with _registry_errors(f"Failed to fetch Avro schema id {schema_id} for topic {topic}"):

@@ -305,6 +305,7 @@ def test_unreachable_registry_is_retriable_and_cached_schemas_need_no_registry()
     [
         (b"\x01\x00\x00\x00\x01\x02", "Unknown magic byte"),
         (b"\x00\x00", "Unknown magic byte"),
+        (b"", "Unknown magic byte"),
     ],
 )
 def test_bad_wire_format_is_a_data_error(registry, data, message):
