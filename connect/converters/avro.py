@@ -71,12 +71,23 @@ Kafka Connect's AvroConverter read what it writes and the other way round. Conne
 Avro as Confluent's AvroData maps them (structs as records named after the Connect name, optional
 fields as unions with null, Decimal/Date/Time/Timestamp as Avro logical types, `connect.*`
 properties for names, versions and parameters). Subjects are `<topic>-key` / `<topic>-value` by
-default; each schema's id is registered or looked up once and cached. Records without a schema
-cannot be written.
+default; each schema's id is registered or looked up once and cached, so the registry is never
+called per record. Records without a schema cannot be written.
+
+A registry that cannot be reached (or answers 5xx, 408 or 429) is an outage, raised as a
+retriable error for the worker to wait out; schemas already cached keep converting meanwhile. A
+schema the registry refuses as incompatible fails the record with a message naming the subject,
+its compatibility level, the registered version it breaks and the fields that break it. Names
+Avro does not allow (a `-` in a topic prefix, a column called `first-name`) are refused before
+any registry call: Debezium-style sources adjust them with `schema.name.adjustment.mode=avro` and
+`field.name.adjustment.mode=avro`. Tested against Apicurio Registry's Confluent-compatible API (the
+same REST API as Confluent Schema Registry's).
 
 ```properties
 value.converter=io.confluent.connect.avro.AvroConverter
 value.converter.schema.registry.url=http://localhost:8081
+value.converter.basic.auth.credentials.source=USER_INFO
+value.converter.basic.auth.user.info=${file:/etc/sluice/secrets.properties:registry.user.info}
 ```
 """
 
