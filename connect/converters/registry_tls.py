@@ -130,7 +130,10 @@ def tls_context(parsed: Mapping[str, Any]) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cadata=trust)
         except ssl.SSLError as exc:
-            raise ConfigException(p + "truststore.location", parsed.get(p + "truststore.location"), str(exc)) from None
+            inline = parsed.get(p + "truststore.certificates") is not None
+            name = p + ("truststore.certificates" if inline else "truststore.location")
+            shown = "[hidden]" if inline else parsed.get(name)
+            raise ConfigException(name, shown, f"Not a usable CA certificate: {exc}") from None
     protocols = sorted(_PROTOCOLS[v] for v in parsed[p + "enabled.protocols"])
     context.minimum_version, context.maximum_version = protocols[0], protocols[-1]
     if not (parsed[p + "endpoint.identification.algorithm"] or "").strip():

@@ -119,3 +119,9 @@ def test_store_problems_name_the_key_and_hide_secrets(tls, tmp_path):
             write("https://127.0.0.1:1", **props)
         assert err.value.name == key
         assert PASSWORD not in str(err.value) and "wrong" not in str(err.value)
+
+
+def test_certificates_that_are_not_certificates_name_their_key():
+    with pytest.raises(ConfigException, match="Not a usable CA certificate") as err:
+        write("https://127.0.0.1:1", **{SSL + "truststore.certificates": "-----BEGIN CERTIFICATE-----\nnope\n"})
+    assert err.value.name == SSL + "truststore.certificates"
