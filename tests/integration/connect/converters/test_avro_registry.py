@@ -20,8 +20,8 @@ from connect.converters.avro_compat import explain
 from connect.data import INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, Schema, Type
 from connect.data.logical import decimal_schema, timestamp_schema
 from connect.errors import DataException
+from tests.support.avro_schema_pairs import evolved
 from tests.support.registry import set_compatibility, versions
-from tests.unit.connect.converters.avro_schema_pairs import evolved
 
 
 def avro(services, **props: str) -> AvroConverter:

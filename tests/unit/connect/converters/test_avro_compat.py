@@ -10,7 +10,7 @@ from fastavro.utils import generate_many
 from hypothesis import given, settings
 
 from connect.converters.avro_compat import explain, incompatibilities
-from tests.unit.connect.converters.avro_schema_pairs import evolved
+from tests.support.avro_schema_pairs import evolved
 
 
 def record(*fields, name="Row"):
