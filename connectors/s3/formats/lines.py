@@ -1,0 +1,66 @@
+"""Formats of one encoded record per line (JSON, raw bytes), optionally gzipped as a whole."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from connect.data import SinkRecord
+from connectors.s3.config import S3SinkConfig
+from connectors.s3.formats import RecordWriter, Reject
+from connectors.s3.formats.views import View
+from connectors.s3.uploads import ObjectUpload
+
+Encode = Callable[[str, Any, Any], bytes | None]  # (topic, schema, value) -> bytes
+
+
+class LineFormat:
+    """Records encoded one by one, each followed by a separator."""
+
+    envelopes = False
+
+    def __init__(self, config: S3SinkConfig, extension: str, separator: bytes) -> None:
+        self.gzip = config.compression == "gzip"
+        self.level = config.compression_level
+        self.extension = extension + (".gz" if self.gzip else "")
+        self.separator = separator
+
+    def encoder(self, view: View) -> Callable[[SinkRecord], bytes]:
+        raise NotImplementedError
+
+    def open(self, out: ObjectUpload, view: View, first: SinkRecord, reject: Reject) -> RecordWriter:
+        encode = self.encoder(view)
+        if self.gzip:
+            return GzipLines(out, encode, self.separator, self.level)
+        return Lines(out, encode, self.separator)
+
+
+class Lines:
+    def __init__(self, out: ObjectUpload, encode: Callable[[SinkRecord], bytes], separator: bytes) -> None:
+        self._write = out.write
+        self._encode = encode
+        self._separator = separator
+
+    def write(self, record: SinkRecord) -> None:
+        self._write(self._encode(record) + self._separator)
+
+    def close(self) -> None:
+        pass
+
+
+class GzipLines(Lines):
+    """One gzip stream over the whole object (what `gunzip` and query engines read)."""
+
+    def __init__(self, out: ObjectUpload, encode: Callable[[SinkRecord], bytes], separator: bytes, level: int) -> None:
+        super().__init__(out, encode, separator)
+        self._out = out
+        self._zip = zlib.compressobj(level, zlib.DEFLATED, 31)
+
+    def write(self, record: SinkRecord) -> None:
+        data = self._zip.compress(self._encode(record) + self._separator)
+        if data:
+            self._write(data)
+
+    def close(self) -> None:
+        self._out.write(self._zip.flush())
