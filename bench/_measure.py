@@ -11,6 +11,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    """Resident memory now (Linux), to tell a phase's own memory from the input it prebuilt."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 1024 / 1024
+
+
 def in_process(target: Any, *args: Any) -> tuple[float, float]:
     """Run `target(*args, queue)` in a forked process (its own RSS); return what it puts on the queue."""
     ctx = mp.get_context("fork")

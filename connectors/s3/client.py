@@ -85,7 +85,7 @@ class S3Client:
         with self._errors(f"checking {self.config.where}", bucket_call=True):
             self._s3.head_bucket(Bucket=self.bucket)
 
-    def put(self, key: str, body: bytes, metadata: dict[str, str]) -> None:
+    def put(self, key: str, body: bytes | bytearray, metadata: dict[str, str]) -> None:
         with self._errors(f"writing {key}"):
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, Metadata=metadata)
 
@@ -93,7 +93,7 @@ class S3Client:
         with self._errors(f"starting the upload of {key}"):
             return self._s3.create_multipart_upload(Bucket=self.bucket, Key=key, Metadata=metadata)["UploadId"]
 
-    def upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> str:
+    def upload_part(self, key: str, upload_id: str, number: int, body: bytes | bytearray) -> str:
         with self._errors(f"uploading part {number} of {key}"):
             return self._s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body)[
                 "ETag"

@@ -39,8 +39,14 @@ class Partitioner(Protocol):
 class DefaultPartitioner:
     extractor: Extractor | None = None
 
+    def __init__(self) -> None:
+        self._names: dict[int | None, str] = {}
+
     def encode(self, record: SinkRecord, now_ms: int) -> str:
-        return f"partition={record.kafka_partition}"
+        name = self._names.get(record.kafka_partition)
+        if name is None:
+            name = self._names[record.kafka_partition] = f"partition={record.kafka_partition}"
+        return name
 
 
 def nested(record: SinkRecord, path: str) -> tuple[Schema | None, Any]:

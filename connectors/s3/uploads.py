@@ -130,7 +130,6 @@ class ObjectUpload:
         self.key = key
         self.metadata = metadata
         self.part_size = part_size
-        self.size = 0
         self._buf = bytearray()
         self._parts: list[Future[str]] = []
         self._upload_id: str | None = None
@@ -139,15 +138,14 @@ class ObjectUpload:
     def write(self, data: bytes | bytearray | memoryview) -> None:
         buf = self._buf
         buf += data
-        self.size += len(data)
         if len(buf) >= self.part_size:
             self._cut()
 
     def _cut(self) -> None:
-        body, self._buf = bytes(self._buf), bytearray()
+        body, self._buf = self._buf, bytearray()  # handed over as it is: no copy of a part's worth of bytes
         self._submit_part(body)
 
-    def _submit_part(self, body: bytes) -> None:
+    def _submit_part(self, body: bytes | bytearray) -> None:
         number = len(self._parts) + 1
         self._parts.append(self.uploader.submit(lambda: self._upload_part(number, body), len(body)))
 
@@ -160,7 +158,7 @@ class ObjectUpload:
                 )
             return self._upload_id
 
-    def _upload_part(self, number: int, body: bytes) -> str:
+    def _upload_part(self, number: int, body: bytes | bytearray) -> str:
         upload_id = self._upload_id_()
         client = self.uploader.client
         return self.uploader.call(
@@ -169,7 +167,7 @@ class ObjectUpload:
 
     def finisher(self) -> Callable[[], Future[None]]:
         """Seal the object (no more writes); the returned call submits the request that makes it visible."""
-        body, self._buf = bytes(self._buf), bytearray()
+        body, self._buf = self._buf, bytearray()
         uploader, client, owner = self.uploader, self.uploader.client, self.owner
         if not self._parts:
             uploader.hold(len(body))  # kept until the PUT has run

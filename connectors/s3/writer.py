@@ -55,14 +55,16 @@ class Services:
 
 
 class OpenFile:
-    __slots__ = ("key_schema", "outputs", "schema")
+    __slots__ = ("key_schema", "outputs", "schema", "write")
 
     def __init__(self, outputs: list[tuple[ObjectUpload, RecordWriter]], first: SinkRecord) -> None:
         self.outputs = outputs
         self.schema: Schema | None = first.value_schema
         self.key_schema: Schema | None = first.key_schema
+        # Values only, the common case, without a loop per record.
+        self.write: Callable[[SinkRecord], None] = outputs[0][1].write if len(outputs) == 1 else self._write_all
 
-    def write(self, record: SinkRecord) -> None:
+    def _write_all(self, record: SinkRecord) -> None:
         for _out, writer in self.outputs:
             writer.write(record)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import Any
 
 from connect.data import SinkRecord
 from connectors.s3.config import S3SinkConfig
@@ -12,38 +11,34 @@ from connectors.s3.formats import RecordWriter, Reject
 from connectors.s3.formats.views import View
 from connectors.s3.uploads import ObjectUpload
 
-Encode = Callable[[str, Any, Any], bytes | None]  # (topic, schema, value) -> bytes
+Encode = Callable[[SinkRecord], bytes]  # a record -> its line, separator included
 
 
 class LineFormat:
-    """Records encoded one by one, each followed by a separator."""
+    """Records encoded one by one into lines."""
 
     envelopes = False
 
-    def __init__(self, config: S3SinkConfig, extension: str, separator: bytes) -> None:
+    def __init__(self, config: S3SinkConfig, extension: str) -> None:
         self.gzip = config.compression == "gzip"
         self.level = config.compression_level
         self.extension = extension + (".gz" if self.gzip else "")
-        self.separator = separator
 
-    def encoder(self, view: View) -> Callable[[SinkRecord], bytes]:
+    def encoder(self, view: View) -> Encode:
         raise NotImplementedError
 
     def open(self, out: ObjectUpload, view: View, first: SinkRecord, reject: Reject) -> RecordWriter:
         encode = self.encoder(view)
-        if self.gzip:
-            return GzipLines(out, encode, self.separator, self.level)
-        return Lines(out, encode, self.separator)
+        return GzipLines(out, encode, self.level) if self.gzip else Lines(out, encode)
 
 
 class Lines:
-    def __init__(self, out: ObjectUpload, encode: Callable[[SinkRecord], bytes], separator: bytes) -> None:
+    def __init__(self, out: ObjectUpload, encode: Encode) -> None:
         self._write = out.write
         self._encode = encode
-        self._separator = separator
 
     def write(self, record: SinkRecord) -> None:
-        self._write(self._encode(record) + self._separator)
+        self._write(self._encode(record))
 
     def close(self) -> None:
         pass
@@ -52,13 +47,13 @@ class Lines:
 class GzipLines(Lines):
     """One gzip stream over the whole object (what `gunzip` and query engines read)."""
 
-    def __init__(self, out: ObjectUpload, encode: Callable[[SinkRecord], bytes], separator: bytes, level: int) -> None:
-        super().__init__(out, encode, separator)
+    def __init__(self, out: ObjectUpload, encode: Encode, level: int) -> None:
+        super().__init__(out, encode)
         self._out = out
         self._zip = zlib.compressobj(level, zlib.DEFLATED, 31)
 
     def write(self, record: SinkRecord) -> None:
-        data = self._zip.compress(self._encode(record) + self._separator)
+        data = self._zip.compress(self._encode(record))
         if data:
             self._write(data)
 

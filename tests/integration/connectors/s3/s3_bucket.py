@@ -31,11 +31,11 @@ class Bucket:
     def __exit__(self, *exc: object) -> None:
         for upload in self.s3.list_multipart_uploads(Bucket=self.name).get("Uploads", []):
             self.s3.abort_multipart_upload(Bucket=self.name, Key=upload["Key"], UploadId=upload["UploadId"])
-        for key in self.keys(folders=True):
+        for key in self.objects(folders=True):
             self.s3.delete_object(Bucket=self.name, Key=key)  # S3Proxy refuses DeleteObjects without MD5
         self.s3.delete_bucket(Bucket=self.name)
 
-    def keys(self, prefix: str = "", folders: bool = False) -> list[str]:
+    def objects(self, prefix: str = "", folders: bool = False) -> list[str]:
         """Object keys; S3Proxy's filesystem store also lists the folders (`a/b/`), left out unless asked."""
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
         keys = (item["Key"] for page in pages for item in page.get("Contents", ()))
