@@ -99,6 +99,7 @@ class AvroWriter:
     ) -> None:
         self._out = out
         self._value = view.value
+        self._schema_of = view.schema
         self._schema = schema
         self._compress = compress
         self._sync = hashlib.md5(out.key.encode()).digest()  # 16 bytes, the same on every replay
@@ -110,6 +111,8 @@ class AvroWriter:
         out.write(b"".join([*header, _long(0), self._sync]))
 
     def write(self, record: SinkRecord) -> None:
+        if self._schema_of(record, False) is None:
+            raise DataException("AvroFormat needs records with a schema; use JsonFormat for schemaless data")
         value: Any = self._value(record, False)
         plan = self._schema.plan
         block = self._block

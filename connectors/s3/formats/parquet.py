@@ -69,6 +69,7 @@ class ParquetWriter:
         self, out: ObjectUpload, view: View, schema: pa.Schema, codec: str, row_group_bytes: int, reject: Reject
     ) -> None:
         self._value = view.value
+        self._schema_of = view.schema
         self._schema = schema
         self._reject = reject
         self._row_group_bytes = row_group_bytes
@@ -79,6 +80,8 @@ class ParquetWriter:
         self._writer = pq.ParquetWriter(_Output(out), schema, compression=codec)
 
     def write(self, record: SinkRecord) -> None:
+        if self._schema_of(record, True) is None:
+            raise DataException("ParquetFormat needs records with a schema; use JsonFormat for schemaless data")
         value = self._value(record, True)
         if not isinstance(value, dict):
             raise DataException(f"ParquetFormat needs struct values, not {type(value).__name__}")
