@@ -98,29 +98,30 @@ class ParquetWriter:
         try:
             batch = pa.RecordBatch.from_pylist(rows, schema=self._schema)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            batch = self._one_by_one(records, rows)
+            batch, records = self._one_by_one(records, rows)
         bad = rows_missing_required(batch)
         if bad:
             for i in bad:
                 self._reject(records[i], DataException("Null value in a required field of the Parquet schema"))
-            keep = sorted(set(range(len(rows))) - set(bad))
+            keep = sorted(set(range(len(records))) - set(bad))
             batch = batch.take(pa.array(keep, pa.int64()))
         self._batches.append(batch)
         self._batch_bytes += batch.nbytes
         if self._batch_bytes >= self._row_group_bytes:
             self._write_row_group()
 
-    def _one_by_one(self, records: list[SinkRecord], rows: list[object]) -> pa.RecordBatch:
-        """The rows Arrow takes, each converted alone; the others are rejected."""
-        good = []
+    def _one_by_one(self, records: list[SinkRecord], rows: list[object]) -> tuple[pa.RecordBatch, list[SinkRecord]]:
+        """The rows Arrow takes, each converted alone, and their records; the others are rejected."""
+        good, kept = [], []
         for record, row in zip(records, rows, strict=True):
             try:
                 good.append(pa.RecordBatch.from_pylist([row], schema=self._schema))
+                kept.append(record)
             except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
                 self._reject(record, DataException(f"Record does not fit the file's Parquet schema: {exc}"))
         if not good:
-            return pa.RecordBatch.from_pylist([], schema=self._schema)
-        return pa.Table.from_batches(good).combine_chunks().to_batches()[0]
+            return pa.RecordBatch.from_pylist([], schema=self._schema), kept
+        return pa.Table.from_batches(good).combine_chunks().to_batches()[0], kept
 
     def _write_row_group(self) -> None:
         if self._batches:
