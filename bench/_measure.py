@@ -17,6 +17,29 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 1024 / 1024
 
 
+class BenchSinkContext:
+    """The little of a worker's SinkTaskContext a sink task uses in a bench: pausing stops the feed, as in the
+    worker; rewinds are ignored (a bench starts from nothing)."""
+
+    connector_name, task_id, errant_record_reporter = "bench", 0, None
+
+    def __init__(self, *partitions: Any) -> None:
+        self.partitions = set(partitions)
+        self.paused = False
+
+    def assignment(self) -> set[Any]:
+        return set(self.partitions)
+
+    def pause(self, *tps: Any) -> None:
+        self.paused = True
+
+    def resume(self, *tps: Any) -> None:
+        self.paused = False
+
+    def offset(self, offsets: Any) -> None:
+        pass
+
+
 def in_process(target: Any, *args: Any) -> tuple[float, float]:
     """Run `target(*args, queue)` in a forked process (its own RSS); return what it puts on the queue."""
     ctx = mp.get_context("fork")

@@ -20,7 +20,7 @@ import uuid
 from collections import deque
 from typing import Any
 
-from _measure import in_process, peak_rss_mb
+from _measure import BenchSinkContext, in_process, peak_rss_mb
 from elasticsearch import Elasticsearch, helpers
 
 from connect.data import SinkRecord
@@ -69,31 +69,13 @@ def run_helpers(url: str, index: str, n: int, size: int, chunk: int, parallel: b
     out.put((n / elapsed, peak_rss_mb()))
 
 
-class _Context:
-    """The little of a worker's SinkTaskContext the task uses here; pausing stops the feed, as in the worker."""
-
-    connector_name, task_id, errant_record_reporter = "bench", 0, None
-
-    def __init__(self) -> None:
-        self.paused = False
-
-    def assignment(self) -> set[TopicPartition]:
-        return {TopicPartition("bench", 0)}
-
-    def pause(self, *tps: TopicPartition) -> None:
-        self.paused = True
-
-    def resume(self, *tps: TopicPartition) -> None:
-        self.paused = False
-
-
 def run_sink(url: str, index: str, n: int, size: int, chunk: int, out: Any) -> None:
     from connectors.elasticsearch.sink import ElasticsearchSinkTask
 
     es = Elasticsearch(url, request_timeout=60)
     fresh_index(es, index)
     records = [SinkRecord(index, 0, None, i, None, document(i, size), i) for i in range(n)]
-    task, context = ElasticsearchSinkTask(), _Context()
+    task, context = ElasticsearchSinkTask(), BenchSinkContext(TopicPartition("bench", 0))
     task.initialize(context)  # type: ignore[arg-type]
     task.start({"connection.url": url, "batch.size": str(chunk), "read.timeout.ms": "30000"})
     start = time.perf_counter()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from _measure import current_rss_mb, in_process, peak_rss_mb
+from _measure import BenchSinkContext, current_rss_mb, in_process, peak_rss_mb
 from boto3.s3.transfer import TransferConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -97,34 +97,13 @@ def run_boto3(svc: Services, bucket: str, n: int, size: int, flush: int, managed
     out.put((total / elapsed / 1e6, n / elapsed, peak_rss_mb(), peak_rss_mb() - base))
 
 
-class _Context:
-    """The little of a worker's SinkTaskContext the task uses here; pausing stops the feed, as in the worker."""
-
-    connector_name, task_id, errant_record_reporter = "bench", 0, None
-
-    def __init__(self) -> None:
-        self.paused = False
-
-    def assignment(self) -> set[TopicPartition]:
-        return {TopicPartition("bench", 0)}
-
-    def pause(self, *tps: TopicPartition) -> None:
-        self.paused = True
-
-    def resume(self, *tps: TopicPartition) -> None:
-        self.paused = False
-
-    def offset(self, offsets: Any) -> None:
-        pass
-
-
 def run_sink(svc: Services, bucket: str, n: int, size: int, flush: int, fmt: str, out: Any) -> None:
     from connectors.s3.sink import S3SinkTask
 
     s3 = s3_client(svc)
     fresh_bucket(s3, bucket)
     records = [SinkRecord("bench", 0, None, None, None, document(i, size), i) for i in range(n)]
-    task, context = S3SinkTask(), _Context()
+    task, context = S3SinkTask(), BenchSinkContext(TopicPartition("bench", 0))
     task.initialize(context)  # type: ignore[arg-type]
     task.start(
         {
