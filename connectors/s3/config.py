@@ -81,6 +81,27 @@ PARQUET_CODECS = ("none", "snappy", "gzip", "brotli", "lz4", "zstd")
 COMPRESSIONS = ("none", "gzip", "snappy", "zstd")
 
 
+# Keys of Confluent's S3 sink this one does not implement. Those about security refuse the config rather
+# than silently writing unencrypted or differently-owned objects; the others are ignored with a warning.
+UNSUPPORTED_SECURITY_KEYS = ("s3.ssea.name", "s3.sse.customer.key", "s3.sse.kms.key.id", "s3.acl.canned")
+UNSUPPORTED_KEYS = (
+    "s3.object.tagging",
+    "s3.credentials.provider.class",
+    "s3.proxy.url",
+    "s3.wan.mode",
+    "s3.send.digest",
+    "tombstone.encoded.partition",
+    "schema.partition.affix.type",
+)
+
+
+def unsupported(props: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(security keys set that this sink cannot honour, other unsupported keys set)."""
+    refused = [k for k in UNSUPPORTED_SECURITY_KEYS if str(props.get(k) or "").strip()]
+    ignored = [k for k in UNSUPPORTED_KEYS if k in props]
+    return refused, ignored
+
+
 class _OneOf:
     """A value from a fixed table of names (case-sensitive, as Java class names are)."""
 
@@ -585,6 +606,9 @@ class S3SinkConfig:
 
     @classmethod
     def parse(cls, props: Mapping[str, Any]) -> S3SinkConfig:
+        refused, _ignored = unsupported(props)
+        if refused:
+            raise ConfigException(refused[0], props[refused[0]], "Not supported by this sink: use bucket defaults")
         p = S3_CONFIG.parse(props)
         secret = p["aws.secret.access.key"]
         config = cls(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -9,8 +10,10 @@ from connect.config import ConfigDef, ConfigValue
 from connect.errors import ConfigException
 from connect.spi import SinkConnector
 from connectors.s3.client import FatalS3Error, S3Client, TransientS3Error
-from connectors.s3.config import S3_CONFIG, S3SinkConfig
+from connectors.s3.config import S3_CONFIG, S3SinkConfig, unsupported
 from connectors.s3.sink import S3SinkTask
+
+log = logging.getLogger(__name__)
 
 
 class S3SinkConnector(SinkConnector):
@@ -39,6 +42,11 @@ succeeds, so the task rides out an outage by itself; a missing bucket or bad cre
 `validate` and fail the task. A record that does not fit the format (no schema for Avro, a wrong type
 for Parquet, a null value) follows the error settings (dead-letter topic).
 
+Not implemented from Confluent's connector: server-side encryption and canned ACLs (`s3.ssea.name`,
+`s3.sse.*`, `s3.acl.canned` are refused, so objects are never silently written without them: use the
+bucket's defaults), object tagging, proxies, a credentials provider class, and
+`behavior.on.null.values=write` (ignored keys are logged at start).
+
 ```json
 {"name": "orders-archive", "config": {"connector.class": "s3", "topics": "shop.public.orders",
  "s3.bucket.name": "archive", "store.url": "http://minio:9000", "s3.region": "us-east-1",
@@ -56,7 +64,7 @@ for Parquet, a null value) follows the error settings (dead-letter topic).
         try:
             config = S3SinkConfig.parse(props)
         except ConfigException as exc:  # rules that span keys, reported on the key to change
-            results[exc.name].errors.append(str(exc))
+            results.setdefault(exc.name, ConfigValue(exc.name, props.get(exc.name))).errors.append(str(exc))
             return results
         self._check_store(config, results)
         return results
@@ -75,6 +83,9 @@ for Parquet, a null value) follows the error settings (dead-letter topic).
 
     def start(self, props: Mapping[str, Any]) -> None:
         S3SinkConfig.parse(props)  # fail at start, naming the key, rather than in every task
+        _refused, ignored = unsupported(props)
+        if ignored:
+            log.warning("S3 sink: ignoring keys of Confluent's connector it does not implement: %s", ", ".join(ignored))
         self._props = dict(props)
 
     def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:

@@ -78,3 +78,10 @@ def test_bad_values_name_the_key_to_change(props, key):
 def test_validate_reports_cross_key_errors_on_their_key():
     results = S3SinkConnector().validate({**BASE, "aws.access.key.id": "AKIA"})
     assert results["aws.secret.access.key"].errors
+
+
+def test_security_keys_this_sink_cannot_honour_are_refused_not_ignored():
+    results = S3SinkConnector().validate({**BASE, "s3.ssea.name": "AES256"})
+    assert "Not supported" in results["s3.ssea.name"].errors[0]
+    assert error_key(**{"s3.acl.canned": "private"}) == "s3.acl.canned"
+    assert parse(**{"s3.object.tagging": "true", "s3.ssea.name": ""}).bucket == "archive"
