@@ -1,0 +1,1 @@
+"""Processors: the nodes of a running topology, one instance per task."""

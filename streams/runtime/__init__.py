@@ -1,0 +1,1 @@
+"""The runtime: KafkaStreams (the application), its tasks, state restoration, commits and rebalances."""
