@@ -26,9 +26,7 @@ def dump(obj: Any) -> bytes | None:
     return None if obj is None else orjson.dumps(obj)
 
 
-def produce_json(
-    bootstrap: str, topic: str, items: list[tuple[Any, Any]], partitioner: str = "murmur2_random"
-) -> None:
+def produce_json(bootstrap: str, topic: str, items: list[tuple[Any, Any]], partitioner: str = "murmur2_random") -> None:
     producer = Producer({"bootstrap.servers": bootstrap, "partitioner": partitioner, "linger.ms": 5})
     for key, value in items:
         producer.produce(topic, dump(value), dump(key))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 
 from streams import LONG, STRING, StreamsBuilder
-from tests.support.streams import create_topics, latest, produce_json, read_json, running
 from tests.support.kafka import produce, read_topic
+from tests.support.streams import create_topics, latest, produce_json, read_json, running
 
 LINES = ["the quick brown fox", "the lazy dog", "the fox jumps", "a dog and a fox"]
 

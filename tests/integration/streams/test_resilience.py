@@ -5,7 +5,6 @@ its tasks and state moving to the other."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

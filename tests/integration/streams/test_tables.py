@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from streams import CopartitionError, KafkaStreams, StreamsBuilder
-from tests.support.kafka import produce, wait_until
-from tests.support.streams import create_topics, dump, latest, produce_json, read_json, running
+from tests.support.kafka import wait_until
+from tests.support.streams import create_topics, latest, produce_json, read_json, running
 
 SOURCE = {"version": "3.7.0.Final", "connector": "postgresql", "name": "shop", "db": "shop", "table": "t"}
 
