@@ -46,7 +46,7 @@ def statements(rng: random.Random, t: dict[str, str], count: int) -> list[str]:
             out.append(f"DELETE FROM {t['customers']} WHERE id = {c}")
         elif roll < 0.34:
             out.append(
-                f"INSERT INTO {t['products']} VALUES ({p}, 'p{rng.randrange(999)}', {rng.randrange(100, 9999)} / 100.0) "
+                f"INSERT INTO {t['products']} VALUES ({p}, 'p{rng.randrange(999)}', {rng.randrange(100, 9999) / 100}) "
                 f"ON CONFLICT (id) DO UPDATE SET price = excluded.price"
             )
         elif roll < 0.40:

@@ -15,7 +15,7 @@ def test_stateless_operators(services, unique_name, tmp_path):
     b = StreamsBuilder()
     source = b.stream(f"{n}-in")
     positive = source.filter(lambda k, v: v["n"] > 0, name="positive")
-    positive.filter_not(lambda k, v: v["n"] % 2 == 0).map_values(lambda v: v["n"] * 10).to(f"{n}-a")  # odd × 10
+    positive.filter_not(lambda k, v: v["n"] % 2 == 0).map_values(lambda v: v["n"] * 10).to(f"{n}-a")  # odd x 10
     positive.flat_map_values(lambda v: [v["n"]] * v["n"]).peek(lambda k, v: peeked.append(v)).to(f"{n}-b")
     positive.map(lambda k, v: (f"m{v['n']}", {"m": v["n"]})).select_key(lambda k, v: k.upper()).to(f"{n}-c")
     branches = (

@@ -1,5 +1,5 @@
 """Tables against a real broker: CDC tables from every change-event form, table filter/map_values/to_stream,
-global tables, and stream–table / stream–global-table / table–table joins."""
+global tables, and stream-table / stream-global-table / table-table joins."""
 
 from __future__ import annotations
 
