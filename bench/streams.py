@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -36,7 +35,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._measure import delete_topics, in_process, peak_rss_mb  # noqa: E402
+from bench._measure import delete_topics, in_process, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -218,9 +217,8 @@ def main() -> None:
             f.result()
         t = time.perf_counter()
         fill(kafka, source, args.records, args.keys)
-        print(
-            f"input: {args.records} records of ~200 bytes, {args.keys} keys, 1 partition ({time.perf_counter() - t:.1f} s to write)"
-        )
+        took = time.perf_counter() - t
+        print(f"input: {args.records} records of ~200 bytes, {args.keys} keys, 1 partition ({took:.1f} s to write)")
         results: dict[str, tuple[float, float]] = {}
         results["bare loop"] = in_process(bare_loop, kafka, source, new_topic("bare"), args.records)
         for kind in ("stateless", "count"):
