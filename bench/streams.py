@@ -48,7 +48,7 @@ def bootstrap() -> str:
     return env["SLUICE_KAFKA_BOOTSTRAP"]
 
 
-def fill(kafka: str, topic: str, records: int, keys: int) -> None:
+def fill(kafka: str, topic: str, records: int, keys: int, out: Any) -> None:
     producer = Producer({"bootstrap.servers": kafka, "linger.ms": 20, "batch.num.messages": 10000})
     pad = "x" * 120
     for i in range(records):
@@ -60,6 +60,7 @@ def fill(kafka: str, topic: str, records: int, keys: int) -> None:
             except BufferError:
                 producer.poll(0.05)
     producer.flush(60)
+    out.put((0.0, 0.0))
 
 
 def wait_for(kafka: str, topic: str, count: int) -> float:
@@ -216,7 +217,7 @@ def main() -> None:
         for f in admin.create_topics([NewTopic(source, 1, 1)]).values():
             f.result()
         t = time.perf_counter()
-        fill(kafka, source, args.records, args.keys)
+        in_process(fill, kafka, source, args.records, args.keys)  # not in this process: forks inherit its RSS
         took = time.perf_counter() - t
         print(f"input: {args.records} records of ~200 bytes, {args.keys} keys, 1 partition ({took:.1f} s to write)")
         results: dict[str, tuple[float, float]] = {}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from streams.processors.base import Change, Processor, TaskContext
+from streams.processors.base import _new_change as _change
 
 
 class _Stored(Processor):
@@ -21,15 +22,18 @@ class _Stored(Processor):
 
 
 class StreamCount(_Stored):
+    def init(self, ctx: TaskContext) -> None:
+        super().init(ctx)
+        self.get, self.put = self.store.get_raw, self.store.put_raw
+
     def process(self, key: Any, value: Any) -> None:
         if key is None or value is None:
             return
         kb = self.kser(key)
-        store = self.store
-        old = store.get_raw(kb)
+        old = self.get(kb)
         new = 1 if old is None else old + 1
-        store.put_raw(kb, new)
-        self.forward(key, Change(new, old))
+        self.put(kb, new)
+        self.forward(key, _change((new, old)))
 
 
 class StreamAggregate(_Stored):

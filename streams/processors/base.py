@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
@@ -22,16 +23,33 @@ class Change(NamedTuple):
 
 
 class RecordContext:
-    """Metadata of the record being processed; one mutable instance per task, set before each record."""
+    """Metadata of the record being processed; one instance per task. The task only points it at the
+    current message; topic, offset, timestamp and headers are read from it when asked for."""
 
-    __slots__ = ("headers", "offset", "partition", "timestamp", "topic")
+    __slots__ = ("message", "partition")
 
-    def __init__(self) -> None:
-        self.topic = ""
-        self.partition = -1
-        self.offset = -1
-        self.timestamp = 0
-        self.headers: list[tuple[str, bytes]] | None = None
+    def __init__(self, partition: int = -1) -> None:
+        self.message: Any = None
+        self.partition = partition
+
+    @property
+    def topic(self) -> str:
+        return "" if self.message is None else self.message.topic()
+
+    @property
+    def offset(self) -> int:
+        return -1 if self.message is None else self.message.offset()
+
+    @property
+    def timestamp(self) -> int:
+        return 0 if self.message is None else self.message.timestamp()[1]
+
+    @property
+    def headers(self) -> list[tuple[str, bytes]] | None:
+        return None if self.message is None else self.message.headers()
+
+
+_new_change = partial(tuple.__new__, Change)  # Change((new, old)) without a Python-level call: hot paths
 
 
 class TaskContext(Protocol):
@@ -40,10 +58,13 @@ class TaskContext(Protocol):
     application_id: str
     partition: int
     record: RecordContext
+    produce: Callable[..., None]  # (topic, key bytes, value bytes, partition | None, timestamp): the fast path
 
     def store(self, name: str) -> KeyValueStore: ...
 
     def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None: ...
+
+    def partitions(self, topic: str) -> int: ...
 
 
 class Processor:

@@ -13,9 +13,15 @@ class Filter(Processor):
         super().__init__()
         self.predicate = predicate
         self.keep_when = keep_when
+        if not keep_when:
+            self.process = self._process_not  # type: ignore[method-assign]
 
     def process(self, key: Any, value: Any) -> None:
-        if bool(self.predicate(key, value)) is self.keep_when:
+        if self.predicate(key, value):
+            self.forward(key, value)
+
+    def _process_not(self, key: Any, value: Any) -> None:
+        if not self.predicate(key, value):
             self.forward(key, value)
 
 
@@ -125,9 +131,15 @@ class Sink(Processor):
     def init(self, ctx: Any) -> None:
         super().init(ctx)
         self.send = ctx.send
+        self.produce = ctx.produce
+        self.record = ctx.record
+        if self.partitioner is not None:
+            self.partitions = ctx.partitions(self.topic)
+            self.process = self._process_partitioned  # type: ignore[method-assign]
 
     def process(self, key: Any, value: Any) -> None:
-        if self.partitioner is None:
-            self.send(self.topic, self.kser(key), self.vser(value))
-        else:
-            self.send(self.topic, self.kser(key), self.vser(value), self.partitioner(key, value, -1))
+        self.produce(self.topic, self.kser(key), self.vser(value), None, self.record.message.timestamp()[1])
+
+    def _process_partitioned(self, key: Any, value: Any) -> None:
+        partition = self.partitioner(key, value, self.partitions)  # type: ignore[misc]
+        self.send(self.topic, self.kser(key), self.vser(value), partition)

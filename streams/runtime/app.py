@@ -47,6 +47,7 @@ from streams.state.store import ReadOnlyStore
 from streams.topology.graph import Topology
 
 log = logging.getLogger(__name__)
+_NONE: dict[int, Any] = {}
 
 
 class KafkaStreams:
@@ -219,11 +220,12 @@ class KafkaStreams:
                     if err.code() == KafkaError._PARTITION_EOF:
                         continue
                     raise StreamsError(f"consumer error on {msg.topic()}-{msg.partition()}: {err}")
-                task = by_topic.get(msg.topic(), {}).get(msg.partition())  # type: ignore[arg-type]
+                topic = msg.topic()
+                task = by_topic.get(topic, _NONE).get(msg.partition())  # type: ignore[arg-type]
                 if task is None:
                     continue  # a partition revoked after this batch was fetched
                 try:
-                    task.process(msg)
+                    task.process(msg, topic)
                 except Exception as exc:
                     errors.handle(msg, exc)
                     task.skip(msg)

@@ -37,6 +37,7 @@ class RecordCollector:
             props["transaction.timeout.ms"] = config.transaction_timeout_ms
         props.update(config.producer)
         self.producer = Producer(props)
+        self._produce = self.producer.produce
         self._errors: list[str] = []
         self._in_transaction = False
         if self.exactly_once:
@@ -58,20 +59,35 @@ class RecordCollector:
         if self.exactly_once and not self._in_transaction:
             self.producer.begin_transaction()
             self._in_transaction = True
-        kwargs: dict[str, Any] = {}
+        try:
+            if partition is None and on_delivery is None:
+                self._produce(topic, value, key, timestamp=timestamp)
+            else:
+                self._produce_slow(topic, key, value, partition, timestamp, on_delivery)
+        except BufferError:  # the local queue is full: let deliveries drain it, then try again
+            while True:
+                self.producer.poll(0.05)
+                try:
+                    self._produce_slow(topic, key, value, partition, timestamp, on_delivery)
+                    return
+                except BufferError:
+                    continue
+
+    def _produce_slow(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: int,
+        on_delivery: Callable[[Any, Any], None] | None,
+    ) -> None:
+        kwargs: dict[str, Any] = {"timestamp": timestamp}
         if partition is not None and partition >= 0:
             kwargs["partition"] = partition
-        if timestamp > 0:
-            kwargs["timestamp"] = timestamp
         if on_delivery is not None:
             kwargs["on_delivery"] = on_delivery
-        produce = self.producer.produce
-        while True:
-            try:
-                produce(topic, value, key, **kwargs)
-                return
-            except BufferError:  # the local queue is full: let deliveries drain it
-                self.producer.poll(0.05)
+        self._produce(topic, value, key, **kwargs)
 
     def send_raw(
         self, topic: str, partition: int, key: bytes, value: bytes | None, on_delivery: Callable[[Any, Any], None]
@@ -86,6 +102,13 @@ class RecordCollector:
             self.producer.begin_transaction()
             self._in_transaction = True
         self.producer.produce(topic, value, key, headers=headers)
+
+    def partitions(self, topic: str) -> int:
+        """How many partitions `topic` has (for a user partitioner)."""
+        metadata = self.producer.list_topics(topic, timeout=30).topics.get(topic)
+        if metadata is None or metadata.error is not None or not metadata.partitions:
+            raise StreamsError(f"output topic {topic} does not exist; create it before writing to it")
+        return len(metadata.partitions)
 
     def poll(self) -> None:
         self.producer.poll(0)

@@ -40,14 +40,15 @@ class StreamTask:
         self.sub = sub
         self.partition = partition
         self.application_id = application_id
-        self.record = RecordContext()
+        self.record = RecordContext(partition)
         self.stores = stores
         self._global = global_stores
         self.folder = folder
         self.checkpoints = checkpoints  # changelog "topic:partition" -> next offset, of persistent stores
-        self._send = collector.send
+        self._send = self.produce = collector.send
+        self._collector = collector
         self.processed = 0
-        self._pending: dict[str, int] = {}  # topic -> next offset to commit
+        self._last: dict[str, Any] = {}  # topic -> last message processed (its offset is read at commit)
 
         def resolve(ref: TopicRef) -> str:
             return ref.resolve(application_id)
@@ -65,7 +66,7 @@ class StreamTask:
             spec = topology.nodes[name]
             for ref in spec.reads:
                 self.sources[resolve(ref)] = (
-                    procs[name].process,
+                    procs[name].forward,  # a source only forwards: skip its call
                     spec.key_serde.deserialize,
                     spec.value_serde.deserialize,
                 )
@@ -78,25 +79,22 @@ class StreamTask:
         return found
 
     def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
-        self._send(topic, key, value, partition, self.record.timestamp)
+        self._send(topic, key, value, partition, self.record.message.timestamp()[1])
+
+    def partitions(self, topic: str) -> int:
+        return self._collector.partitions(topic)
 
     # -- processing --------------------------------------------------------------------------
-    def process(self, msg: Any) -> None:
-        topic = msg.topic()
+    def process(self, msg: Any, topic: str) -> None:
         process, kdes, vdes = self.sources[topic]
-        record = self.record
-        offset = msg.offset()
-        record.topic = topic
-        record.partition = self.partition
-        record.offset = offset
-        record.timestamp = msg.timestamp()[1]
+        self.record.message = msg
         process(kdes(msg.key()), vdes(msg.value()))
-        self._pending[topic] = offset + 1
+        self._last[topic] = msg
         self.processed += 1
 
     def skip(self, msg: Any) -> None:
         """A rejected record still moves the position past it."""
-        self._pending[msg.topic()] = msg.offset() + 1
+        self._last[msg.topic()] = msg
 
     @property
     def needs_commit(self) -> bool:
@@ -108,10 +106,10 @@ class StreamTask:
             store.flush()
 
     def offsets(self) -> list[TopicPartition]:
-        return [TopicPartition(t, self.partition, o) for t, o in self._pending.items()]
+        return [TopicPartition(t, self.partition, m.offset() + 1) for t, m in self._last.items()]
 
     def committed(self) -> None:
-        self._pending = {}
+        self._last = {}
         changed = False
         for store in self.stores.values():
             store.apply()
@@ -125,7 +123,7 @@ class StreamTask:
 
     def discard(self) -> None:
         """Drop what was not committed (lost partitions, an aborted transaction)."""
-        self._pending = {}
+        self._last = {}
         for store in self.stores.values():
             store.discard()
 
