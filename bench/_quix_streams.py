@@ -14,9 +14,13 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
-from confluent_kafka import Consumer, TopicPartition
 from quixstreams import Application
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.streams import wait_for
 
 
 def main() -> None:
@@ -55,17 +59,8 @@ def main() -> None:
     done: list[float] = []
 
     def watch() -> None:
-        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-watch-{uuid.uuid4().hex[:8]}"})
-        while True:
-            try:
-                _, high = consumer.get_watermark_offsets(TopicPartition(sink, 0), 5)
-            except Exception:
-                high = 0
-            if high >= expected_n:
-                done.append(time.perf_counter())
-                app.stop()
-                return
-            time.sleep(0.02)
+        done.append(wait_for(bootstrap, sink, expected_n))
+        app.stop()
 
     threading.Thread(target=watch, daemon=True).start()
     app.run()

@@ -17,6 +17,7 @@ from streams.serdes import ChangeSerde
 from streams.state.spec import StoreSpec
 
 if TYPE_CHECKING:
+    from streams.dsl.builder import StreamsBuilder
     from streams.dsl.stream import KStream
     from streams.dsl.table import KTable
 
@@ -71,19 +72,13 @@ class KGroupedStream:
     def _aggregate(
         self, prefix: str, factory: Callable[[str], Any], store: str | None, name: str | None, in_memory: bool, vs: Any
     ) -> KTable:
-        from streams.dsl.table import KTable
-
         s = self._stream
-        b = s._b
-        node_name = name or self._name or b.name(prefix)
+        node_name = name or self._name or s._b.name(prefix)
         store_name = store or f"{node_name}-STATE-STORE"
         parent = s.node
         if self._repartition:
-            parent = b.repartition(parent, store_name, s.key_serde, s.value_serde)
-        value_serde = vs or _json()
-        b.add_store(StoreSpec(store_name, "memory" if in_memory else "rocksdb", s.key_serde, value_serde))
-        node = b.node(node_name, lambda r: factory(store_name), [parent], stores=(store_name,))
-        return KTable(b, node, s.key_serde, value_serde, store_getter(store_name), store_name)
+            parent = s._b.repartition(parent, store_name, s.key_serde, s.value_serde)
+        return _aggregated(s._b, parent, node_name, store_name, factory, s.key_serde, vs, in_memory)
 
 
 class KGroupedTable:
@@ -145,22 +140,30 @@ class KGroupedTable:
     def _aggregate(
         self, factory: Callable[[str], Any], store: str | None, name: str | None, in_memory: bool, vs: Any
     ) -> KTable:
-        from streams.dsl.table import KTable
-
         t = self._table
-        b = t._b
-        node_name = name or self._name or b.name("KTABLE-AGGREGATE")
+        node_name = name or self._name or t._b.name("KTABLE-AGGREGATE")
         store_name = store or f"{node_name}-STATE-STORE"
         selector = self._selector
-        select = b.node(f"{node_name}-select", lambda r: ap.TableGroupBy(selector), [t.node])
-        source = b.repartition(select, store_name, self._key_serde, ChangeSerde(self._value_serde))
-        value_serde = vs or _json()
-        b.add_store(StoreSpec(store_name, "memory" if in_memory else "rocksdb", self._key_serde, value_serde))
-        node = b.node(node_name, lambda r: factory(store_name), [source], stores=(store_name,))
-        return KTable(b, node, self._key_serde, value_serde, store_getter(store_name), store_name)
+        select = t._b.node(f"{node_name}-select", lambda r: ap.TableGroupBy(selector), [t.node])
+        source = t._b.repartition(select, store_name, self._key_serde, ChangeSerde(self._value_serde))
+        return _aggregated(t._b, source, node_name, store_name, factory, self._key_serde, vs, in_memory)
 
 
-def _json() -> Any:
+def _aggregated(
+    b: StreamsBuilder,
+    parent: str,
+    node_name: str,
+    store_name: str,
+    factory: Callable[[str], Any],
+    key_serde: Any,
+    value_serde: Any,
+    in_memory: bool,
+) -> KTable:
+    """The aggregation node and its store, as a table."""
+    from streams.dsl.table import KTable
     from streams.serdes import JSON
 
-    return JSON
+    value_serde = value_serde or JSON
+    b.add_store(StoreSpec(store_name, "memory" if in_memory else "rocksdb", key_serde, value_serde))
+    node = b.node(node_name, lambda r: factory(store_name), [parent], stores=(store_name,))
+    return KTable(b, node, key_serde, value_serde, store_getter(store_name), store_name)

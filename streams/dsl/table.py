@@ -72,27 +72,25 @@ class KTable:
         node = self._b.node(f"{store}-materialize", lambda r: tp.TableMaterialize(store), [self.node], stores=(store,))
         return KTable(self._b, node, self.key_serde, self.value_serde, store_getter(store), store)
 
-    def filter(
-        self,
-        predicate: Callable[[Any, Any], bool],
-        *,
-        name: str | None = None,
-        store: str | None = None,
-        in_memory: bool = False,
-    ) -> KTable:
-        getter = tp.filter_getter(self.getter, predicate, True)
-        return self._derive("KTABLE-FILTER", lambda: tp.TableFilter(predicate, True), getter, name, store, in_memory)
+    def filter(self, predicate: Callable[[Any, Any], bool], **options: Any) -> KTable:
+        """Rows for which predicate(key, value) holds (others read as absent). Options: name, store, in_memory."""
+        return self._filter(predicate, True, **options)
 
-    def filter_not(
+    def filter_not(self, predicate: Callable[[Any, Any], bool], **options: Any) -> KTable:
+        return self._filter(predicate, False, **options)
+
+    def _filter(
         self,
         predicate: Callable[[Any, Any], bool],
+        keep_when: bool,
         *,
         name: str | None = None,
         store: str | None = None,
         in_memory: bool = False,
     ) -> KTable:
-        getter = tp.filter_getter(self.getter, predicate, False)
-        return self._derive("KTABLE-FILTER", lambda: tp.TableFilter(predicate, False), getter, name, store, in_memory)
+        getter = tp.filter_getter(self.getter, predicate, keep_when)
+        factory = lambda: tp.TableFilter(predicate, keep_when)  # noqa: E731
+        return self._derive("KTABLE-FILTER", factory, getter, name, store, in_memory)
 
     def map_values(
         self,

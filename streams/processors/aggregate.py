@@ -6,22 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from streams.processors.base import Change, Processor, TaskContext
+from streams.processors.base import Change, Processor, StoreProcessor, TaskContext
 from streams.processors.base import _new_change as _change
 
 
-class _Stored(Processor):
-    def __init__(self, store: str) -> None:
-        super().__init__()
-        self.store_name = store
-
-    def init(self, ctx: TaskContext) -> None:
-        super().init(ctx)
-        self.store = ctx.store(self.store_name)
-        self.kser = self.store.spec.key_serde.serialize
-
-
-class StreamCount(_Stored):
+class StreamCount(StoreProcessor):
     def init(self, ctx: TaskContext) -> None:
         super().init(ctx)
         self.get, self.put = self.store.get_raw, self.store.put_raw
@@ -36,7 +25,7 @@ class StreamCount(_Stored):
         self.forward(key, _change((new, old)))
 
 
-class StreamAggregate(_Stored):
+class StreamAggregate(StoreProcessor):
     """aggregate(initializer, aggregator(key, value, agg)); reduce is the case where the first value is the
     initial aggregate."""
 
@@ -64,7 +53,7 @@ class StreamAggregate(_Stored):
         self.forward(key, Change(new, old))
 
 
-class TableAggregate(_Stored):
+class TableAggregate(StoreProcessor):
     """Aggregates table updates: subtracts what the old value contributed, adds the new one."""
 
     def __init__(

@@ -100,6 +100,19 @@ class Processor:
         pass
 
 
+class StoreProcessor(Processor):
+    """A processor that owns one store; keys are serialized once per record with the store's key serde."""
+
+    def __init__(self, store: str) -> None:
+        super().__init__()
+        self.store_name = store
+
+    def init(self, ctx: TaskContext) -> None:
+        super().init(ctx)
+        self.store = ctx.store(self.store_name)
+        self.kser = self.store.spec.key_serde.serialize
+
+
 def _drop(key: Any, value: Any) -> None:
     pass
 

@@ -6,23 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from streams.processors.base import Change, Getter, GetterSpec, Processor, TaskContext
+from streams.processors.base import Change, Getter, GetterSpec, Processor, StoreProcessor, TaskContext
 from streams.processors.cdc import SKIP, cdc_row
 
 
-class TableSource(Processor):
+class TableSource(StoreProcessor):
     """Latest value per key of a topic, kept in `store`; forwards Change(new, old). With `cdc`, values are
     Debezium change events and the row they leave behind is stored."""
 
     def __init__(self, store: str, cdc: bool) -> None:
-        super().__init__()
-        self.store_name = store
+        super().__init__(store)
         self.cdc = cdc
-
-    def init(self, ctx: TaskContext) -> None:
-        super().init(ctx)
-        self.store = ctx.store(self.store_name)
-        self.kser = self.store.spec.key_serde.serialize
 
     def process(self, key: Any, value: Any) -> None:
         if key is None:
@@ -40,17 +34,9 @@ class TableSource(Processor):
         self.forward(key, Change(value, old))
 
 
-class TableMaterialize(Processor):
+class TableMaterialize(StoreProcessor):
     """Keeps a derived table in a store (named tables, foreign-key join results); forwards Change(new, old)
     with the old value read from the store."""
-
-    def __init__(self, store: str) -> None:
-        super().__init__()
-        self.store_name = store
-
-    def init(self, ctx: TaskContext) -> None:
-        super().init(ctx)
-        self.store = ctx.store(self.store_name)
 
     def process(self, key: Any, change: Change) -> None:
         old = self.store.get(key)

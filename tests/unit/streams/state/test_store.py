@@ -77,7 +77,7 @@ def test_prefix_scans_merge_cache_over_backend(kind, tmp_path):
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("put"), st.integers(0, 9), st.integers()),
+        st.tuples(st.just("put"), st.integers(0, 9), st.integers(-(2**63), 2**63 - 1)),
         st.tuples(st.just("delete"), st.integers(0, 9), st.none()),
         st.tuples(st.just("commit"), st.none(), st.none()),
     ),
