@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -123,6 +124,9 @@ class KafkaStreams:
             log.error("streams application %s failed: %s", self.config.application_id, exc)
             self.error = exc
             self.state = "ERROR"
+        except:  # noqa: E722  (a C extension can raise what is not an exception class; still an error)
+            self.error = StreamsError(f"the application failed: {sys.exc_info()[1]!r}")
+            self.state = "ERROR"
 
     def _run(self) -> None:
         cfg = self.config
@@ -176,9 +180,9 @@ class KafkaStreams:
             )
             consumer.subscribe(
                 sorted(set(plan.anchors.values())),
-                on_assign=manager.on_assign,
-                on_revoke=manager.on_revoke,
-                on_lost=manager.on_lost,
+                on_assign=manager.guarded(manager.on_assign),
+                on_revoke=manager.guarded(manager.on_revoke),
+                on_lost=manager.guarded(manager.on_lost),
             )
             self.state = "RUNNING"
             self._running.set()
@@ -214,7 +218,10 @@ class KafkaStreams:
         assert global_state is not None
         stop = self._stop
         while not stop.is_set():
-            for msg in consumer.consume(batch, timeout):
+            msgs = consumer.consume(batch, timeout)
+            if manager.failure is not None:
+                raise manager.failure
+            for msg in msgs:
                 err = msg.error()
                 if err is not None:
                     if err.code() == KafkaError._PARTITION_EOF:

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from streams.state.store import KeyValueStore
 
 log = logging.getLogger(__name__)
 _BATCH = 5000
+_NO_LEADER = (
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._UNKNOWN_PARTITION,
+)
 
 
 @dataclass
@@ -45,7 +51,7 @@ class ChangelogRestorer:
         todo: dict[tuple[str, int], RestoreJob] = {}
         assign: list[TopicPartition] = []
         for job in jobs:
-            low, high = self.consumer.get_watermark_offsets(TopicPartition(job.topic, job.partition), 30)
+            low, high = self._watermarks(job.topic, job.partition)
             start = job.start
             if start is not None and (start > high or start < low):
                 log.info(
@@ -105,6 +111,19 @@ class ChangelogRestorer:
         finally:
             self.consumer.unassign()
         return reached
+
+    def _watermarks(self, topic: str, partition: int, timeout: float = 30.0) -> tuple[int, int]:
+        """Retries while the partition has no leader (a changelog just created, a broker failing over)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.consumer.get_watermark_offsets(TopicPartition(topic, partition), 10)
+            except KafkaException as exc:
+                if (
+                    not exc.args[0].retriable() and exc.args[0].code() not in _NO_LEADER
+                ) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def close(self) -> None:
         self.consumer.close()

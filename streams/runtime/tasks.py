@@ -10,6 +10,7 @@ to whichever instance gets p next, through the changelog).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
@@ -55,6 +56,21 @@ class TaskManager:
         self.by_topic: dict[str, dict[int, StreamTask]] = {}
         self._sub_of_anchor = {topic: sub for sub, topic in plan.anchors.items()}
         self.consumer: Consumer | None = None
+        self.failure: BaseException | None = None  # raised in a rebalance callback, re-raised by the loop
+
+    def guarded(self, callback: Callable[[Consumer, list[TopicPartition]], None]) -> Callable[..., None]:
+        """A rebalance callback that never lets an exception through librdkafka (which mangles it): the
+        loop raises it after the poll instead."""
+
+        def run(consumer: Consumer, partitions: list[TopicPartition]) -> None:
+            if self.failure is not None:
+                return
+            try:
+                callback(consumer, partitions)
+            except BaseException as exc:
+                self.failure = exc
+
+        return run
 
     # -- rebalance callbacks ------------------------------------------------------------------
     def on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

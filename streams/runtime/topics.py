@@ -4,6 +4,7 @@ already exist."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -86,3 +87,23 @@ def _ensure(
         except KafkaException as exc:
             if exc.args[0].name() != "TOPIC_ALREADY_EXISTS":  # another instance created it first
                 raise TopologyError(f"cannot create internal topic {topic}: {exc}") from exc
+    _await_leaders(admin, [t.topic for t in new])
+
+
+def _await_leaders(admin: AdminClient, topics: list[str], timeout: float = 30.0) -> None:
+    """A topic just created may have no partition leader yet; reading its offsets then fails."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metadata = admin.list_topics(timeout=10).topics
+        waiting = [
+            t
+            for t in topics
+            if t not in metadata
+            or metadata[t].error is not None
+            or any(p.leader < 0 or p.error is not None for p in metadata[t].partitions.values())
+        ]
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            raise TopologyError(f"internal topics {', '.join(waiting)} have no partition leader after {timeout} s")
+        time.sleep(0.1)
