@@ -1,5 +1,7 @@
 """Exceptions shared by the runtime and plugins, mirroring Kafka Connect's hierarchy."""
 
+from connect.secrets import MASK, mask_value
+
 
 class ConnectException(Exception):
     """Base of every error the runtime knows how to report."""
@@ -20,7 +22,8 @@ class ConfigException(ConnectException):
         self.name = name
         self.value = value
         self.reason = message or "Invalid value"
-        shown = "[hidden]" if name.endswith("password") else repr(value)
+        shown = mask_value(name, value)
+        shown = shown if shown == MASK else repr(shown)
         super().__init__(f"Invalid value {shown} for configuration {name}: {self.reason}")
 
 

@@ -109,7 +109,8 @@ class PluginRegistry:
             except ConnectException:
                 continue
             for alias in getattr(cls, "aliases", ()):
-                self._names[kind].setdefault(alias, entry)
+                for name in (alias, *java_short_names(kind, alias)):
+                    self._names[kind].setdefault(name, entry)
             if wanted in self._names[kind]:
                 return
 
@@ -139,12 +140,36 @@ class PluginRegistry:
                 PluginDesc(
                     entry.python_name,
                     plugin_type(kind, cls),
-                    getattr(cls, "version", "0.1.0"),
+                    plugin_version(cls),
                     (entry.alias, *getattr(cls, "aliases", ())),
                     cls,
                 )
             )
         return sorted(out, key=lambda d: d.class_name)
+
+
+_JAVA_SUFFIXES = {
+    PluginKind.CONNECTOR: "Connector",
+    PluginKind.CONVERTER: "Converter",
+    PluginKind.HEADER_CONVERTER: "Converter",
+}
+
+
+def java_short_names(kind: PluginKind, alias: str) -> tuple[str, ...]:
+    """The names Kafka Connect also accepts for a Java class name: its simple name and that name without its
+    kind's suffix (`org.apache.kafka.connect.file.FileStreamSourceConnector` → `FileStreamSourceConnector`,
+    `FileStreamSource`)."""
+    if "." not in alias:
+        return ()
+    simple = alias.rsplit(".", 1)[1]
+    suffix = _JAVA_SUFFIXES.get(kind, "")
+    pruned = simple[: -len(suffix)] if suffix and simple.endswith(suffix) and simple != suffix else simple
+    return tuple(dict.fromkeys((simple, pruned)))
+
+
+def plugin_version(cls: type) -> str:
+    """A plugin class's version (`Plugin.version`)."""
+    return str(getattr(cls, "version", "0.1.0"))
 
 
 def plugin_type(kind: PluginKind, cls: type) -> str:

@@ -9,9 +9,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from connect.runtime.herder import Herder
+from connect.runtime.worker_config import WORKER_CONFIG
+from connect.secrets import install_log_masking
 from rest import errors
 from rest.auth import OPEN_PATHS, AuthMiddleware, Credentials
 from rest.loggers import LoggerLevels
+from rest.middleware import BodyLimit, HeadAsGet
 from rest.routes import admin, connectors, health, plugins
 
 DESCRIPTION = (
@@ -22,8 +25,10 @@ DESCRIPTION = (
 
 def create_app(herder: Herder, worker_props: Mapping[str, Any] | None = None) -> FastAPI:
     """The REST app serving `herder`; `worker_props` configures auth and topic tracking."""
+    install_log_masking()
     props = dict(worker_props or {})
     credentials = Credentials.from_worker_props(props)
+    max_body = WORKER_CONFIG.parse_key(WORKER_CONFIG.keys["rest.request.max.bytes"], props)
     version = _version(herder)
     app = FastAPI(
         title="sluice Connect REST API", version=version, description=DESCRIPTION, docs_url="/docs", redoc_url=None
@@ -34,8 +39,11 @@ def create_app(herder: Herder, worker_props: Mapping[str, Any] | None = None) ->
     for module in (health, connectors, plugins, admin):
         app.include_router(module.router)
     errors.install(app)
+    # Added innermost first: HEAD is rewritten before auth, which refuses before any body is read.
+    app.add_middleware(BodyLimit, max_bytes=max_body)
     if credentials.enabled:
         app.add_middleware(AuthMiddleware, credentials=credentials)
+    app.add_middleware(HeadAsGet)
     app.openapi = lambda: _openapi(app, credentials)  # type: ignore[method-assign]
     return app
 

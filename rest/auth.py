@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connect.config.providers import resolve
 from connect.errors import ConfigException
+from connect.secrets import remember
+from rest.middleware import send_error
 
 BASIC_USERS = "rest.auth.basic.users"
 BEARER_TOKENS = "rest.auth.bearer.tokens"
@@ -49,7 +50,9 @@ class Credentials:
             if not sep or not user.strip() or not password:
                 raise ConfigException(BASIC_USERS, "[hidden]", "expected comma-separated user:password pairs")
             users[user.strip()] = password
-        return cls(users, tuple(_items(resolved.get(BEARER_TOKENS, ""))))
+        tokens = tuple(_items(resolved.get(BEARER_TOKENS, "")))
+        remember(*users.values(), *tokens)  # masked in any log line that would quote them
+        return cls(users, tokens)
 
     def basic_ok(self, header_value: str) -> bool:
         try:
@@ -92,12 +95,6 @@ class AuthMiddleware:
     def __init__(self, app: ASGIApp, credentials: Credentials) -> None:
         self.app = app
         self.credentials = credentials
-        self._body = orjson.dumps(
-            {
-                "error_code": 401,
-                "message": "Authentication required: send valid HTTP basic credentials or a bearer token.",
-            }
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -107,15 +104,9 @@ class AuthMiddleware:
         if authorization and self.credentials.accepts(authorization):
             await self.app(scope, receive, send)
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(self._body)).encode()),
-                    (b"www-authenticate", self.credentials.challenge().encode()),
-                ],
-            }
+        await send_error(
+            send,
+            401,
+            "Authentication required: send valid HTTP basic credentials or a bearer token.",
+            [(b"www-authenticate", self.credentials.challenge().encode())],
         )
-        await send({"type": "http.response.body", "body": self._body})

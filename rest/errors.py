@@ -18,6 +18,7 @@ from connect.errors import (
     ConnectException,
     NotFoundException,
 )
+from connect.secrets import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ class RestError(Exception):
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error_code": status, "message": message}, status_code=status, headers=headers)
+    """Kafka Connect's error body; the message masked, as it may quote a config value or an exception."""
+    return JSONResponse({"error_code": status, "message": mask_text(message)}, status_code=status, headers=headers)
 
 
 def status_of(exc: ConnectException) -> int:
@@ -129,7 +131,8 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
             for template, operations in app.openapi()["paths"].items()
         ]
         app.state.allowed_methods = table
-    return sorted({m for pattern, methods in table if pattern.match(path) for m in methods})
+    allowed = {m for pattern, methods in table if pattern.match(path) for m in methods}
+    return sorted(allowed | {"HEAD"} if "GET" in allowed else allowed)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from connect.config.definition import (
 from connect.config.validators import (
     CompositeValidator,
     NonEmptyString,
+    NonEmptyStringWithoutControlChars,
     NonNegative,
     Range,
     ValidList,
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigValue",
     "Importance",
     "NonEmptyString",
+    "NonEmptyStringWithoutControlChars",
     "NonNegative",
     "Range",
     "Type",

@@ -16,6 +16,7 @@ from typing import Any
 
 from connect.config.validators import Range, ValidList, ValidString
 from connect.errors import ConfigException
+from connect.secrets import MASK, Password, mask_config
 
 
 class Type(StrEnum):
@@ -56,26 +57,6 @@ NO_DEFAULT: Any = _NoDefault()
 Validator = Callable[[str, Any], None]
 Recommender = Callable[[Mapping[str, Any]], list[Any]]
 _INT_BOUNDS = {Type.SHORT: 2**15, Type.INT: 2**31, Type.LONG: 2**63}
-_MASK = "[hidden]"
-
-
-class Password(str):
-    """A secret string: printing it shows `[hidden]`, `.value` gives the secret."""
-
-    __slots__ = ()
-
-    @property
-    def value(self) -> str:
-        return str.__str__(self)
-
-    def __repr__(self) -> str:
-        return _MASK
-
-    def __str__(self) -> str:
-        return _MASK
-
-    def __format__(self, spec: str) -> str:
-        return _MASK
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +274,7 @@ class ConfigDef:
         if key.default is NO_DEFAULT or key.default is None:
             return None
         if key.type is Type.PASSWORD:
-            return _MASK
+            return MASK
         if isinstance(key.default, bool):
             return str(key.default).lower()
         if isinstance(key.default, (list, tuple)):
@@ -371,40 +352,11 @@ def describe_validator(validator: Validator | None) -> str:
     return doc[0].rstrip(".").lower() if doc and not isinstance(validator, type) else ""
 
 
+def password_keys(config_def: ConfigDef | None) -> set[str]:
+    """The keys declared as passwords."""
+    return set() if config_def is None else {k.name for k in config_def.keys.values() if k.type is Type.PASSWORD}
+
+
 def mask_secrets(config_def: ConfigDef | None, props: Mapping[str, Any]) -> dict[str, Any]:
-    """Props with every password-typed (or secret-looking) value replaced by `[hidden]`.
-
-    Config-provider references such as `${file:/x:y}` are kept as written, so users see
-    where a secret comes from without seeing it.
-    """
-    masked: dict[str, Any] = {}
-    for name, value in props.items():
-        key = config_def.keys.get(name) if config_def is not None else None
-        secret = (
-            (key is not None and key.type is Type.PASSWORD)
-            or isinstance(value, Password)
-            or (key is None and _looks_secret(name))
-        )
-        is_reference = isinstance(value, str) and value.startswith("${") and value.endswith("}")
-        if secret and value is not None and not is_reference:
-            masked[name] = _MASK
-        elif isinstance(value, str) and "@" in value:
-            masked[name] = _URL_PASSWORD.sub(r"\1" + _MASK + "@", value)
-        else:
-            masked[name] = value
-    return masked
-
-
-# The password of user info in URLs (`http://user:password@host`, as `schema.registry.url` may carry it).
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s,]*:)[^/@\s,]*@")
-# Secrets whose names do not end in "password": basic-auth user info, inline PEM keys and certificates.
-_SECRET_SUFFIXES = ("basic.auth.user.info", "ssl.keystore.key", "ssl.keystore.certificate.chain")
-
-
-def _looks_secret(name: str) -> bool:
-    last = name.rsplit(".", 1)[-1].lower()
-    return (
-        last in ("password", "secret", "secret.key", "credential")
-        or last.endswith("password")
-        or name.lower().endswith(_SECRET_SUFFIXES)
-    )
+    """Props fit to show (`connect.secrets.mask_config`), with the keys `config_def` declares as passwords."""
+    return mask_config(props, password_keys(config_def))

@@ -14,7 +14,9 @@ from typing import Any
 
 from connect.errors import ConfigException
 
-_REFERENCE = re.compile(r"\$\{(env|file):([^}]*)\}")
+# `${provider:argument}`; templates such as `${topic}` (no colon) are not references.
+_REFERENCE = re.compile(r"\$\{([A-Za-z][\w.\-]*):([^}]*)\}")
+PROVIDERS = ("env", "file")
 
 
 def _read_properties(path: Path) -> dict[str, str]:
@@ -24,6 +26,12 @@ def _read_properties(path: Path) -> dict[str, str]:
 
 
 def _resolve_one(name: str, provider: str, arg: str) -> str:
+    if provider not in PROVIDERS:
+        # Kafka Connect passes a reference to an unconfigured provider on as text; a password would then be the
+        # reference itself, so this names the mistake up front instead.
+        raise ConfigException(
+            name, f"${{{provider}:{arg}}}", f"unknown config provider '{provider}' (known: {', '.join(PROVIDERS)})"
+        )
     if provider == "env":
         if arg not in os.environ:
             raise ConfigException(name, f"${{env:{arg}}}", f"environment variable {arg} is not set")

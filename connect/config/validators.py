@@ -84,6 +84,16 @@ def NonEmptyString(name: str, value: Any) -> None:
         raise ConfigException(name, value, "String must be non-empty")
 
 
+def NonEmptyStringWithoutControlChars(name: str, value: Any) -> None:
+    """A string that is not blank and holds no control character (U+0000-U+001F, U+007F-U+009F)."""
+    NonEmptyString(name, value)
+    if value is None:
+        return
+    controls = sorted({f"U+{ord(c):04X}" for c in str(value) if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F})
+    if controls:
+        raise ConfigException(name, value, f"String may not contain control characters, found {', '.join(controls)}")
+
+
 def ValidRegex(name: str, value: Any) -> None:
     """A regular expression that compiles (a list of them for LIST keys)."""
     for pattern in value if isinstance(value, list) else [value]:

@@ -14,7 +14,7 @@ from connect.config import (
     NO_DEFAULT,
     ConfigDef,
     Importance,
-    NonEmptyString,
+    NonEmptyStringWithoutControlChars,
     Range,
     Type,
     ValidRegex,
@@ -26,9 +26,21 @@ from connect.plugins import PluginKind, PluginRegistry
 
 COMMON = "Common"
 TRANSFORMS = "Transforms"
+MAX_NAME_LENGTH = 255
 PREDICATES = "Predicates"
 ERRORS = "Error Handling"
 TOPIC_CREATION = "Topic Creation"
+
+
+def ConnectorName(name: str, value: Any) -> None:
+    """A connector name: a path segment of the REST API's URLs, of at most 255 characters."""
+    NonEmptyStringWithoutControlChars(name, value)
+    text = str(value)
+    if "/" in text or text in (".", ".."):
+        raise ConfigException(name, value, "a connector name is part of URLs: no '/' in it, and not '.' or '..'")
+    if len(text) > MAX_NAME_LENGTH:
+        raise ConfigException(name, f"{text[:40]}...", f"longer than {MAX_NAME_LENGTH} characters ({len(text)})")
+
 
 BASE_CONFIG = (
     ConfigDef()
@@ -37,8 +49,8 @@ BASE_CONFIG = (
         Type.STRING,
         NO_DEFAULT,
         Importance.HIGH,
-        "Globally unique name of the connector.",
-        validator=NonEmptyString,
+        "Globally unique name of the connector: no control characters nor `/`, at most 255 characters.",
+        validator=ConnectorName,
         group=COMMON,
     )
     .define(
@@ -305,6 +317,29 @@ def enriched_definition(
         own = getattr(connector_cls, "config_def", ConfigDef())
         definition = definition.merge(ConfigDef([k for k in own.keys.values() if k.name not in definition]))
     return definition, t_errors + p_errors
+
+
+# Class-valued keys a connector config may override, and the kind of plugin each must name.
+PLUGGABLE_CLASSES = {
+    "key.converter": PluginKind.CONVERTER,
+    "value.converter": PluginKind.CONVERTER,
+    "header.converter": PluginKind.HEADER_CONVERTER,
+}
+
+
+def plugin_class_errors(registry: PluginRegistry, props: Mapping[str, Any]) -> list[ConfigException]:
+    """A converter or header converter that names no installed plugin is an error now, not a failed task later
+    (transforms and predicates are checked while building the definition)."""
+    errors = []
+    for key, kind in PLUGGABLE_CLASSES.items():
+        name = str(props.get(key) or "").strip()
+        if not name:
+            continue
+        try:
+            registry.load(kind, name)
+        except Exception as exc:
+            errors.append(ConfigException(key, name, str(exc)))
+    return errors
 
 
 def cross_checks(

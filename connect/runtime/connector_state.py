@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from connect.runtime.herder import State, TargetState
 from connect.runtime.worker_task import WorkerTask
+from connect.secrets import format_exception
 from connect.spi import Connector
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class ConnectorState:
 
     def fail(self, exc: BaseException) -> None:
         self.state = State.FAILED
-        self.trace = "".join(traceback.format_exception(exc))
+        self.trace = format_exception(exc)
         log.error("connector %s failed: %s", self.name, exc)
 
     def collect_topics(self) -> set[str]:

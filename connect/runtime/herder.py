@@ -59,11 +59,14 @@ class StateInfo:
     trace: str | None = None
     id: int | None = None  # task id for tasks
     details: dict[str, Any] = field(default_factory=dict)  # e.g. snapshot progress
+    version: str | None = None  # the plugin's version (Kafka Connect 4.x shows it; none when unknown)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state.value, "worker_id": self.worker_id}
         if self.id is not None:
             out = {"id": self.id, **out}
+        if self.version is not None:
+            out["version"] = self.version
         if self.trace:
             out["trace"] = self.trace
         if self.details:
@@ -185,8 +188,10 @@ class Herder(Protocol):
 
     def connector_plugins(self, connectors_only: bool = True) -> list[PluginInfo]: ...
 
-    def plugin_config(self, plugin: str) -> list[dict[str, Any]]:
-        """Config definitions of one plugin (ConfigKeyInfo JSON list)."""
+    def plugin_config(self, plugin: str, version: str | None = None) -> list[dict[str, Any]]:
+        """Config definitions of one plugin (ConfigKeyInfo JSON list); `version` is a requirement such as
+        `latest`, `1.2.0` or `[1.0,2.0)`: BadRequestException when it does not parse or the plugin's version
+        is outside it."""
         ...
 
     def health(self) -> dict[str, Any]: ...

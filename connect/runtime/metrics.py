@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from connect.secrets import mask_text
+
 _LABELS = ("connector", "task")
 
 RECORDS_POLLED = Counter("connect_source_records_polled", "Records returned by source task polls.", _LABELS)
@@ -30,7 +32,7 @@ class TaskMetrics:
     """The metric children of one task."""
 
     def __init__(self, connector: str, task: int) -> None:
-        labels = (connector, str(task))
+        labels = (mask_text(connector), str(task))  # a label is public: no secret in a connector's name
         self._labels = labels
         self.polled = RECORDS_POLLED.labels(*labels)
         self.written = RECORDS_WRITTEN.labels(*labels)

@@ -17,8 +17,7 @@ from typing import Any
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 
-from connect.config import ConfigDef
-from connect.config.definition import mask_secrets
+from connect.config.definition import password_keys
 from connect.config.providers import resolve
 from connect.errors import (
     AlreadyExistsException,
@@ -27,7 +26,7 @@ from connect.errors import (
     ConnectorConfigError,
     NotFoundException,
 )
-from connect.plugins import PluginKind, PluginRegistry, default_registry
+from connect.plugins import PluginKind, PluginRegistry, default_registry, plugin_version
 from connect.runtime.connector_config import enriched_definition
 from connect.runtime.connector_state import ConnectorContextImpl, ConnectorState
 from connect.runtime.herder import (
@@ -44,6 +43,7 @@ from connect.runtime.herder import (
 from connect.runtime.validation import plugin_definition, validate_connector_config
 from connect.runtime.worker import Worker
 from connect.runtime.worker_config import WORKER_CONFIG
+from connect.secrets import format_exception, install_log_masking, mask_config, remember_config, restore_masked
 from connect.storage.offsets import (
     FileOffsetBackingStore,
     MemoryOffsetBackingStore,
@@ -70,8 +70,10 @@ class StandaloneHerder:
         registry: PluginRegistry | None = None,
         offset_store: OffsetBackingStore | None = None,
     ) -> None:
+        install_log_masking()
         self.raw_props = dict(worker_props)
         self.props = WORKER_CONFIG.parse(worker_props)
+        remember_config(self.raw_props, password_keys(WORKER_CONFIG))
         self.registry = registry or default_registry()
         if offset_store is None:
             path = self.props.get("offset.storage.file.filename")
@@ -114,13 +116,15 @@ class StandaloneHerder:
         with self._lock:
             return sorted(self._connectors)
 
-    def _masked(self, state: ConnectorState, props: Mapping[str, Any]) -> dict[str, Any]:
-        definition: ConfigDef | None = None
+    def _password_keys(self, state: ConnectorState) -> set[str]:
         try:
             definition, _ = enriched_definition(self.registry, state.connector_cls, state.config)
         except Exception:
-            definition = None
-        return mask_secrets(definition, props)
+            return set()
+        return password_keys(definition)
+
+    def _masked(self, state: ConnectorState, props: Mapping[str, Any]) -> dict[str, Any]:
+        return mask_config(props, self._password_keys(state))
 
     def connector_info(self, name: str) -> ConnectorInfo:
         with self._lock:
@@ -141,16 +145,15 @@ class StandaloneHerder:
         with self._lock:
             state = self._get(name)
             worker_id = self.worker.worker_id
+            version = plugin_version(state.connector_cls) if state.connector_cls is not None else None
             tasks = []
             for i in range(len(state.task_configs)):
                 runner = state.tasks.get(i)
                 task_state, trace = state.task_states.get(i, (State.UNASSIGNED, None))
-                tasks.append(
-                    StateInfo(
-                        task_state, worker_id, trace, id=i, details=dict(runner.details) if runner is not None else {}
-                    )
-                )
-            return ConnectorStatus(name, StateInfo(state.state, worker_id, state.trace), tasks, state.type)
+                details = dict(runner.details) if runner is not None else {}
+                tasks.append(StateInfo(task_state, worker_id, trace, id=i, details=details, version=version))
+            connector = StateInfo(state.state, worker_id, state.trace, version=version)
+            return ConnectorStatus(name, connector, tasks, state.type)
 
     def task_configs(self, name: str) -> list[TaskInfo]:
         with self._lock:
@@ -197,6 +200,11 @@ class StandaloneHerder:
             raise BadRequestException(
                 f"Connector name configuration ({config['name']}) doesn't match connector name in the URL ({name})"
             )
+        with self._lock:
+            existing = self._connectors.get(name)
+        if existing is not None:
+            # A value read back masked from the API and written unchanged keeps the secret it stands for.
+            config = restore_masked(config, existing.config, self._password_keys(existing))
         infos = self.validate_connector_config(config)
         if infos["error_count"]:
             raise ConnectorConfigError(infos)
@@ -205,12 +213,18 @@ class StandaloneHerder:
             if existing is not None and not allow_replace:
                 raise AlreadyExistsException(f"Connector {name} already exists")
             target = initial_state
+            topics: set[str] = set()
             if existing is not None:
                 target = existing.target
                 self._stop_connector(existing)
-            state = ConnectorState(name, config, target)
+                topics = existing.collect_topics()  # only a delete or a reset forgets them
+            state = ConnectorState(name, config, target, active_topics=set(topics))
             self._connectors[name] = state
-            self._start_connector(state)
+            if target is TargetState.STOPPED:  # as Kafka Connect: a new config does not start it
+                state.connector_cls = self.worker.connector_class(config)
+                state.state = State.STOPPED
+            else:
+                self._start_connector(state)
             return existing is None, self.connector_info(name)
 
     def patch_connector_config(self, name: str, patch: Mapping[str, Any | None]) -> ConnectorInfo:
@@ -268,9 +282,16 @@ class StandaloneHerder:
     ) -> ConnectorStatus:
         with self._lock:
             state = self._get(name)
-            if state.target is TargetState.STOPPED:
-                return self.connector_status(name)
             restart_connector = not only_failed or state.state is State.FAILED
+            # As Kafka Connect: the answer is the status before the restart, RESTARTING for what restarts.
+            answer = self.connector_status(name)
+            if restart_connector:
+                answer.connector.state = State.RESTARTING
+            for task in answer.tasks:
+                if include_tasks and (not only_failed or task.state is State.FAILED):
+                    task.state = State.RESTARTING
+            if state.target is TargetState.STOPPED:  # a stopped connector stays stopped, with no tasks
+                return answer
             if restart_connector and include_tasks and not only_failed:
                 self._stop_connector(state)
                 self._start_connector(state)
@@ -280,7 +301,7 @@ class StandaloneHerder:
                 for i, (task_state, _trace) in list(state.task_states.items()):
                     if not only_failed or task_state is State.FAILED:
                         self._restart_task(state, i)
-            return self.connector_status(name)
+            return answer
 
     def restart_task(self, name: str, task: int) -> None:
         with self._lock:
@@ -400,8 +421,8 @@ class StandaloneHerder:
         kinds = [PluginKind.CONNECTOR] if connectors_only else list(PluginKind)
         return [PluginInfo(d.class_name, d.type, d.version) for kind in kinds for d in self.registry.describe(kind)]
 
-    def plugin_config(self, plugin: str) -> list[dict[str, Any]]:
-        return plugin_definition(self.registry, plugin)
+    def plugin_config(self, plugin: str, version: str | None = None) -> list[dict[str, Any]]:
+        return plugin_definition(self.registry, plugin, version)
 
     def health(self) -> dict[str, Any]:
         with self._lock:
@@ -453,9 +474,7 @@ class StandaloneHerder:
                 start_paused=state.target is TargetState.PAUSED,
             )
         except Exception as exc:
-            import traceback
-
-            state.task_states[index] = (State.FAILED, "".join(traceback.format_exception(exc)))
+            state.task_states[index] = (State.FAILED, format_exception(exc))
             log.error("task %s-%d could not start: %s", state.name, index, exc)
             return
         state.tasks[index] = runner

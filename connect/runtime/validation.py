@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connect.config.definition import ConfigDef, ConfigKey, ConfigValue, Type, mask_secrets
+from connect.config.definition import ConfigDef, ConfigKey, ConfigValue, Type, password_keys
 from connect.config.providers import resolve
-from connect.errors import ConfigException
-from connect.plugins import PluginKind, PluginRegistry
-from connect.runtime.connector_config import BASE_CONFIG, cross_checks, enriched_definition
+from connect.errors import BadRequestException, ConfigException, NotFoundException
+from connect.plugins import PluginKind, PluginRegistry, plugin_version
+from connect.runtime.connector_config import BASE_CONFIG, cross_checks, enriched_definition, plugin_class_errors
+from connect.secrets import mask_text, mask_value, remember_config
 from connect.spi import Connector
+from connect.versions import requirement
 
 
 def key_info(key: ConfigKey) -> dict[str, Any]:
@@ -38,13 +40,12 @@ def _value_info(result: ConfigValue, key: ConfigKey | None) -> dict[str, Any]:
             if isinstance(value, list)
             else (str(value).lower() if isinstance(value, bool) else str(value))
         )
-    if key is not None and key.type is Type.PASSWORD and value is not None:
-        value = mask_secrets(None, {"password": value})["password"]
+    declared = (result.name,) if key is not None and key.type is Type.PASSWORD else ()
     return {
         "name": result.name,
-        "value": value,
+        "value": mask_value(result.name, value, declared),
         "recommended_values": [str(v) for v in result.recommended_values],
-        "errors": list(result.errors),
+        "errors": [mask_text(e) for e in result.errors],
         "visible": result.visible,
     }
 
@@ -97,6 +98,9 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
     # As Kafka Connect: values are checked after config providers resolved them, shown as written.
     checked, provider_errors = _resolved(config)
     definition, build_errors = enriched_definition(registry, connector_cls, checked)
+    secret_keys = password_keys(definition)
+    remember_config(config, secret_keys)  # so that logs and traces quoting them are masked
+    remember_config(checked, secret_keys)
     results = definition.validate(checked)
     if connector_cls is not None:
         try:
@@ -117,7 +121,7 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
     if class_error:
         results.setdefault("connector.class", ConfigValue("connector.class", class_name or None))
         results["connector.class"].errors = [class_error]
-    for exc in [*build_errors, *provider_errors]:
+    for exc in [*build_errors, *provider_errors, *plugin_class_errors(registry, checked)]:
         results.setdefault(exc.name, ConfigValue(exc.name, config.get(exc.name))).errors.append(str(exc))
     for name, result in results.items():  # never echo a resolved secret
         if name in config and checked.get(name) != config.get(name):
@@ -127,19 +131,26 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
     return config_infos(shown_name, definition, results)
 
 
-def plugin_definition(registry: PluginRegistry, plugin: str) -> list[dict[str, Any]]:
-    """`GET /connector-plugins/{plugin}/config`: the plugin's config keys."""
+def plugin_definition(registry: PluginRegistry, plugin: str, version: str | None = None) -> list[dict[str, Any]]:
+    """`GET /connector-plugins/{plugin}/config[?version=...]`: the plugin's config keys."""
+    try:
+        wanted = requirement(version)
+    except ValueError as exc:
+        raise BadRequestException(str(exc)) from None
     for kind in PluginKind:
         try:
             cls = registry.load(kind, plugin)
         except Exception:
             continue
+        found = plugin_version(cls)
+        if wanted is not None and not wanted.contains(found):
+            raise BadRequestException(
+                f"Plugin {plugin} not found that matches the version range {wanted}, available versions: [{found}]"
+            )
         definition = getattr(cls, "config_def", ConfigDef())
         if kind is PluginKind.CONNECTOR:
             definition, _ = enriched_definition(registry, cls, {})
         return [key_info(k) for k in definition.keys.values()]
-    from connect.errors import NotFoundException
-
     raise NotFoundException(f"Unknown plugin {plugin}.")
 
 

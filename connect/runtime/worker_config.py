@@ -149,6 +149,15 @@ WORKER_CONFIG = (
         group="REST",
     )
     .define(
+        "rest.request.max.bytes",
+        Type.INT,
+        1 << 20,
+        Importance.LOW,
+        "Largest request body the REST API accepts; a larger one is refused with 413 before it is read whole.",
+        validator=Range.at_least(1024),
+        group="REST",
+    )
+    .define(
         "topic.tracking.enable",
         Type.BOOLEAN,
         True,

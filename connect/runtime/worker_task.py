@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
 from connect.runtime.herder import State, TaskId
+from connect.secrets import format_exception
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class WorkerTask(ABC):
 
     def fail(self, exc: BaseException) -> None:
         log.error("task %s-%s failed: %s", self.id.connector, self.id.task, exc, exc_info=exc)
-        self.trace = "".join(traceback.format_exception(exc))
+        self.trace = format_exception(exc)
         self._set_state(State.FAILED)
 
     def while_paused(self) -> None:

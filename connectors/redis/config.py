@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from connect.config import ConfigDef, Importance, Range, Type, ValidString
 from connect.config.definition import Password
 from connect.errors import ConfigException
+from connect.secrets import mask_text
 
 CONNECTION = "Connection"
 DATA = "Data"
@@ -58,17 +59,8 @@ _TYPE_ALIASES = {"SORTED_SET": DataType.ZSET, "SORTEDSET": DataType.ZSET, "SORTE
 URI_SCHEMES = ("redis", "rediss", "unix")
 
 
-def redact(uri: str) -> str:
-    """The URI with its password (if any) replaced, fit for messages."""
-    scheme, sep, rest = uri.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if not at or ":" not in userinfo:
-        return uri
-    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:[hidden]@{host}"
-
-
 def _valid_uri(name: str, value: Any) -> None:
-    shown = redact(str(value))
+    shown = mask_text(str(value))
     try:
         parts = urlsplit(str(value))
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number

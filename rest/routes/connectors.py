@@ -56,6 +56,14 @@ def _config_with_name(name: str, config: dict[str, ConfigScalar]) -> dict[str, s
     return out
 
 
+_JAVA_WHITESPACE = "".join(map(chr, range(0x21)))
+
+
+def _trimmed(name: str) -> str:
+    """The name as Kafka Connect trims it (Java's `trim()`: every character up to U+0020 at either end)."""
+    return name.strip(_JAVA_WHITESPACE)
+
+
 def _location(request: Request, name: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/connectors/{quote(name, safe='')}"
 
@@ -102,7 +110,7 @@ def list_connectors(
     "", summary="Create a connector", status_code=201, response_model=ConnectorInfo, responses=errors(400, 409)
 )
 def create_connector(request: Request, herder: HerderDep, body: CreateConnectorRequest) -> Any:
-    name = body.name.strip()
+    name = _trimmed(body.name)
     config = _config_with_name(name, body.config)
     initial = _INITIAL_STATES[body.initial_state] if body.initial_state else TargetState.STARTED
     _, info = herder.put_connector_config(name, config, allow_replace=False, initial_state=initial)

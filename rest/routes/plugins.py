@@ -36,10 +36,17 @@ def list_plugins(
     "/{plugin}/config",
     summary="A plugin's config definition",
     response_model=list[ConfigKeyInfo],
-    responses=errors(404),
+    responses=errors(400, 404),
 )
-def plugin_config(herder: HerderDep, plugin: PluginName) -> Any:
-    return ok(herder.plugin_config(plugin))
+def plugin_config(
+    herder: HerderDep,
+    plugin: PluginName,
+    version: Annotated[
+        str,
+        Query(description="`latest`, a version (exactly it) or a Maven range such as `[1.0,2.0)`."),
+    ] = "latest",
+) -> Any:
+    return ok(herder.plugin_config(plugin, version))
 
 
 @router.put(
@@ -51,9 +58,11 @@ def plugin_config(herder: HerderDep, plugin: PluginName) -> Any:
 def validate_config(herder: HerderDep, plugin: PluginName, config: Annotated[ConnectorConfig, Body()]) -> Any:
     strings = {k: as_string(v) for k, v in config.items()}
     included = strings.get("connector.class")
-    if included is None:
-        strings["connector.class"] = plugin
-        return ok(herder.validate_connector_config(strings))
+    if included is None:  # Kafka Connect answers 500 here; it is the request that is wrong
+        raise BadRequestException(
+            "The config to validate has no 'connector.class': name the connector plugin in it "
+            f'(e.g. "connector.class": "{plugin}")'
+        )
     infos = herder.validate_connector_config(strings)
     if not _normalized(included).endswith(_normalized(plugin)):
         # Aliases and Python names differ in text; compare the classes the herder resolved both to.

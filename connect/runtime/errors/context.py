@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 from enum import StrEnum
 
 from connect.data import ConnectRecord
+from connect.secrets import format_exception
 
 
 class Stage(StrEnum):
@@ -45,7 +45,7 @@ class ErrorContext:
 
     @property
     def stack_trace(self) -> str:
-        return "".join(traceback.format_exception(self.error))
+        return format_exception(self.error)
 
     @property
     def error_class(self) -> str:

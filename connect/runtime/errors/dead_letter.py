@@ -1,4 +1,4 @@
-"""The dead-letter topic reporter: original bytes, original headers, `__connect.errors.*` context."""
+"""The dead-letter topic reporter: original bytes, original headers, `__connect.errors.*` context (secrets masked)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connect.runtime.errors.context import ErrorContext, RawMessage
+from connect.secrets import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,12 @@ class DeadLetterQueueReporter:
                 (H_TOPIC, raw.topic.encode()),
                 (H_PARTITION, str(raw.partition).encode()),
                 (H_OFFSET, str(raw.offset).encode()),
-                (H_CONNECTOR, self._connector.encode()),
+                (H_CONNECTOR, mask_text(self._connector).encode()),
                 (H_TASK, self._task_id),
                 (H_STAGE, str(ctx.stage).encode()),
                 (H_CLASS, ctx.executing_class.encode()),
                 (H_EXC_CLASS, ctx.error_class.encode()),
-                (H_EXC_MESSAGE, str(ctx.error).encode()),
+                (H_EXC_MESSAGE, mask_text(str(ctx.error)).encode()),
                 (H_EXC_STACK, ctx.stack_trace.encode()),
             ]
         self._produce(self.topic, value=raw.value, key=raw.key, headers=headers)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from connect.plugins import PluginKind, PluginRegistry, UnknownPluginError, _Entry
+from connect.plugins import PluginKind, PluginRegistry, UnknownPluginError, _Entry, java_short_names
 from connect.spi import Transformation
 
 
@@ -73,3 +73,23 @@ def test_the_postgres_connector_by_its_debezium_name_imports_no_other_connector(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["PostgresConnector", "[]"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "FileStreamSourceConnector",
+        "FileStreamSource",
+    ],
+)
+def test_kafka_connect_short_names_of_a_java_alias(name):
+    from connectors.file.connector import FileSourceConnector
+
+    assert PluginRegistry().load(PluginKind.CONNECTOR, name) is FileSourceConnector
+
+
+def test_java_short_names():
+    assert java_short_names(PluginKind.CONVERTER, "org.x.JsonConverter") == ("JsonConverter", "Json")
+    assert java_short_names(PluginKind.TRANSFORMATION, "org.x.Cast$Key") == ("Cast$Key",)
+    assert java_short_names(PluginKind.CONNECTOR, "file") == ()

@@ -261,7 +261,9 @@ class FakeHerder:
         found = [PluginInfo(cls, kind, "0.1.0") for cls, kind in PLUGINS.values()]
         return found if connectors_only else found + OTHER_PLUGINS
 
-    def plugin_config(self, plugin: str) -> list[dict[str, Any]]:
+    def plugin_config(self, plugin: str, version: str | None = None) -> list[dict[str, Any]]:
+        if version not in (None, "latest", "0.1.0"):
+            raise BadRequestException(f"Plugin {plugin} not found that matches the version range {version}")
         for alias, (cls, _) in PLUGINS.items():
             if plugin in (alias, cls):
                 return [dict(KEY_INFO)]

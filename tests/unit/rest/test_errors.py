@@ -15,7 +15,7 @@ def test_unknown_route_is_404(client: TestClient):
 
 def test_wrong_method_is_405_with_allow(client: TestClient):
     r = client.post("/connectors/x/status")
-    assert r.status_code == 405 and r.json()["error_code"] == 405 and r.headers["allow"] == "GET"
+    assert r.status_code == 405 and r.json()["error_code"] == 405 and r.headers["allow"] == "GET, HEAD"
 
 
 def test_malformed_json_is_400(client: TestClient):

@@ -22,8 +22,20 @@ def test_plugin_config(client: TestClient):
     assert missing.status_code == 404 and missing.json() == {"error_code": 404, "message": "Unknown plugin nope."}
 
 
+def test_plugin_config_of_a_version(client: TestClient):
+    assert client.get("/connector-plugins/datagen/config?version=latest").status_code == 200
+    assert client.get("/connector-plugins/datagen/config?version=0.1.0").status_code == 200
+    wrong = client.get("/connector-plugins/datagen/config?version=9.9.9")
+    assert wrong.status_code == 400 and "9.9.9" in wrong.json()["message"]
+
+
+def test_validate_without_connector_class_names_the_missing_key(client: TestClient):
+    r = client.put("/connector-plugins/datagen/config/validate", json={"kafka.topic": "t"})
+    assert r.status_code == 400 and "'connector.class'" in r.json()["message"]
+
+
 def test_validate_reports_errors_per_key_with_200(client: TestClient):
-    r = client.put("/connector-plugins/datagen/config/validate", json={"tasks.max": 1})
+    r = client.put("/connector-plugins/datagen/config/validate", json={"connector.class": "datagen", "tasks.max": 1})
     assert r.status_code == 200
     infos = r.json()
     assert infos["error_count"] == 1

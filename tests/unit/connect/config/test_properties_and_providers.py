@@ -27,3 +27,9 @@ def test_missing_reference_names_the_key(tmp_path):
     with pytest.raises(ConfigException, match="no key nope"):
         (tmp_path / "p").write_text("a=1")
         resolve({"k": "${file:%s:nope}" % (tmp_path / "p")})
+
+
+def test_a_reference_to_an_unknown_provider_is_refused_and_templates_are_left_alone():
+    with pytest.raises(ConfigException, match="unknown config provider 'vault'"):
+        resolve({"db.password": "${vault:secret/db:password}"})
+    assert resolve({"topic.format": "${topic}-${timestamp}"}) == {"topic.format": "${topic}-${timestamp}"}
