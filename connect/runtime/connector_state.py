@@ -44,12 +44,7 @@ class ConnectorState:
 
     def collect_topics(self) -> set[str]:
         for runner in self.tasks.values():
-            topics = getattr(runner, "active_topics", None)
-            if topics:
-                self.active_topics |= set(topics)
-            assigned = getattr(runner, "assigned", None)
-            if assigned:
-                self.active_topics |= {tp.topic for tp in assigned}
+            self.active_topics |= runner.active_topics
         return self.active_topics
 
 

@@ -99,6 +99,7 @@ class WorkerSinkTask(WorkerTask):
         self._paused_by_task: set[TopicPartition] = set()
         self._current: dict[TopicPartition, int] = {}  # next offset to read, per partition
         self._committed: dict[TopicPartition, int] = {}
+        self._topics_reset_at: dict[TopicPartition, int] = {}  # positions when the active topics were reset
         self.rewind: dict[TopicPartition, int] = {}
         self.commit_requested = False
         self._next_commit = time.monotonic() + self._flush_interval
@@ -107,6 +108,16 @@ class WorkerSinkTask(WorkerTask):
         self._all_paused = False
         self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task))
         self.started = False
+
+    @property
+    def active_topics(self) -> set[str]:
+        # Positions that moved since the reset: no bookkeeping per record (an assigned topic with no record
+        # consumed is not active, as in Kafka Connect).
+        reset_at = self._topics_reset_at
+        return {tp.topic for tp, position in list(self._current.items()) if reset_at.get(tp) != position}
+
+    def reset_active_topics(self) -> None:
+        self._topics_reset_at = dict(self._current)
 
     # -- lifecycle -------------------------------------------------------------------------
     def initialize_task(self) -> None:

@@ -106,7 +106,10 @@ class WorkerSourceTask(WorkerTask):
 
     @property
     def active_topics(self) -> set[str]:
-        return self._active_topics
+        return set(self._active_topics)
+
+    def reset_active_topics(self) -> None:
+        self._active_topics.clear()
 
     def initialize_task(self) -> None:
         self.task.initialize(SourceTaskContextImpl(self, self._reader))

@@ -320,9 +320,7 @@ class StandaloneHerder:
             state = self._get(name)
             state.active_topics = set()
             for runner in state.tasks.values():
-                topics = getattr(runner, "active_topics", None)
-                if isinstance(topics, set):
-                    topics.clear()
+                runner.reset_active_topics()
 
     # -- offsets ---------------------------------------------------------------------------
     def connector_offsets(self, name: str) -> list[dict[str, Any]]:

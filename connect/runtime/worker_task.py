@@ -59,6 +59,14 @@ class WorkerTask(ABC):
         return not self._thread.is_alive()
 
     @property
+    def active_topics(self) -> set[str]:
+        """Topics the task produced to or consumed records from since it started or the last reset."""
+        return set()
+
+    def reset_active_topics(self) -> None:  # noqa: B027 - a task that tracks no topics has nothing to forget
+        """Forget the active topics (`PUT /connectors/{name}/topics/reset`)."""
+
+    @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
