@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.pipeline"]
+pytest_plugins = ["tests.fixtures.services", "tests.fixtures.worker", "tests.fixtures.pipeline"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

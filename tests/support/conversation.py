@@ -47,26 +47,22 @@ class Side:
     log: list[str] = field(default_factory=list)
 
     def fill(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for placeholder, actual in self.names.items():
-                value = value.replace(placeholder, actual)
-            return value
-        if isinstance(value, dict):
-            return {self.fill(k): self.fill(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.fill(v) for v in value]
-        return value
+        """`value` with every placeholder replaced by this side's value."""
+        return _strings(value, self._fill)
 
     def unfill(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for placeholder, actual in sorted(self.names.items(), key=lambda kv: -len(kv[1])):
-                value = value.replace(actual, placeholder)
-            return value
-        if isinstance(value, dict):
-            return {self.unfill(k): self.unfill(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.unfill(v) for v in value]
-        return value
+        """`value` with this side's values put back to placeholders (longest first: names contain the topic)."""
+        return _strings(value, self._unfill)
+
+    def _fill(self, text: str) -> str:
+        for placeholder, actual in self.names.items():
+            text = text.replace(placeholder, actual)
+        return text
+
+    def _unfill(self, text: str) -> str:
+        for placeholder, actual in sorted(self.names.items(), key=lambda kv: -len(kv[1])):
+            text = text.replace(actual, placeholder)
+        return text
 
     def send(self, step: Step) -> httpx.Response:
         kwargs: dict[str, Any] = {"params": [(k, self.fill(v)) for k, v in step.query]}
@@ -100,6 +96,17 @@ class Side:
                 return seen
             last = seen
             time.sleep(0.15)
+
+
+def _strings(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` (JSON) with `change` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {change(k): _strings(v, change) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strings(v, change) for v in value]
+    return value
 
 
 def _flatten(value: Any) -> list[Any]:

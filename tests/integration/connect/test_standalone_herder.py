@@ -10,20 +10,14 @@ import pytest
 
 from connect.runtime.herder import State, TargetState
 from connect.runtime.standalone import StandaloneHerder, running
+from tests.fixtures.worker import worker_props
 from tests.support import plugins
 from tests.support.kafka import produce, wait_until
 
 
 @pytest.fixture
 def herder(services, tmp_path: Path) -> Iterator[StandaloneHerder]:
-    props = {
-        "bootstrap.servers": services.kafka_bootstrap,
-        "key.converter": "PlainJson",
-        "value.converter": "PlainJson",
-        "header.converter": "Utf8Headers",
-        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
-        "offset.flush.interval.ms": "200",
-    }
+    props = worker_props(services, tmp_path, **{"key.converter": "PlainJson", "value.converter": "PlainJson"})
     started = StandaloneHerder(props, registry=plugins.fake_registry())
     started.start()
     yield started

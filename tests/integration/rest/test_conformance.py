@@ -15,14 +15,11 @@ connector is deleted, and the only worker-wide change, a logger level, is on a l
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from connect.runtime.standalone import StandaloneHerder
-from rest.server import RestServer
 from tests.support.conversation import (
     Difference,
     Side,
@@ -81,23 +78,13 @@ OURS_ONLY = [("a/b", 400), ("../x", 400), ("..", 400)]
 
 
 @pytest.fixture
-def ours(services, tmp_path: Path) -> Iterator[str]:
+def ours(rest_worker) -> str:
     """Our worker, configured as the anchor is (JsonConverter by its Kafka Connect name)."""
-    props = {
-        "bootstrap.servers": services.kafka_bootstrap,
-        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
-        "offset.flush.interval.ms": "1000",
-        "listeners": "http://127.0.0.1:0",
-    }
-    herder = StandaloneHerder(props)
-    herder.start()
-    server = RestServer(herder, props)
-    server.start()
-    yield server.url
-    server.stop()
-    herder.stop()
+    json_converter = "org.apache.kafka.connect.json.JsonConverter"
+    worker = rest_worker(
+        **{"key.converter": json_converter, "value.converter": json_converter, "offset.flush.interval.ms": "1000"}
+    )
+    return worker.url
 
 
 def side(label: str, url: str, unique: str, root: Path) -> Side:
@@ -216,36 +203,20 @@ def missing() -> list[Step]:
     return steps
 
 
+def create(label: str, body: dict[str, object], settle: str | None = None) -> Step:
+    return Step(label, "POST", "/connectors", body=body, settle=settle)
+
+
 def creation_errors() -> list[Step]:
     return [
         Step("create: body is not JSON", "POST", "/connectors", raw=b"{not json"),
-        Step("create: no config", "POST", "/connectors", body={"name": "<gone>"}),
-        Step("create: no name", "POST", "/connectors", body={"config": source_config()}),
-        Step("create: empty name", "POST", "/connectors", body={"name": " ", "config": source_config()}),
-        Step(
-            "create: name with a control character",
-            "POST",
-            "/connectors",
-            body={"name": "p\u0001q", "config": source_config()},
-        ),
-        Step(
-            "create: unknown initial_state",
-            "POST",
-            "/connectors",
-            body={"name": "<gone>", "config": source_config(), "initial_state": "BOGUS"},
-        ),
-        Step(
-            "create: unknown class",
-            "POST",
-            "/connectors",
-            body={"name": "<gone>", "config": {"connector.class": "Nope"}},
-        ),
-        Step(
-            "create: invalid config",
-            "POST",
-            "/connectors",
-            body={"name": "<gone>", "config": {"connector.class": SOURCE}},
-        ),
+        create("create: no config", {"name": "<gone>"}),
+        create("create: no name", {"config": source_config()}),
+        create("create: empty name", {"name": " ", "config": source_config()}),
+        create("create: name with a control character", {"name": "p\u0001q", "config": source_config()}),
+        create("create: unknown initial_state", {"name": "<gone>", "config": {}, "initial_state": "BOGUS"}),
+        create("create: unknown class", {"name": "<gone>", "config": {"connector.class": "Nope"}}),
+        create("create: invalid config", {"name": "<gone>", "config": {"connector.class": SOURCE}}),
         Step("PUT config: name differs", "PUT", "/connectors/<gone>/config", body={**source_config(), "name": "other"}),
     ]
 
@@ -254,16 +225,10 @@ def lifecycle() -> list[Step]:
     """The two connectors the walk and the offsets sections use, created and read every way."""
     expand = [("expand", "status"), ("expand", "info")]
     return [
-        Step("create source", "POST", "/connectors", body={"name": "<src>", "config": source_config()}, settle="<src>"),
+        create("create source", {"name": "<src>", "config": source_config()}, settle="<src>"),
         Step("create sink with PUT", "PUT", "/connectors/<sink>/config", body=sink_config(), settle="<sink>"),
-        Step("create again: 409", "POST", "/connectors", body={"name": "<src>", "config": source_config()}),
-        Step(
-            "create with a trailing NUL (trimmed away)",
-            "POST",
-            "/connectors",
-            body={"name": "<trimmed>\u0000", "config": source_config()},
-            settle="<trimmed>",
-        ),
+        create("create again: 409", {"name": "<src>", "config": source_config()}),
+        create("create, trailing NUL trimmed", {"name": "<trimmed>\u0000", "config": source_config()}, "<trimmed>"),
         Step("delete the trimmed one", "DELETE", "/connectors/<trimmed>"),
         get("list", "/connectors", view=only(CONNECTORS)),
         get("list ?expand=status", "/connectors", expand[0], view=only(CONNECTORS)),
@@ -401,13 +366,7 @@ def _diverges(target: str, broken: bool, action: str) -> bool:
 
 def divergent() -> list[Step]:
     return [
-        Step(
-            "create PAUSED",
-            "POST",
-            "/connectors",
-            body={"name": "<paused>", "config": sink_config(), "initial_state": "PAUSED"},
-            settle="<paused>",
-        ),
+        create("create PAUSED", {"name": "<paused>", "config": sink_config(), "initial_state": "PAUSED"}, "<paused>"),
         Step("resume the one created PAUSED", "PUT", "/connectors/<paused>/resume", settle="<paused>"),
         Step("stop it", "PUT", "/connectors/<paused>/stop", settle="<paused>"),
         Step("pause a STOPPED connector", "PUT", "/connectors/<paused>/pause", settle="<paused>"),

@@ -7,7 +7,6 @@ with the same credentials.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ import requests
 from kafka_connect import KafkaConnect
 from requests.exceptions import HTTPError
 
-from connect.runtime.standalone import StandaloneHerder
 from rest.server import RestServer
 from tests.support.kafka import read_topic, wait_until
 
@@ -26,25 +24,15 @@ RECORDS = 200
 
 
 @pytest.fixture
-def worker(services, tmp_path: Path) -> Iterator[RestServer]:
-    props = {
-        "bootstrap.servers": services.kafka_bootstrap,
-        "key.converter": "JsonConverter",
-        "key.converter.schemas.enable": "false",
-        "value.converter": "JsonConverter",
-        "value.converter.schemas.enable": "false",
-        "offset.storage.file.filename": str(tmp_path / "offsets.json"),
-        "offset.flush.interval.ms": "100",
-        "listeners": "http://127.0.0.1:0",
-        "rest.auth.basic.users": f"{USER}:{PASSWORD}",
-    }
-    herder = StandaloneHerder(props)
-    herder.start()
-    server = RestServer(herder, props)
-    server.start()
-    yield server
-    server.stop()
-    herder.stop()
+def worker(rest_worker) -> RestServer:
+    return rest_worker(
+        **{
+            "key.converter.schemas.enable": "false",
+            "value.converter.schemas.enable": "false",
+            "offset.flush.interval.ms": "100",
+            "rest.auth.basic.users": f"{USER}:{PASSWORD}",
+        }
+    )
 
 
 class Offsets:
