@@ -72,6 +72,34 @@ class CountingSource(SourceConnector):
         return [{**self.props, "task.id": str(i)} for i in range(max_tasks)]
 
 
+class CarelessSourceTask(SourceTask):
+    """Fails at start with a message quoting its connection URL and password, as a careless plugin might."""
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        raise ConnectionError(f"cannot log in to {props['connection.url']} as app with {props['connection.password']}")
+
+    def poll(self) -> list[SourceRecord] | None:
+        return None
+
+    def stop(self) -> None:
+        pass
+
+
+class CarelessSource(SourceConnector):
+    config_def: ClassVar[ConfigDef] = (
+        ConfigDef()
+        .define("connection.url", Type.STRING, NO_DEFAULT, Importance.HIGH, "Where to connect.")
+        .define("connection.password", Type.PASSWORD, NO_DEFAULT, Importance.HIGH, "Its password.")
+    )
+    task_class = CarelessSourceTask
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.props = dict(props)
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
+        return [dict(self.props)]
+
+
 SINK_RECEIVED: dict[str, list[SinkRecord]] = {}
 
 
@@ -164,7 +192,11 @@ def fake_registry() -> PluginRegistry:
     """Installed plugins plus these fakes."""
     return PluginRegistry.of(
         {
-            PluginKind.CONNECTOR: {"counting": CountingSource, "collecting": CollectingSink},
+            PluginKind.CONNECTOR: {
+                "counting": CountingSource,
+                "collecting": CollectingSink,
+                "careless": CarelessSource,
+            },
             PluginKind.TRANSFORMATION: {"Poison": Poison, "AddField": AddField},
             PluginKind.PREDICATE: {"TopicIs": TopicIs},
             PluginKind.CONVERTER: {"PlainJson": PlainJson},

@@ -78,3 +78,25 @@ def test_a_record_its_converters_cannot_serialize_is_logged_not_dead_lettered(ca
     written = reporter.report(ErrorContext(Stage.VALUE_CONVERTER, "JsonConverter", TypeError("boom"), record=record))
     assert written is False and produced == [] and reporter.reported == 0
     assert "cannot serialize" in caplog.text
+
+
+def test_dead_letter_headers_show_no_secret():
+    produced = []
+    reporter = DeadLetterQueueReporter("dlq", "conn", 0, True, lambda topic, **kw: produced.append(kw))
+    try:
+        raise ConnectionError("cannot reach http://app:dlq-secret-pw@db:5432 with password=other-secret-pw")
+    except ConnectionError as exc:
+        reporter.report(ErrorContext(Stage.TASK_PUT, "x.Sink", exc, RawMessage("t", 0, 1, None, b"v", [])))
+    headers = b"".join(v or b"" for _, v in produced[0]["headers"])
+    assert b"dlq-secret-pw" not in headers and b"other-secret-pw" not in headers
+    assert b"http://app:[hidden]@db:5432" in headers
+
+
+def test_metric_labels_show_no_secret():
+    from prometheus_client import REGISTRY, generate_latest
+
+    from connect.runtime.metrics import TaskMetrics
+
+    TaskMetrics("orders password=label-secret-1", 0).polled.inc()
+    text = generate_latest(REGISTRY).decode()
+    assert "label-secret-1" not in text and 'connector="orders password=[hidden]"' in text
