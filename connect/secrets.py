@@ -23,6 +23,7 @@ from typing import Any
 
 MASK = "[hidden]"
 MIN_REMEMBERED = 6  # shorter values would mask ordinary words in log lines
+MAX_REMEMBERED = 512  # the newest; bounds the memory and the per-log-line cost whatever requests come in
 
 
 class Password(str):
@@ -77,6 +78,7 @@ _ASSIGNED = re.compile(rf"(?i)(?P<key>\b{_KEY})(?P<sep>\s*=\s*)(?P<value>\"[^\"]
 _QUOTED = re.compile(rf"(?i)(?P<key>([\"']){_KEY}\2)(?P<sep>\s*:\s*)(?P<value>\"[^\"]*\"|'[^']*')")
 
 _remembered: tuple[str, ...] = ()  # longest first, so a secret holding another is masked whole
+_recent: dict[str, None] = {}  # the same values, oldest first
 _remember_lock = threading.Lock()
 
 
@@ -94,8 +96,9 @@ def _assigned(match: re.Match[str]) -> str:
     return f"{match['key']}{match['sep']}{quote}{MASK}{quote}"
 
 
-def mask_text(text: str) -> str:
-    """`text` with URL passwords, `password=...`-style assignments and remembered secret values masked."""
+def mask_text(text: str, remembered: bool = True) -> str:
+    """`text` with URL passwords, `password=...`-style assignments and (unless told not to) remembered secret
+    values masked."""
     if not text:
         return text
     if "@" in text:
@@ -104,7 +107,7 @@ def mask_text(text: str) -> str:
         text = _ASSIGNED.sub(_assigned, text)
     if ":" in text:
         text = _QUOTED.sub(_assigned, text)
-    for secret in _remembered:
+    for secret in _remembered if remembered else ():
         if secret in text:
             text = text.replace(secret, MASK)
     return text
@@ -126,7 +129,8 @@ def mask_value(name: str, value: Any, password_keys: Collection[str] = ()) -> An
         return value
     if _is_secret(name, value, password_keys):
         return MASK
-    return mask_text(value) if isinstance(value, str) else value
+    # Not the remembered values: a config value equal to some password ("kafka") would be shown wrong.
+    return mask_text(value, remembered=False) if isinstance(value, str) else value
 
 
 def mask_config(props: Mapping[str, Any], password_keys: Collection[str] = ()) -> dict[str, Any]:
@@ -149,12 +153,18 @@ def restore_masked(
 
 def remember(*values: Any) -> None:
     """Remember secret values so that `mask_text` masks them wherever they are quoted."""
-    found = {v.value if isinstance(v, Password) else v for v in values if isinstance(v, str)}
-    found = {v for v in found if len(v) >= MIN_REMEMBERED and v != MASK and not is_reference(v)}
+    texts = (v.value if isinstance(v, Password) else v for v in values if isinstance(v, str))
+    found = [v for v in dict.fromkeys(texts) if len(v) >= MIN_REMEMBERED and v != MASK and not is_reference(v)]
     global _remembered
-    if not found.issubset(_remembered):
-        with _remember_lock:
-            _remembered = tuple(sorted(found.union(_remembered), key=len, reverse=True))
+    if all(v in _recent for v in found):
+        return
+    with _remember_lock:
+        for value in found:
+            _recent.pop(value, None)
+            _recent[value] = None
+        while len(_recent) > MAX_REMEMBERED:
+            del _recent[next(iter(_recent))]
+        _remembered = tuple(sorted(_recent, key=len, reverse=True))
 
 
 def remember_config(props: Mapping[str, Any], password_keys: Collection[str] = ()) -> None:

@@ -438,7 +438,7 @@ def source_offsets() -> list[Step]:
 
 def test_the_conversation_matches_kafka_connect(services, ours: str, unique_name: str, tmp_path: Path):
     anchor = side("connect", services.connect_url, unique_name, tmp_path)
-    mine = side("sluice", ours, unique_name, tmp_path)
+    mine = side("ours", ours, unique_name, tmp_path)
     produce(services.kafka_bootstrap, unique_name, [(f"k{i}".encode(), f"line {i}".encode()) for i in range(RECORDS)])
     try:
         problems, seen = compare(

@@ -157,3 +157,18 @@ def test_no_url_password_survives_masking(user, password, host):
     text = f"error at postgresql://{user}:{password}@{host}/x: timeout"
     masked = mask_text(text)
     assert f":{password}@" not in masked and masked.endswith(f"@{host}/x: timeout")
+
+
+def test_remembered_secrets_are_bounded_newest_kept():
+    from connect import secrets
+
+    remember(*(f"flood-secret-{i:05d}" for i in range(secrets.MAX_REMEMBERED + 100)))
+    assert len(secrets._remembered) == secrets.MAX_REMEMBERED
+    newest = f"flood-secret-{secrets.MAX_REMEMBERED + 99:05d}"
+    assert mask_text(newest) == MASK and mask_text("flood-secret-00000") == "flood-secret-00000"
+
+
+def test_a_config_value_that_equals_a_remembered_password_is_shown_as_it_is():
+    remember("kafka-common-word")
+    assert mask_config({"topic": "kafka-common-word"}) == {"topic": "kafka-common-word"}
+    assert mask_text("topic kafka-common-word") == f"topic {MASK}"  # in free text it is masked
