@@ -204,6 +204,11 @@ def compare(
     return problems, seen
 
 
+def _settled(pool: ThreadPoolExecutor, connector: str, anchor: Side, ours: Side) -> tuple[Observation, Observation]:
+    theirs, mine = pool.submit(anchor.settled_status, connector), pool.submit(ours.settled_status, connector)
+    return theirs.result(), mine.result()
+
+
 def _compare_step(
     pool: ThreadPoolExecutor,
     step: Step,
@@ -227,8 +232,10 @@ def _compare_step(
     elif theirs != mine:
         problems.append(f"{step.label}:\n  connect: {theirs}\n  sluice:  {mine}")
     if step.settle is not None:
-        settled = [pool.submit(side.settled_status, step.settle) for side in (anchor, ours)]
-        after_theirs, after_mine = (f.result() for f in settled)
+        after_theirs, after_mine = _settled(pool, step.settle, anchor, ours)
+        if after_theirs != after_mine:  # a state two reads agreed on may still move (RUNNING, then FAILED)
+            time.sleep(1)
+            after_theirs, after_mine = _settled(pool, step.settle, anchor, ours)
         label = f"{step.label} (settled status)"
         if label in differences:
             seen.add(label)
