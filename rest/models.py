@@ -172,8 +172,20 @@ class LoggerLevelRequest(_Model):
     level: str | None = None
 
 
+class DegradedTask(_Model):
+    connector: str
+    task: int
+    reason: str = Field(description="What the task waits for (its system or Kafka unreachable, and why).")
+    since: str = Field(description="When the outage began (ISO 8601, UTC).")
+    attempts: int = Field(description="Attempts made since then.")
+
+
 class WorkerHealth(_Model):
-    status: str = Field(description="healthy, starting or unhealthy.")
+    status: str = Field(
+        description="healthy, degraded (up, but some task waits for a system that is down: see `degraded`), "
+        "starting or unhealthy."
+    )
     message: str
     connectors: dict[str, int] | None = Field(None, description="Connectors per state.")
     tasks: dict[str, int] | None = Field(None, description="Tasks per state.")
+    degraded: list[DegradedTask] | None = Field(None, description="Tasks waiting out an outage: why, since when.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,17 @@ class ConnectorState:
         for runner in self.tasks.values():
             self.active_topics |= runner.active_topics
         return self.active_topics
+
+
+def degraded_tasks(connectors: Iterable[ConnectorState]) -> list[dict[str, Any]]:
+    """The tasks waiting out an outage (see connect/spi/outages.py), for `GET /health`."""
+    out = []
+    for state in connectors:
+        for index, runner in sorted(state.tasks.items()):
+            info = runner.outage.current
+            if info is not None:
+                out.append({"connector": state.name, "task": index, **info.to_json()})
+    return out
 
 
 class ConnectorContextImpl:

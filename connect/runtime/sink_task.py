@@ -24,6 +24,7 @@ from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.runtime.herder import TaskId
 from connect.runtime.metrics import TaskMetrics
+from connect.runtime.outage import KafkaWatch
 from connect.runtime.transform_chain import TransformationChain
 from connect.runtime.worker_task import StatusListener, WorkerTask
 from connect.spi import Converter, HeaderConverter, SinkTask, TopicPartition
@@ -76,7 +77,7 @@ class WorkerSinkTask(WorkerTask):
         header_converter: HeaderConverter,
         chain: TransformationChain,
         operator: RetryWithToleranceOperator,
-        consumer: Consumer,
+        consumer_config: Mapping[str, Any],
         flush_interval_ms: int,
         listener: StatusListener,
         metrics: TaskMetrics,
@@ -91,7 +92,8 @@ class WorkerSinkTask(WorkerTask):
         self._value_converter = value_converter
         self._header_converter = header_converter
         self._chain = chain
-        self._consumer = consumer
+        self._kafka = KafkaWatch(self.outage)
+        self._consumer = Consumer({**consumer_config, "error_cb": self._kafka.on_error})
         self._flush_interval = flush_interval_ms / 1000
         self._metrics = metrics
         self._max_poll = max_poll_records
@@ -104,7 +106,7 @@ class WorkerSinkTask(WorkerTask):
         self.commit_requested = False
         self._next_commit = time.monotonic() + self._flush_interval
         self._retry_batch: list[SinkRecord] | None = None
-        self._retry_attempt = 0
+        self._retry_delay = 0.0
         self._all_paused = False
         self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task))
         self.started = False
@@ -168,14 +170,23 @@ class WorkerSinkTask(WorkerTask):
             try:
                 self._consumer.close()
             finally:
-                if self.started:
-                    self.task.stop()
-                self._chain.close()
+                try:
+                    if self.started:
+                        self.task.stop()
+                finally:
+                    self._operator_close()
+
+    def _operator_close(self) -> None:
+        try:
+            self.operator.close()
+        finally:
+            self._chain.close()
 
     # -- consuming -------------------------------------------------------------------------
     def _poll_and_put(self, timeout: float) -> None:
         self._resume_consumer_if_needed()
         msgs = self._consumer.consume(self._max_poll, timeout)
+        self._kafka.check(self._consumer)
         if self.rewind:
             self._apply_rewind()
         if not msgs:
@@ -262,10 +273,9 @@ class WorkerSinkTask(WorkerTask):
     def _deliver(self, records: list[SinkRecord]) -> None:
         try:
             self.task.put(records)
-        except RetriableException as exc:
-            log.warning("sink task %s asked to retry a batch of %d: %s", self.id, len(records), exc)
+        except RetriableException as exc:  # the target is down: the outage rule (connect/spi/outages.py)
             self._retry_batch = records
-            self._retry_attempt = 0
+            self._retry_delay = self.outage.failed(str(exc))
             self._pause_all_for_retry()
             return
         except DataException as exc:
@@ -277,6 +287,7 @@ class WorkerSinkTask(WorkerTask):
             # Anything else (the target unreachable after the task's own retries...) is not a record's fault:
             # as in Kafka Connect it fails the task, whatever errors.tolerance says, and nothing is dead-lettered.
             raise ConnectException(f"sink task {self.id.connector}-{self.id.task} put() failed: {exc}") from exc
+        self.outage.progress()
         if records:
             self._metrics.put.inc(len(records))
             self._metrics.batch_size.observe(len(records))
@@ -295,11 +306,8 @@ class WorkerSinkTask(WorkerTask):
 
     def _retry_put(self) -> None:
         assert self._retry_batch is not None
-        self._retry_attempt += 1
-        # A RetriableException from put() is the target being briefly unavailable: retry soon (≤ 5 s),
-        # whatever errors.retry.delay.max.ms says for per-record retries.
-        delay = min(self.operator.backoff(self._retry_attempt), 5.0)
-        deadline = time.monotonic() + delay
+        # Consumption stays paused (fetched records are sought back) until the same batch goes through.
+        deadline = time.monotonic() + self._retry_delay
         while time.monotonic() < deadline and not self.stopping:
             msgs = self._consumer.consume(self._max_poll, min(0.2, max(0.0, deadline - time.monotonic())))
             if msgs:
@@ -349,6 +357,9 @@ class WorkerSinkTask(WorkerTask):
         started = time.monotonic()
         try:
             safe = self.task.pre_commit(dict(current))
+        except RetriableException as exc:  # the target is down: nothing new is durable, commit at the next interval
+            log.info("offsets of %s not committed while its target is unavailable: %s", self.id, exc)
+            return
         except Exception as exc:
             self._metrics.commit_failures.inc()
             log.error("pre_commit of %s failed; offsets not committed: %s", self.id, exc)

@@ -17,12 +17,13 @@ import orjson
 from confluent_kafka import Producer
 
 from connect.data import SourceRecord
-from connect.errors import ConnectException
+from connect.errors import ConnectException, RetriableException
 from connect.runtime.errors.context import Stage, class_name
 from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.runtime.herder import TaskId
 from connect.runtime.metrics import TaskMetrics
+from connect.runtime.outage import KafkaWatch
 from connect.runtime.submitted import SubmittedRecords
 from connect.runtime.topic_creation import TopicCreator
 from connect.runtime.transform_chain import TransformationChain
@@ -87,11 +88,13 @@ class WorkerSourceTask(WorkerTask):
         self._submitted = SubmittedRecords()
         self._per_record_commit = type(task).commit_record is not SourceTask.commit_record
         # Success reports only where the task wants commit_record(); otherwise acknowledgement comes from flush().
+        self._kafka = KafkaWatch(self.outage)
         self._producer = Producer(
             {
                 **producer_config,
                 "on_delivery": self._submitted.on_error,
                 "delivery.report.only.error": not self._per_record_commit,
+                "error_cb": self._kafka.on_error,
             }
         )
         self._offset_store = offset_store
@@ -120,12 +123,18 @@ class WorkerSourceTask(WorkerTask):
     def iteration(self) -> None:
         if time.monotonic() >= self._next_flush:
             self.commit_offsets()
-        records = self.task.poll()
+        try:
+            records = self.task.poll()
+        except RetriableException as exc:  # the source system is down: the outage rule (connect/spi/outages.py)
+            self.wait_out(self.outage.failed(str(exc)))
+            return
+        self.outage.progress()
         if records:
             self._metrics.polled.inc(len(records))
             self._metrics.batch_size.observe(len(records))
             self.send(records)
         self._producer.poll(0)
+        self._kafka.check(self._producer)
         self._raise_send_error()
 
     def _raise_send_error(self) -> None:
@@ -138,9 +147,23 @@ class WorkerSourceTask(WorkerTask):
         if time.monotonic() >= self._next_flush:
             self.commit_offsets()
 
+    def wait_out(self, seconds: float) -> None:
+        """Wait out a backoff while delivery reports are served and acknowledged offsets committed."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            self._producer.poll(min(left, 0.1))
+            if time.monotonic() >= self._next_flush:
+                self.commit_offsets()
+        self._raise_send_error()
+
     # -- sending ---------------------------------------------------------------------------
     def send(self, records: list[SourceRecord]) -> None:
-        """Transform, convert and produce a batch; the hot path of every source connector."""
+        """Transform, convert and produce a batch; the hot path of every source connector.
+
+        A record's source offset is noted only once the record was handed to the producer, dropped by a
+        transform or dealt with by the error handling (dead-lettered or tolerated): a record that fails
+        the task never has its offset committed, so the restarted task reads it again.
+        """
         offsets = self._submitted.offsets_for_batch()
         produce = self._producer.produce
         chain = self._chain if self._chain else None
@@ -152,35 +175,41 @@ class WorkerSourceTask(WorkerTask):
         last_partition: Any = None
         last_key = b""
         sent = 0
-        for original in records:
-            partition = original.source_partition
-            if partition is not None:
-                if partition is not last_partition:
-                    last_partition, last_key = partition, encode_key(connector, partition)
-                offsets[last_key] = original.source_offset
-            record = original if chain is None else chain.apply(original)
-            if record is None:
-                continue
-            topic = record.topic
-            try:
-                key = key_of(topic, record.key_schema, record.key)
-                value = value_of(topic, record.value_schema, record.value)
-            except Exception:
-                converted = self._convert_slow(record)
-                if converted is None:
-                    continue
-                key, value = converted
-            if topic not in active:
-                self._new_topic(topic)
-            sent += 1
-            if simple and not record.headers and record.kafka_partition is None and record.timestamp is None:
-                try:
-                    produce(topic, value, key)
-                    continue
-                except BufferError:
-                    pass
-            self._produce(topic, value, key, record, original)
-        self._submitted.add_records(sent)
+        try:
+            for original in records:
+                record = original if chain is None else chain.apply(original)
+                if record is not None:
+                    topic = record.topic
+                    try:
+                        key = key_of(topic, record.key_schema, record.key)
+                        value = value_of(topic, record.value_schema, record.value)
+                    except Exception:
+                        converted = self._convert_slow(record)
+                        if converted is None:
+                            record = None  # dead-lettered or tolerated by the error handling
+                        else:
+                            key, value = converted
+                    if record is not None:
+                        if topic not in active:
+                            self._new_topic(topic)
+                        sent += 1
+                        produced = False
+                        plain = not record.headers and record.kafka_partition is None and record.timestamp is None
+                        if simple and plain:
+                            try:
+                                produce(topic, value, key)
+                                produced = True
+                            except BufferError:
+                                pass
+                        if not produced:
+                            self._produce(topic, value, key, record, original)
+                partition = original.source_partition
+                if partition is not None:
+                    if partition is not last_partition:
+                        last_partition, last_key = partition, encode_key(connector, partition)
+                    offsets[last_key] = original.source_offset
+        finally:
+            self._submitted.add_records(sent)
 
     def _produce(
         self, topic: str, value: bytes | None, key: bytes | None, record: SourceRecord, original: SourceRecord
@@ -202,6 +231,7 @@ class WorkerSourceTask(WorkerTask):
                 return
             except BufferError:  # librdkafka's queue is full: serve callbacks, then retry
                 self._producer.poll(0.05)
+                self._kafka.check(self._producer)
                 if self.stopping:
                     raise ConnectException("task stopped while the producer queue was full") from None
 
@@ -283,5 +313,11 @@ class WorkerSourceTask(WorkerTask):
                 self.commit_offsets()
             finally:
                 self.task.stop()
-        self._producer.flush(self._flush_timeout)
-        self._chain.close()
+        try:
+            self._producer.flush(self._flush_timeout)
+        finally:
+            # Every client the task opened is closed here, whatever stopped it: a producer left to the
+            # garbage collector keeps its threads and its broker connections until a full collection.
+            self._producer.close()
+            self._operator.close()
+            self._chain.close()

@@ -28,7 +28,7 @@ from connect.errors import (
 )
 from connect.plugins import PluginKind, PluginRegistry, default_registry, plugin_version
 from connect.runtime.connector_config import enriched_definition
-from connect.runtime.connector_state import ConnectorContextImpl, ConnectorState
+from connect.runtime.connector_state import ConnectorContextImpl, ConnectorState, degraded_tasks
 from connect.runtime.herder import (
     ConnectorInfo,
     ConnectorStatus,
@@ -426,7 +426,8 @@ class StandaloneHerder:
         with self._lock:
             states = [s.state for s in self._connectors.values()]
             tasks = [ts for s in self._connectors.values() for ts, _ in s.task_states.values()]
-        return {
+            degraded = degraded_tasks(self._connectors.values())
+        report = {
             "status": "healthy" if self._started else "starting",
             "message": "Worker has completed startup and is ready to handle requests."
             if self._started
@@ -434,6 +435,11 @@ class StandaloneHerder:
             "connectors": {st.value.lower(): states.count(st) for st in set(states)},
             "tasks": {st.value.lower(): tasks.count(st) for st in set(tasks)},
         }
+        if degraded and self._started:
+            report["status"] = "degraded"
+            report["message"] = f"{len(degraded)} task(s) wait for a system that is unreachable."
+            report["degraded"] = degraded
+        return report
 
     # -- internals -------------------------------------------------------------------------
     def _task_listener(self, name: str) -> Any:

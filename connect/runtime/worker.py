@@ -10,7 +10,7 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
 from connect.config.providers import resolve
@@ -20,6 +20,7 @@ from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, LogReporter, RetryWithToleranceOperator
 from connect.runtime.errors.context import ErrorContext, RawMessage
 from connect.runtime.herder import TaskId
+from connect.runtime.kafka_logging import LIBRDKAFKA
 from connect.runtime.metrics import TaskMetrics
 from connect.runtime.sink_task import WorkerSinkTask
 from connect.runtime.source_task import WorkerSourceTask
@@ -33,6 +34,7 @@ from connect.storage.offsets import OffsetBackingStore
 log = logging.getLogger(__name__)
 
 PRODUCER_DEFAULTS = {
+    "logger": LIBRDKAFKA,
     "acks": "all",
     "enable.idempotence": True,
     "linger.ms": 5,
@@ -40,6 +42,7 @@ PRODUCER_DEFAULTS = {
     "queue.buffering.max.messages": 200_000,
 }
 CONSUMER_DEFAULTS = {
+    "logger": LIBRDKAFKA,
     "enable.auto.commit": False,
     "auto.offset.reset": "earliest",
     "enable.partition.eof": False,
@@ -135,7 +138,7 @@ class Worker:
     def producer(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> Producer:
         return Producer(self.producer_config(name, connector_props, suffix))
 
-    def consumer(self, name: str, task: int, connector_props: Mapping[str, Any]) -> Consumer:
+    def consumer_config(self, name: str, task: int, connector_props: Mapping[str, Any]) -> dict[str, Any]:
         props = {
             **CONSUMER_DEFAULTS,
             "bootstrap.servers": self._bootstrap,
@@ -144,7 +147,7 @@ class Worker:
             **prefixed(self.props, "consumer."),
             **self._overrides(connector_props, "consumer.override."),
         }
-        return Consumer(_client_props(props))
+        return _client_props(props)
 
     def _overrides(self, connector_props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         overrides = prefixed(connector_props, prefix)
@@ -212,7 +215,7 @@ class Worker:
         chain = build_chain(self.registry, props, operator)
         if issubclass(connector_cls, SinkConnector):
             assert isinstance(task, SinkTask)
-            consumer = self.consumer(task_id.connector, task_id.task, props)
+            consumer_config = self.consumer_config(task_id.connector, task_id.task, props)
             return WorkerSinkTask(
                 task_id,
                 task,
@@ -222,7 +225,7 @@ class Worker:
                 header_converter=header_conv,
                 chain=chain,
                 operator=operator,
-                consumer=consumer,
+                consumer_config=consumer_config,
                 flush_interval_ms=flush_ms,
                 listener=listener,
                 metrics=metrics,
@@ -279,6 +282,10 @@ class _CountingDlq:
         if self.inner.report(ctx):
             self._metrics.dead_lettered.inc()
             self._producer.flush(10)
+
+    def close(self) -> None:
+        self._producer.flush(10)
+        self._producer.close()
 
 
 def _reserializer(key_conv: Converter, value_conv: Converter, header_conv: HeaderConverter) -> Any:

@@ -1,7 +1,8 @@
 """A task's life in the worker: its thread, target state, status, and failure capture.
 
 Subclasses implement `initialize_task()`, `iteration()` (one poll/put cycle) and
-`close_task()`; this class owns pausing, stopping and reporting state changes.
+`close_task()`; this class owns pausing, stopping and reporting state changes, including an outage
+(see outage.py): the task stays RUNNING and its status carries a trace saying what it waits for.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from connect.errors import RetriableException
 from connect.runtime.herder import State, TaskId
 from connect.secrets import format_exception
+from connect.runtime.outage import Outage, OutageInfo
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ class WorkerTask(ABC):
         if start_paused:
             self._paused.set()
         self._thread: threading.Thread | None = None
+        self.outage = Outage(task_id.connector, task_id.task, self._on_outage)
 
     # -- control (called from the herder's thread) ---------------------------------------
     def start(self) -> None:
@@ -78,7 +82,8 @@ class WorkerTask(ABC):
     def _run(self) -> None:
         failed = False
         try:
-            self.initialize_task()
+            if not self._initialize():
+                return
             self._set_state(State.PAUSED if self.paused else State.RUNNING)
             while not self._stopping.is_set():
                 if self._paused.is_set():
@@ -93,8 +98,21 @@ class WorkerTask(ABC):
                 self.close_task(failed)
             except Exception as exc:
                 log.warning("task %s did not close cleanly: %s", self.id, exc)
+            self.outage.close()
             if not failed:
                 self._set_state(State.UNASSIGNED)
+
+    def _initialize(self) -> bool:
+        """Start the task; a system that is not up yet is waited for, as any outage. False: stopped first."""
+        while True:
+            try:
+                self.initialize_task()
+                self.outage.progress()
+                return True
+            except RetriableException as exc:
+                delay = self.outage.failed(f"could not start: {exc}")
+                if self._stopping.wait(delay):
+                    return False
 
     def fail(self, exc: BaseException) -> None:
         log.error("task %s-%s failed: %s", self.id.connector, self.id.task, exc, exc_info=exc)
@@ -105,12 +123,31 @@ class WorkerTask(ABC):
         """Called in a loop while paused; the default sleeps briefly (sinks keep polling instead)."""
         self._stopping.wait(0.1)
 
+    def wait_out(self, seconds: float) -> None:
+        """Sleep through an outage backoff; stopping cuts it short. Sources keep their producer served."""
+        self._stopping.wait(seconds)
+
     def _set_state(self, state: State) -> None:
         self.state = state
-        self._listener(self.id, state, self.trace if state is State.FAILED else None)
+        self._listener(self.id, state, self._trace_for(state))
+
+    def _trace_for(self, state: State) -> str | None:
+        if state is State.FAILED:
+            return self.trace
+        if state in (State.RUNNING, State.UNASSIGNED) and self.outage.current is not None:
+            return self.outage.current.trace()
+        return None
+
+    def _on_outage(self, info: OutageInfo | None) -> None:
+        # A new dict each time: the herder copies `details` from its own thread.
+        details = {k: v for k, v in self.details.items() if k != "outage"}
+        self.details = details if info is None else {**details, "outage": info.to_json()}
+        if self.state in (State.RUNNING, State.UNASSIGNED):
+            self._listener(self.id, self.state, self._trace_for(self.state))
 
     def report_status(self, details: dict[str, Any]) -> None:
-        self.details = dict(details)
+        outage = self.details.get("outage")
+        self.details = dict(details) if outage is None else {**details, "outage": outage}
 
     @abstractmethod
     def initialize_task(self) -> None: ...

@@ -11,7 +11,6 @@ exactly one call of `on_done(action, outcome, reason)`.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections import deque
@@ -20,12 +19,12 @@ from enum import Enum
 from typing import Any
 
 from connect.errors import RetriableException
+from connect.spi.outages import backoff as outage_backoff
 from connectors.elasticsearch.client import is_transient
 from connectors.elasticsearch.convert import DELETE, UPDATE, Action
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_S = 10.0
 MALFORMED_ERRORS = frozenset(
     (
         "mapper_parsing_exception",
@@ -73,9 +72,8 @@ def describe(error: Any, status: int) -> str:
 
 
 def backoff(attempt: int, base_ms: int) -> float:
-    """Seconds before retry `attempt` (1-based): base * 2^(attempt-1), capped, with jitter in its upper half."""
-    ceiling = min(MAX_BACKOFF_S, base_ms / 1000 * 2 ** min(attempt - 1, 30))
-    return ceiling / 2 + random.random() * ceiling / 2
+    """Seconds before retry `attempt` of a batch in flight: the runtime's outage backoff, from `retry.backoff.ms`."""
+    return outage_backoff(attempt, initial_s=base_ms / 1000)
 
 
 Send = Callable[[bytes], list[dict[str, Any]]]

@@ -16,9 +16,14 @@ from elasticsearch import ApiError, Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
 from connect.errors import ConnectException, RetriableException
+from connect.log_filters import DemoteToDebug, RateLimitFilter
 from connectors.elasticsearch.config import EsSinkConfig
 
 log = logging.getLogger(__name__)
+# The client logs every request at INFO (one line per bulk request) and every failure of a node: the
+# former belong at DEBUG, the latter are held back to one line of a kind per 30 s during an outage.
+logging.getLogger("elastic_transport.transport").addFilter(DemoteToDebug())
+logging.getLogger("elastic_transport.node_pool").addFilter(RateLimitFilter())
 
 # Only what item handling needs: keeps responses of large batches small and cheap to parse.
 _BULK_FILTER = ["errors", "items.*.status", "items.*.error"]

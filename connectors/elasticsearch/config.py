@@ -148,7 +148,8 @@ ES_CONFIG = (
         Type.LONG,
         100,
         Importance.LOW,
-        "Wait before the first retry; each further retry waits up to twice as long (with jitter), at most 10 s.",
+        "Wait before the first retry of a failed bulk request; each further retry waits up to twice as long "
+        "(with jitter), at most 5 s, as the worker's outage rule.",
         validator=Range.at_least(0),
         group=CONNECTOR,
     )

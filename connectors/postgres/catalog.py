@@ -73,6 +73,10 @@ class Catalog:
         self._types: dict[int, PgType | None] = {}
         self._tables: dict[int, TableInfo] = {}
 
+    def use(self, conn: psycopg.Connection) -> None:
+        """Read through `conn` from now on (the task reconnected after the server went away)."""
+        self._conn = conn
+
     def table(self, oid: int) -> TableInfo | None:
         if oid not in self._tables:
             info = self._read_table("c.oid = %s", (oid,))

@@ -17,7 +17,8 @@ from connect.errors import ConnectException
 from connectors.postgres.catalog import Catalog
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.events import EventBuilder
-from connectors.postgres.offsets import Position, parse_lsn
+from connectors.postgres.offsets import Position, format_lsn, parse_lsn
+from connectors.postgres.outages import is_outage, outage
 from connectors.postgres.replication import ReplicationConnection, ReplicationError
 from connectors.postgres.signals import IncrementalSnapshots
 from connectors.postgres.snapshot import Snapshot
@@ -57,9 +58,8 @@ class Coordinator:
         self.stream: ChangeStream | None = None
         self._streaming = False
         self._flushed: Mapping[str, Any] | None = None
-        self._reconnect_at = 0.0
         self._last_reply_request = 0.0
-        self._backoff = 0.5
+        self._catalog: Catalog | None = None
         self._heartbeat = config["heartbeat.interval.ms"] / 1000
         self._next_heartbeat = time.monotonic() + self._heartbeat
         self.events: EventBuilder | None = None
@@ -67,14 +67,19 @@ class Coordinator:
         self._resume_incremental: Mapping[str, Any] | None = None
 
     # -- start -------------------------------------------------------------------------------
+    @property
+    def _where(self) -> str:
+        return f"Postgres at {self.config['database.hostname']}:{self.config['database.port']}"
+
     def start(self) -> None:
         try:
             self._start()
-        except psycopg.OperationalError as exc:
-            raise ConnectException(
-                f"cannot connect to Postgres at {self.config['database.hostname']}:"
-                f"{self.config['database.port']}: {str(exc).strip()}"
-            ) from exc
+        except (ReplicationError, psycopg.Error) as exc:
+            if is_outage(exc):  # the server is down or restarting: the worker waits and starts the task again
+                raise outage(f"cannot connect to {self._where}", exc) from exc
+            if isinstance(exc, psycopg.OperationalError):
+                raise ConnectException(f"cannot connect to {self._where}: {str(exc).strip()}") from exc
+            raise
 
     def _start(self) -> None:
         cfg = self.config
@@ -91,7 +96,7 @@ class Coordinator:
             tombstones=cfg["tombstones.on.delete"],
             binary_mode=cfg.modes.binary,
         )
-        catalog = Catalog(self._admin)
+        self._catalog = catalog = Catalog(self._admin)
         tables = Tables(cfg, catalog)
         self._ensure_publication(catalog, tables)
         position = Position.from_offset(self._stored)
@@ -204,14 +209,16 @@ class Coordinator:
                 return None
             return self._reconnect()
         assert self._repl is not None and self.stream is not None
+        mark = self.stream.mark()
         try:
             batch = self._repl.read(self._max_batch, self._poll_timeout)
             records = self.stream.process(batch) if batch else []
-        except (ReplicationError, psycopg.OperationalError) as exc:
-            log.warning("replication stream of slot %s broke (%s); reconnecting", self._slot, exc)
+        except (ReplicationError, psycopg.Error) as exc:
+            self.stream.rewind(mark)  # nothing of this batch was returned: resume before it
             self._drop_stream()
-            return None
-        self._backoff = 0.5
+            if not is_outage(exc):
+                raise
+            raise outage(f"replication stream of slot {self._slot} broke; reconnecting", exc) from exc
         if not batch and not self.stream.in_txn and self._flushed == self.stream.last_offset:
             # Everything emitted was flushed and the server sent nothing since: the slot may move
             # to what its keepalives said was sent (WAL it decoded for other tables), so that WAL
@@ -237,33 +244,43 @@ class Coordinator:
                 self._close_repl()
         return records
 
-    def _reconnect(self) -> list[SourceRecord] | None:
-        now = time.monotonic()
-        if now < self._reconnect_at:
-            time.sleep(min(self._poll_timeout, self._reconnect_at - now))
-            return None
+    def _reconnect(self) -> list[SourceRecord]:
+        """Resume streaming after the last record emitted; an outage raises and the worker retries later."""
         assert self.stream is not None
         try:
-            if self._admin is None or self._admin.closed or self._admin.broken:
+            if not _alive(self._admin):
+                self._close_admin()
                 self._admin = psycopg.connect(**self.config.conninfo(), autocommit=True)
+                # Everything that reads the catalog or writes signals moves to the new connection.
+                if self._catalog is not None:
+                    self._catalog.use(self._admin)
+                if self._signals is not None:
+                    self._signals.use(self._admin)
                 self.stream.tables.clear()
             position = self.stream.resume_position()
             self.stream.position = position
             self.stream.in_txn = False
             self._start_streaming(position.restart_lsn)
-            log.info("replication of slot %s resumed at %s", self._slot, position.restart_lsn)
         except (ReplicationError, psycopg.Error) as exc:
             self._drop_stream()
-            wait = self._backoff
-            self._backoff = min(self._backoff * 2, self.config["retriable.restart.connector.wait.ms"] / 1000)
-            self._reconnect_at = time.monotonic() + wait
-            log.warning("reconnecting to Postgres failed (%s); next attempt in %.1fs", str(exc).strip(), wait)
-        return None
+            if not is_outage(exc):
+                raise ConnectException(f"cannot resume replication of slot {self._slot}: {str(exc).strip()}") from exc
+            raise outage(f"cannot resume replication of slot {self._slot} from {self._where}", exc) from exc
+        log.info("replication of slot %s resumed at %s", self._slot, format_lsn(position.restart_lsn))
+        return []
 
     def _drop_stream(self) -> None:
         self._streaming = False
         self._close_repl()
         if self._admin is not None and self._admin.broken:
+            self._close_admin()
+
+    def _close_admin(self) -> None:
+        if self._admin is not None:
+            try:
+                self._admin.close()
+            except Exception as exc:
+                log.debug("closing the admin connection: %s", exc)
             self._admin = None
 
     def _heartbeat_record(self) -> SourceRecord:
@@ -405,6 +422,17 @@ class Coordinator:
                 log.warning("slot %s is still in use by process %s; not dropped", self._slot, row[0])
                 return
             time.sleep(0.05)
+
+
+def _alive(conn: psycopg.Connection | None) -> bool:
+    """Whether a connection still works (a server restart leaves it open-looking until used)."""
+    if conn is None or conn.closed or conn.broken:
+        return False
+    try:
+        conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
 
 
 class TablesToSnapshot:

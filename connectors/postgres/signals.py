@@ -61,6 +61,10 @@ class IncrementalSnapshots:
         self._rows = 0
 
     # -- wiring ------------------------------------------------------------------------------
+    def use(self, conn: psycopg.Connection) -> None:
+        """Read chunks and write watermarks through `conn` from now on (the task reconnected)."""
+        self._conn = conn
+
     def is_signal_table(self, rel: Relation) -> bool:
         return rel.namespace == self.signal_schema and rel.name == self.signal_name
 

@@ -78,6 +78,13 @@ class ChangeStream:
         self._ends: OrderedDict[tuple[int, int], int] = OrderedDict()  # (commit lsn, last index) → end lsn
 
     # -- positions ---------------------------------------------------------------------------
+    def mark(self) -> tuple[Any, ...]:
+        """What `resume_position` depends on, to `rewind` to when a batch is abandoned half processed."""
+        return (self.last_offset, self.proc_lsn, self.position, self.last_commit_lsn, self.in_txn)
+
+    def rewind(self, mark: tuple[Any, ...]) -> None:
+        self.last_offset, self.proc_lsn, self.position, self.last_commit_lsn, self.in_txn = mark
+
     def resume_position(self) -> Position:
         """Where to resume after a reconnect: after the last record this stream emitted."""
         if self.last_offset is None:

@@ -140,27 +140,6 @@ REDIS_CONFIG = (
         group=CONNECTION,
     )
     .define(
-        "max.retries",
-        Type.INT,
-        10,
-        Importance.MEDIUM,
-        "Retries of a batch whose write failed because Redis could not be reached (no connection, timeout, "
-        "server loading or read-only after a failover). Each failed attempt waits, then `put` raises a "
-        "retriable error so the worker offers the batch again; once they are exhausted the task fails with "
-        "a message saying so. Successful writes reset the count.",
-        validator=Range.at_least(0),
-        group=CONNECTION,
-    )
-    .define(
-        "retry.backoff.ms",
-        Type.LONG,
-        100,
-        Importance.LOW,
-        "Wait before the first retry; each further retry waits twice as long (with jitter), at most 10 s.",
-        validator=Range.at_least(0),
-        group=CONNECTION,
-    )
-    .define(
         "redis.type",
         Type.STRING,
         DataType.STREAM.value,
@@ -305,8 +284,6 @@ class RedisSinkConfig:
     timeout_s: int
     insecure: bool
     cacert: str | None
-    max_retries: int
-    retry_backoff_ms: int
     data_type: DataType
     mode: Mode
     prefix: str
@@ -340,8 +317,6 @@ class RedisSinkConfig:
             timeout_s=p["redis.timeout"],
             insecure=p["redis.insecure"],
             cacert=p["redis.cacert"] or None,
-            max_retries=p["max.retries"],
-            retry_backoff_ms=p["retry.backoff.ms"],
             data_type=data_type,
             mode=mode,
             prefix=prefix,

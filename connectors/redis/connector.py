@@ -32,12 +32,13 @@ filled on a miss. `redis.key.ttl` gives written keys a lifetime. Each batch goes
 pipeline (one MULTI/EXEC transaction with `redis.multiexec=true`) and `put` returns once Redis has
 answered, so consumer offsets are committed only for written records. Writes converge when replayed
 (a hash is replaced as a whole, a list holds each member once), except stream entries, which a replay
-after a failure may append again. Connection failures are retried with backoff (`max.retries`), so a
-Redis restart is ridden out without loss; a record Redis refuses (e.g. WRONGTYPE) goes to the error
-handling (dead-letter topic). A Redis Cluster is used through cluster mode when `redis.cluster=true`
-or the server reports it. Configs written for Redis Inc.'s connector (`redis.uri`, `redis.type`,
-`redis.key`, `redis.separator`, `redis.command`, `redis.multiexec`, `redis.push.direction`) work as
-they are; the default type is theirs, STREAM.
+after a failure may append again. Redis unreachable or refusing writes for now (loading, read-only
+after a failover) is an outage: the worker pauses consumption and offers the batch again with its
+backoff for as long as it takes, so a Redis restart is ridden out without loss; a record Redis
+refuses (e.g. WRONGTYPE) goes to the error handling (dead-letter topic). A Redis Cluster is used
+through cluster mode when `redis.cluster=true` or the server reports it. Configs written for Redis
+Inc.'s connector (`redis.uri`, `redis.type`, `redis.key`, `redis.separator`, `redis.command`,
+`redis.multiexec`, `redis.push.direction`) work as they are; the default type is theirs, STREAM.
 
 ```json
 {"name": "orders-cache", "config": {"connector.class": "redis", "topics": "shop.public.orders",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
-import threading
 from bisect import bisect_right
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -19,7 +17,6 @@ from connectors.redis.config import RedisSinkConfig
 from connectors.redis.convert import Batch, CommandBuilder
 
 log = logging.getLogger(__name__)
-_MAX_BACKOFF_S = 10.0
 
 
 class RedisSinkTask(SinkTask):
@@ -32,14 +29,11 @@ class RedisSinkTask(SinkTask):
     def __init__(self, client: RedisClient | None = None) -> None:
         super().__init__()
         self._client = client  # given by tests; made from the config at start otherwise
-        self._stopping = threading.Event()
-        self._failures = 0  # attempts in a row that failed for a transient reason
 
     def start(self, props: Mapping[str, Any]) -> None:
         self.config = config = RedisSinkConfig.parse(props)
         self._builder = CommandBuilder(config)
         self._client = self._client or RedisClient(config)
-        self._stopping.clear()
         try:
             self._client.connect()  # fails the task now for what no retry fixes (credentials, no JSON module)
         except TransientError as exc:
@@ -70,7 +64,6 @@ class RedisSinkTask(SinkTask):
             denied = next((r for _, r in refused if isinstance(r, NoPermissionError)), None)
             if denied is not None:
                 raise ConnectException(f"Redis at {self.config.where} does not let this user write: {denied}")
-        self._failures = 0
         by_record: dict[int, DataException] = {}
         for i, error in refused:
             by_record.setdefault(
@@ -78,21 +71,10 @@ class RedisSinkTask(SinkTask):
             )
         return [(records[index], error) for index, error in by_record.items()]
 
-    def _retry_later(self, reason: str) -> NoReturn:
-        """Back off, then have the worker offer the batch again; fail the task once max.retries are used up."""
-        self._failures += 1
-        retries = self.config.max_retries
-        if self._failures > retries:
-            raise ConnectException(
-                f"{reason} (gave up after {retries} retries, max.retries={retries}; the task "
-                "can be restarted once Redis is reachable, nothing after the last committed "
-                "offset is lost)"
-            )
-        ceiling = min(self.config.retry_backoff_ms / 1000 * 2 ** (self._failures - 1), _MAX_BACKOFF_S)
-        delay = ceiling / 2 + random.random() * ceiling / 2
-        log.warning("%s; retry %d of %d in %.2fs", reason, self._failures, retries, delay)
-        self._stopping.wait(delay)
-        raise RetriableException(f"{reason}; the batch will be retried (retry {self._failures} of {retries})")
+    @staticmethod
+    def _retry_later(reason: str) -> NoReturn:
+        """Redis is down or refuses writes for now: an outage, which the worker waits out (connect/spi/outages.py)."""
+        raise RetriableException(f"{reason}; the batch will be written once Redis accepts writes again")
 
     def _report(self, record: SinkRecord, error: DataException) -> None:
         """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
@@ -103,6 +85,5 @@ class RedisSinkTask(SinkTask):
         reporter.report(record, error)
 
     def stop(self) -> None:
-        self._stopping.set()
         if self._client is not None:
             self._client.close()

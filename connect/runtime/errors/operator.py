@@ -59,6 +59,13 @@ class RetryWithToleranceOperator:
         self._on_error = on_error  # metrics hook: (context, tolerated)
         self._stop = stop_event or threading.Event()
 
+    def close(self) -> None:
+        """Close the reporters that hold clients (the dead-letter producer); called when the task stops."""
+        for reporter in self.reporters:
+            close = getattr(reporter, "close", None)
+            if close is not None:
+                close()
+
     def backoff(self, attempt: int) -> float:
         """Seconds before retry `attempt` (1-based): exponential from 300 ms, capped, with jitter."""
         ceiling = min(self.config.retry_delay_max_ms, 300 * 2 ** min(attempt - 1, 20))

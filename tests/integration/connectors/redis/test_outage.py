@@ -85,8 +85,6 @@ def test_redis_restarted_mid_stream_loses_nothing_and_the_task_recovers_by_itsel
             "redis.uri": services.redis_url,
             "redis.type": "HASH",
             "redis.key.prefix": unique_name,
-            "max.retries": "20",
-            "retry.backoff.ms": "100",
         }
     )
     with KeySpace(services.redis_url, unique_name) as keys:

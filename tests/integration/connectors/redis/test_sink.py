@@ -41,7 +41,7 @@ def keys(services, unique_name):
 
 @pytest.fixture
 def props(services, unique_name):
-    return {"redis.uri": services.redis_url, "redis.key.prefix": unique_name, "retry.backoff.ms": "10"}
+    return {"redis.uri": services.redis_url, "redis.key.prefix": unique_name}
 
 
 def test_every_data_type_lands_as_redis_holds_it(keys, props, unique_name):
