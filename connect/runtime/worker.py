@@ -40,6 +40,8 @@ PRODUCER_DEFAULTS = {
     "linger.ms": 5,
     "compression.type": "none",
     "queue.buffering.max.messages": 200_000,
+    # Memory is bounded by configuration, not by how far Kafka lags: a backlog waits in Postgres, not here.
+    "queue.buffering.max.kbytes": 32_768,
 }
 CONSUMER_DEFAULTS = {
     "logger": LIBRDKAFKA,
@@ -47,6 +49,7 @@ CONSUMER_DEFAULTS = {
     "auto.offset.reset": "earliest",
     "enable.partition.eof": False,
     "isolation.level": "read_committed",
+    "queued.max.messages.kbytes": 4_096,  # pre-fetched per consumer (librdkafka default: 64 MB)
 }
 
 

@@ -183,6 +183,7 @@ class Coordinator:
             fetch_size=cfg["snapshot.fetch.size"],
             queue_size=cfg["max.queue.size"],
             tables_done=done,
+            resume_positions=position.snapshot_positions if position and position.snapshot_in_progress else None,
             report=self._report,
         )
         self._snapshot_lsn = lsn

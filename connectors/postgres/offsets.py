@@ -7,8 +7,10 @@ Streaming offsets (one per event) hold
   event_index  the record's place among the records of its transaction (1, 2, ...)
   txId, ts_usec  the transaction id and commit time (µs)
 so a restart resumes at `lsn_proc` and skips the records of transaction `lsn_commit` up to `event_index`.
-Snapshot offsets hold `snapshot: true`, the slot's consistent point (`lsn`) and the tables
-already read completely (`snapshot_tables_done`), so a crashed snapshot restarts with the rest.
+Snapshot offsets hold `snapshot: true`, the slot's consistent point (`lsn`), the tables already
+read completely (`snapshot_tables_done`) and, per table being read, the position (file node and
+ctid) that ends its last complete chunk (`snapshot_positions`), so a crashed snapshot resumes after
+the last chunk Kafka acknowledged (see snapshot.py for what that guarantees).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Position:
     skip_through_index: int = 0  # ...records up to this index were emitted already
     snapshot_in_progress: bool = False
     snapshot_tables_done: tuple[str, ...] = field(default_factory=tuple)
+    snapshot_positions: Mapping[str, list[str]] = field(default_factory=dict)  # table → end of its last chunk
     incremental: Mapping[str, Any] | None = None  # an incremental snapshot in progress
 
     @staticmethod
@@ -38,6 +41,7 @@ class Position:
                 restart_lsn=int(offset.get("lsn") or 0),
                 snapshot_in_progress=True,
                 snapshot_tables_done=tuple(offset.get("snapshot_tables_done") or ()),
+                snapshot_positions=dict(offset.get("snapshot_positions") or {}),
             )
         commit = offset.get("lsn_commit")
         return Position(
@@ -48,10 +52,19 @@ class Position:
         )
 
 
-def snapshot_offset(lsn: int, tables_done: list[str], ts_usec: int, completed: bool = False) -> dict[str, Any]:
+def snapshot_offset(
+    lsn: int,
+    tables_done: list[str],
+    ts_usec: int,
+    completed: bool = False,
+    positions: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
     if completed:
         return {"lsn": lsn, "lsn_proc": lsn, "ts_usec": ts_usec, "snapshot_completed": True}
-    return {"lsn": lsn, "snapshot": True, "snapshot_tables_done": tables_done, "ts_usec": ts_usec}
+    offset: dict[str, Any] = {"lsn": lsn, "snapshot": True, "snapshot_tables_done": tables_done, "ts_usec": ts_usec}
+    if positions:
+        offset["snapshot_positions"] = dict(positions)
+    return offset
 
 
 def format_lsn(lsn: int) -> str:

@@ -1,10 +1,31 @@
 """The initial snapshot: every captured table read with COPY inside the slot's exported snapshot.
 
 Reader threads (up to `snapshot.max.threads`, one connection and one table at a time) run
-`COPY (SELECT ...) TO STDOUT` in a REPEATABLE READ transaction set to the exported snapshot,
-load rows with psycopg's C loaders and hand batches of records to poll() through a bounded
-queue. Offsets are assigned on the poll side, in the order records leave, so a stored offset
-lists exactly the tables whose every record was flushed before it.
+`COPY (SELECT ...) TO STDOUT` in a REPEATABLE READ transaction set to the exported snapshot, load
+rows with psycopg's C loaders and hand batches of records to poll() through a bounded queue. A
+table is read in its physical order (the order COPY always had, which e.g. the outbox preset's
+per-aggregate order relies on) and cut into chunks of `snapshot.fetch.size` rows; each row comes
+with its position (the table's file node and the row's ctid). Offsets are assigned on the poll
+side, in the order records leave: they list the tables whose every record was flushed before them
+and, per table being read, the position that ends its last complete chunk. So a stored offset says
+exactly how far Kafka acknowledged the snapshot.
+
+Resuming a crashed snapshot. The slot's exported snapshot dies with the connection that exported
+it, so a restarted task reads the tables left (and the rest of a table after its last acknowledged
+chunk: `WHERE key > last ORDER BY key`) in a fresh REPEATABLE READ snapshot, taken later than the
+slot's consistent point (`WHERE ctid > last position`, a TID range scan). Streaming then starts at
+the slot's consistent point as always (the slot is not confirmed past it until the snapshot
+completed). A row no one changed since the consistent point kept its position, so the resumed scan
+reads it exactly when the crashed one had not. A row changed since then may have moved, but every
+change to it since the consistent point is replayed by the stream with the row's new image, and a
+row the resumed scan reads as of the later snapshot is followed by the replayed changes it already
+shows. So each row's events end with its latest committed state, and keyed consumers (upserts by
+key, compacted topics, our sinks) converge to the table: the argument of Debezium's incremental
+snapshots, without their deduplication window, so a consumer may briefly see a row go back to an
+older version before the replayed changes catch up. Rows of chunks read before the crash are not
+read again; at most the chunk in flight (`snapshot.fetch.size` rows per table being read) is
+emitted twice. A table rewritten in between (VACUUM FULL, CLUSTER) has new positions: it is read
+again from its start.
 """
 
 from __future__ import annotations
@@ -36,6 +57,10 @@ _BATCH = 1024
 
 class _Done(Exception):
     pass
+
+
+# (table, records, whether they end the table, the position ending the chunk whose last record they end with)
+Item = tuple[str, list[SourceRecord], bool, list[str] | None]
 
 
 def copy_out(
@@ -105,6 +130,7 @@ class Snapshot:
         fetch_size: int,
         queue_size: int,
         tables_done: Sequence[str] = (),
+        resume_positions: Mapping[str, list[str]] | None = None,
         report: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._conninfo = conninfo
@@ -118,9 +144,9 @@ class Snapshot:
         self._pending = [(info, reader) for info, reader in tables if reader.data_collection not in tables_done]
         for item in self._pending:
             self._todo.put(item)
-        self._queue: queue.Queue[tuple[str, list[SourceRecord], bool] | BaseException] = queue.Queue(
-            max(2, queue_size // _BATCH)
-        )
+        self._positions = {t: k for t, k in (resume_positions or {}).items() if t not in tables_done}
+        self._resumed = dict(self._positions)
+        self._queue: queue.Queue[Item | BaseException] = queue.Queue(max(2, queue_size // _BATCH))
         # One reader: read in poll's own thread (the work is CPU-bound, a second thread only adds GIL
         # hand-offs). More: reader threads, each with its own connection, feed a bounded queue.
         workers = min(threads, len(self._pending))
@@ -129,14 +155,12 @@ class Snapshot:
             if workers > 1
             else []
         )
-        self._inline: Iterator[tuple[str, list[SourceRecord], bool]] | None = (
-            self._inline_batches() if workers == 1 else None
-        )
+        self._inline: Iterator[Item] | None = self._inline_batches() if workers == 1 else None
         self._stop = threading.Event()
         self._done = list(tables_done)
         self._remaining = {reader.data_collection for _, reader in self._pending}
         self._ts_us = time.time_ns() // 1000
-        self._offset = snapshot_offset(lsn, list(self._done), self._ts_us)
+        self._offset = snapshot_offset(lsn, list(self._done), self._ts_us, positions=self._positions)
         self._first = True
         self.rows = 0
         self._started = time.monotonic()
@@ -165,7 +189,7 @@ class Snapshot:
                     break
             if isinstance(item, BaseException):
                 raise ConnectException(f"snapshot failed: {item}") from item
-            table, records, last = item
+            table, records, last, chunk_end = item
             if not records and not last:
                 if time.monotonic() >= deadline:
                     break
@@ -173,6 +197,11 @@ class Snapshot:
             offset = self._offset
             for r in records:
                 r.source_offset = offset
+            if chunk_end is not None and records:
+                # The chunk's last record carries the offset that resumes after the chunk.
+                self._positions[table] = chunk_end
+                self._offset = snapshot_offset(self._lsn, list(self._done), self._ts_us, positions=self._positions)
+                records[-1].source_offset = self._offset
             if records and self._first:
                 self._first = False
                 self._mark(records[0], "first")
@@ -180,7 +209,8 @@ class Snapshot:
             if last:
                 self._done.append(table)
                 self._remaining.discard(table)
-                self._offset = snapshot_offset(self._lsn, list(self._done), self._ts_us)
+                self._positions.pop(table, None)
+                self._offset = snapshot_offset(self._lsn, list(self._done), self._ts_us, positions=self._positions)
                 if not self._remaining:
                     self.finished = True
                     if records:
@@ -207,6 +237,7 @@ class Snapshot:
                     "tables_done": len(self._done),
                     "rows": self.rows,
                     "rows_per_second": round(self.rows / elapsed, 1),
+                    **({"resumed_after": self._resumed} if self._resumed else {}),
                 }
             }
         )
@@ -224,7 +255,7 @@ class Snapshot:
             t.join(5)
 
     # -- readers -----------------------------------------------------------------------------
-    def _inline_batches(self) -> Iterator[tuple[str, list[SourceRecord], bool]]:
+    def _inline_batches(self) -> Iterator[Item]:
         with psycopg.connect(**self._conninfo, autocommit=True) as conn:
             for info, reader in self._pending:
                 yield from self._read_table(conn, info, reader)
@@ -254,10 +285,9 @@ class Snapshot:
                 continue
         raise _Done
 
-    def _read_table(
-        self, conn: psycopg.Connection, info: TableInfo, reader: TableReader
-    ) -> Iterator[tuple[str, list[SourceRecord], bool]]:
+    def _read_table(self, conn: psycopg.Connection, info: TableInfo, reader: TableReader) -> Iterator[Item]:
         events = self._events
+        table = reader.data_collection
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             if self._snapshot_name:
@@ -265,10 +295,9 @@ class Snapshot:
             source = events.source(
                 ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name, xid=self._xid, lsn=self._lsn
             )
-            columns = sql.SQL(", ").join(sql.Identifier(n) for n in reader.names)
-            query = sql.SQL("COPY (SELECT {} FROM {}.{}) TO STDOUT").format(
-                columns, sql.Identifier(info.schema), sql.Identifier(info.name)
-            )
+            query, oids = self._query(conn, info, reader, self._positions.get(table))
+            width = len(reader.names)
+            fetch = self._fetch_size
             partition, topic = events.partition, reader.topic
             key_schema, envelope_schema = reader.schemas.key, reader.schemas.envelope
             convert, key_of = reader.convert, reader.key
@@ -276,12 +305,20 @@ class Snapshot:
             batch: list[SourceRecord] = []
             single_key = reader.single_key
             first_in_table = True
-            for loaded_rows in copy_out(conn, query.as_bytes(conn), reader.loader_oids):
+            in_chunk = 0
+            chunk_end: list[str] | None = None  # set by a chunk's last row, sent with it once a next row shows
+            for loaded_rows in copy_out(conn, query, oids, min(fetch, 512)):
                 if not loaded_rows:
-                    yield reader.data_collection, [], False  # waiting on the server
+                    yield table, [], False, None  # waiting on the server
                     continue
                 for loaded in loaded_rows:
-                    row = convert(loaded)
+                    if chunk_end is not None:  # the previous row closed a chunk and was not the table's last
+                        yield table, batch, False, chunk_end
+                        batch, chunk_end = [], None
+                        clock.tick()
+                        if self._stop.is_set():
+                            raise _Done
+                    row = convert(loaded[:width])
                     key = {single_key: row[single_key]} if single_key is not None else key_of(row)
                     value = {
                         "before": None,
@@ -294,11 +331,14 @@ class Snapshot:
                         "ts_ns": clock.ns,
                     }
                     batch.append(SourceRecord(partition, None, topic, None, key_schema, key, envelope_schema, value))
-                if first_in_table and batch:
-                    first_in_table = False
-                    batch[0].value = {**batch[0].value, "source": {**source, "snapshot": "first_in_data_collection"}}
-                if len(batch) > _BATCH:  # keep one back: the table's last record is marked
-                    yield reader.data_collection, batch[:-1], False
+                    if first_in_table:
+                        first_in_table = False
+                        batch[-1].value = {**value, "source": {**source, "snapshot": "first_in_data_collection"}}
+                    in_chunk += 1
+                    if in_chunk == fetch:
+                        in_chunk, chunk_end = 0, list(loaded[width:])
+                if len(batch) > _BATCH and chunk_end is None:  # keep one back: the table's last record is marked
+                    yield table, batch[:-1], False, None
                     batch = batch[-1:]
                     clock.tick()
                     if self._stop.is_set():
@@ -306,8 +346,31 @@ class Snapshot:
             if batch:
                 last = batch[-1]
                 last.value = {**last.value, "source": {**source, "snapshot": "last_in_data_collection"}}
-            yield reader.data_collection, batch, True
+            yield table, batch, True, None
             conn.execute("COMMIT")
         except BaseException:
             conn.close()  # mid-COPY: the connection cannot be reused
             raise
+
+    @staticmethod
+    def _query(
+        conn: psycopg.Connection, info: TableInfo, reader: TableReader, after: list[str] | None
+    ) -> tuple[bytes, list[int]]:
+        """The COPY of a table in its physical order (after position `after` on resume), each row followed by its
+        position: the table's file node and the row's ctid, as text."""
+        node = str(conn.execute("SELECT pg_relation_filenode(%s)", (info.oid,)).fetchone()[0])  # type: ignore[index]
+        # A scan joining another one already under way would start mid-table: positions must only grow.
+        conn.execute("SET LOCAL synchronize_seqscans = off")
+        where = sql.SQL("")
+        if after and after[0] == node:
+            where = sql.SQL(" WHERE ctid > {}::tid").format(sql.Literal(after[1]))
+        elif after:
+            log.warning("%s was rewritten since its snapshot began (VACUUM FULL?): it is read again", info.name)
+        query = sql.SQL("COPY (SELECT {}, {}, ctid::text FROM {}.{}{}) TO STDOUT").format(
+            sql.SQL(", ").join(sql.Identifier(n) for n in reader.names),
+            sql.Literal(node),
+            sql.Identifier(info.schema),
+            sql.Identifier(info.name),
+            where,
+        )
+        return query.as_bytes(conn), [*reader.loader_oids, 25, 25]

@@ -247,8 +247,19 @@ class KafkaLedger:
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.bootstrap, self.topic = bootstrap, topic
         self.counts: Counter[tuple[int, int]] = Counter()
+        self.reads: Counter[int] = Counter()  # snapshot reads (op r) per key
         self.events = 0
         self._next = 0
+
+    def high_watermark(self) -> int:
+        """How many events the topic holds (0 before it exists), without reading them."""
+        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "fault-ledger"})
+        try:
+            if self.topic not in consumer.list_topics(timeout=30).topics:
+                return 0
+            return consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=30)[1]
+        finally:
+            consumer.close()
 
     def catch_up(self, timeout: float = 120) -> None:
         consumer = Consumer(
@@ -256,6 +267,8 @@ class KafkaLedger:
         )
         try:
             tp = TopicPartition(self.topic, 0)
+            if self.topic not in consumer.list_topics(timeout=30).topics:
+                return  # nothing written yet
             _low, high = consumer.get_watermark_offsets(tp, timeout=30)
             consumer.assign([TopicPartition(self.topic, 0, self._next)])
             deadline = time.monotonic() + timeout
@@ -269,8 +282,18 @@ class KafkaLedger:
                     if event.get("op") in ("c", "u", "r"):
                         self.counts[(event["after"]["id"], event["after"]["version"])] += 1
                         self.events += 1
+                        if event["op"] == "r":
+                            self.reads[event["after"]["id"]] += 1
         finally:
             consumer.close()
+
+    def first_versions(self) -> dict[int, int]:
+        """Each key's oldest version seen."""
+        first: dict[int, int] = {}
+        for key, version in self.counts:
+            if version < first.get(key, version + 1):
+                first[key] = version
+        return first
 
     @property
     def duplicates(self) -> int:
@@ -448,7 +471,10 @@ class Pipeline:
 
         def seen() -> bool:
             self.worker.alive()
-            doc = self.index.es.options(ignore_status=404).get(index=self.index.name, id=str(key))
+            try:
+                doc = self.index.es.options(ignore_status=404).get(index=self.index.name, id=str(key))
+            except Exception:  # the index still recovering after a restart
+                return False
             in_index = bool(doc.get("found")) and int(doc["_source"]["version"]) >= version
             cached = self.redis.hget(f"{self.name}:{key}", "version")
             return in_index and cached is not None and int(cached) >= version

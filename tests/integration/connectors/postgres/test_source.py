@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from connect.errors import ConnectException
+from connect.errors import ConnectException, RetriableException
 from connectors.postgres.source import PostgresSourceTask
 from tests.integration.connectors.postgres.slots import drop_slot
 from tests.support.contexts import SourceContext
@@ -68,10 +68,14 @@ def start(
 
 
 def poll_until(task, count: int, timeout: float = 20.0) -> list[Any]:
+    """Poll as the worker does: a RetriableException (the server went away) is waited out and polled again."""
     records: list[Any] = []
     deadline = time.monotonic() + timeout
     while len(records) < count and time.monotonic() < deadline:
-        records += task.poll() or []
+        try:
+            records += task.poll() or []
+        except RetriableException:
+            time.sleep(0.25)
     assert len(records) >= count, f"got {len(records)} of {count} records"
     return records
 
