@@ -221,7 +221,8 @@ CONFIG_DEF = (
         Type.INT,
         10240,
         Importance.LOW,
-        "Rows read per batch during a snapshot.",
+        "Rows per chunk of the initial snapshot: a table is read in chunks of this many rows, and a snapshot "
+        "that crashed resumes after the last chunk Kafka acknowledged instead of from the start.",
         validator=Range.at_least(1),
         group=SNAPSHOT,
     )

@@ -153,6 +153,32 @@ def test_source_transform_failure_with_tolerance_all_dead_letters_only_that_reco
     assert context["__connect.errors.offset"] == b"-1"
 
 
+def test_a_source_record_that_fails_the_task_never_has_its_offset_committed(herder_factory, unique_name, services):
+    """errors.tolerance=none: the failing record's offset must not be committed, so a restart reads it again."""
+    plugins.POISON.add(25)
+    config = {
+        "connector.class": "counting",
+        "topic": unique_name,
+        "count": "40",
+        "batch": "10",
+        "transforms": "p",
+        "transforms.p.type": "Poison",
+    }
+    herder = herder_factory()
+    try:
+        herder.put_connector_config("poisoned", config, allow_replace=False)
+        herder.wait_for("poisoned", lambda s: bool(s.tasks) and s.tasks[0].state is State.FAILED)
+        herder.stop()  # the failed task's last commit is done once it stopped
+        # The batch of the failed record was cut at it: what Kafka stored before it is committed, never more.
+        assert herder.connector_offsets("poisoned") == [{"partition": {"task": "0"}, "offset": {"seq": 24}}]
+    finally:
+        plugins.POISON.discard(25)
+    again = herder_factory()
+    again.put_connector_config("poisoned", config, allow_replace=False)
+    messages = read_topic(services.kafka_bootstrap, unique_name, lambda ms: len(ms) >= 40)
+    assert sorted(seqs(messages)) == list(range(40))
+
+
 @pytest.mark.parametrize(
     ("config", "key"),
     [

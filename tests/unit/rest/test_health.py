@@ -39,3 +39,14 @@ def test_metrics_serves_the_default_registry(client: TestClient):
     r = client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert "sluice_rest_test_probe_total 3.0" in r.text
+
+
+def test_a_degraded_worker_answers_200_and_lists_the_tasks_waiting(client: TestClient, herder: FakeHerder):
+    waiting = {"connector": "cache", "task": 0, "reason": "Redis unreachable", "since": "2026-12-03T10:00:00Z"}
+
+    def degraded() -> dict:
+        return {"status": "degraded", "message": "1 task(s) wait", "degraded": [{**waiting, "attempts": 3}]}
+
+    herder.health = degraded  # type: ignore[method-assign]
+    r = client.get("/health")
+    assert r.status_code == 200 and r.json()["degraded"][0]["reason"] == "Redis unreachable"
