@@ -64,7 +64,11 @@ class SinkTask(ABC):
 
     @abstractmethod
     def put(self, records: list[SinkRecord]) -> None:
-        """Write (or buffer) a batch. Raise RetriableException to have the same batch retried."""
+        """Write (or buffer) a batch.
+
+        The target unreachable or refusing work for now: raise RetriableException and the worker waits
+        it out, offering the same batch again (see connect/spi/outages.py). Anything else fails the task.
+        """
 
     def flush(self, offsets: Mapping[TopicPartition, int]) -> None:  # noqa: B027
         """Make everything put so far durable."""

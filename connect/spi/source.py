@@ -70,7 +70,9 @@ class SourceTask(ABC):
     def poll(self) -> list[SourceRecord] | None:
         """Return the next batch, or None/[] when nothing arrived within a short wait (≤ ~1 s).
 
-        Must not block indefinitely: the runtime stops and pauses tasks between polls.
+        Must not block indefinitely: the runtime stops and pauses tasks between polls. The source system
+        unreachable: raise RetriableException (reconnecting in the next poll) and the worker waits it out
+        with its backoff (see connect/spi/outages.py). Anything else fails the task.
         """
 
     def commit(self) -> None:  # noqa: B027 - optional hook

@@ -43,6 +43,7 @@ def pipeline(services, services_restored, tmp_path_factory) -> Iterator[Pipeline
     with line.index:
         line.worker.start()
         try:
+            line.wait_streaming()  # every change from now on is streamed: each of its versions must reach Kafka
             line.start_writer(RATE)
             yield line
         finally:

@@ -400,6 +400,13 @@ class Pipeline:
     def names(self) -> tuple[str, str, str]:
         return self.source, self.search, self.cache
 
+    def source_details(self) -> dict[str, Any]:
+        tasks = self.worker.status(self.source).get("tasks") or [{}]
+        return tasks[0].get("details") or {}
+
+    def wait_streaming(self) -> None:
+        wait_for(lambda: "streaming" in self.source_details(), 60, "the source streaming from its slot")
+
     def start_writer(self, rate: int, first_id: int = 1) -> Writer:
         self.writer = Writer(self.services.pg_dsn, self.name, rate, first_id=first_id)
         self.writer.start()

@@ -41,7 +41,7 @@ def test_worker_kill_9_during_snapshot(services, services_restored, tmp_path, re
             assert at_kill < ROWS, "the snapshot finished before the kill: the test proves nothing"
             worker.start()
             details = wait_for(
-                lambda: worker.status(line.source)["tasks"][0].get("details", {}).get("snapshot"),
+                lambda: line.source_details().get("snapshot"),
                 60,
                 "the snapshot's progress in the task status",
             )
