@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
 
 from tests.faults.pipeline import Pipeline, ScenarioReport, StatusWatch, services_command, wait_for
 
@@ -74,56 +77,37 @@ def test_worker_kill_9_and_restart(pipeline: Pipeline, report: ScenarioReport):
     report.notes.append("restarted worker RUNNING, no trace")
 
 
-def test_broker_kill_9_and_restart(pipeline: Pipeline, report: ScenarioReport):
+@dataclass(frozen=True)
+class ServiceFault:
+    """A service broken by a scripts/services command, brought back by `up`, and what the tasks must say."""
+
+    name: str
+    service: str
+    command: str  # kill (SIGKILL) or down (a clean stop)
+    down_for: float
+    said: tuple[tuple[str, str], ...]  # (task role, words its status and /health must show)
+
+
+FAULTS = [
+    ServiceFault(
+        "broker_kill_9_and_restart", "kafka", "kill", 5, (("cdc", "Kafka unreachable"), ("search", "Kafka unreachable"))
+    ),
+    ServiceFault("postgres_fast_shutdown_then_start", "postgres", "down", 5, (("cdc", "Postgres"),)),
+    ServiceFault("postgres_postmaster_kill_9_then_start", "postgres", "kill", 3, (("cdc", "Postgres"),)),
+    ServiceFault("elasticsearch_down_30_s", "elasticsearch", "down", 30, (("search", "Elasticsearch"),)),
+    ServiceFault("redis_kill_9_down_60_s", "redis", "kill", 60, (("cache", "Redis"),)),
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_service_outage(pipeline: Pipeline, report: ScenarioReport, fault: ServiceFault):
+    report.name = fault.name
+    roles = {"cdc": pipeline.source, "search": pipeline.search, "cache": pipeline.cache}
     run_scenario(
         pipeline,
         report,
-        fault=lambda: services_command("kill", "kafka"),
-        repair=lambda: services_command("up", "kafka"),
-        down_for=5,
-        said={pipeline.source: "Kafka unreachable", pipeline.search: "Kafka unreachable"},
-    )
-
-
-def test_postgres_fast_shutdown_then_start(pipeline: Pipeline, report: ScenarioReport):
-    run_scenario(
-        pipeline,
-        report,
-        fault=lambda: services_command("down", "postgres"),
-        repair=lambda: services_command("up", "postgres"),
-        down_for=5,
-        said={pipeline.source: "Postgres"},
-    )
-
-
-def test_postgres_postmaster_kill_9_then_start(pipeline: Pipeline, report: ScenarioReport):
-    run_scenario(
-        pipeline,
-        report,
-        fault=lambda: services_command("kill", "postgres"),
-        repair=lambda: services_command("up", "postgres"),
-        down_for=3,
-        said={pipeline.source: "Postgres"},
-    )
-
-
-def test_elasticsearch_down_30_s(pipeline: Pipeline, report: ScenarioReport):
-    run_scenario(
-        pipeline,
-        report,
-        fault=lambda: services_command("down", "elasticsearch"),
-        repair=lambda: services_command("up", "elasticsearch"),
-        down_for=30,
-        said={pipeline.search: "Elasticsearch"},
-    )
-
-
-def test_redis_kill_9_down_60_s(pipeline: Pipeline, report: ScenarioReport):
-    run_scenario(
-        pipeline,
-        report,
-        fault=lambda: services_command("kill", "redis"),
-        repair=lambda: services_command("up", "redis"),
-        down_for=60,
-        said={pipeline.cache: "Redis"},
+        fault=lambda: services_command(fault.command, fault.service),
+        repair=lambda: services_command("up", fault.service),
+        down_for=fault.down_for,
+        said={roles[role]: words for role, words in fault.said},
     )
