@@ -183,8 +183,12 @@ class WorkerSourceTask(WorkerTask):
                     try:
                         key = key_of(topic, record.key_schema, record.key)
                         value = value_of(topic, record.value_schema, record.value)
-                    except Exception:
-                        converted = self._convert_slow(record)
+                    except Exception as exc:
+                        converted = (
+                            self._convert_after_outage(record, exc)
+                            if isinstance(exc, RetriableException)  # e.g. the schema registry down: waited out
+                            else self._convert_slow(record)
+                        )
                         if converted is None:
                             record = None  # dead-lettered or tolerated by the error handling
                         else:
@@ -243,6 +247,29 @@ class WorkerSourceTask(WorkerTask):
                 self.task.commit_record(record, msg)
 
         return callback
+
+    def _convert_after_outage(
+        self, record: SourceRecord, error: RetriableException
+    ) -> tuple[bytes | None, bytes | None] | None:
+        """Convert again once what the converter needs is back (connect/spi/outages.py), however long it takes;
+        a failure of another kind then goes to the error handling (None: the record was dealt with there)."""
+        while True:
+            self.wait_out(self.outage.failed(str(error)))
+            if self.stopping:
+                raise ConnectException(f"task stopped while waiting: {error}") from error
+            try:
+                converted = (
+                    self._key_converter.from_connect(record.topic, record.key_schema, record.key),
+                    self._value_converter.from_connect(record.topic, record.value_schema, record.value),
+                )
+            except RetriableException as again:
+                error = again
+                continue
+            except Exception:
+                self.outage.progress()
+                return self._convert_slow(record)
+            self.outage.progress()
+            return converted
 
     def _convert_slow(self, record: SourceRecord) -> tuple[bytes | None, bytes | None] | None:
         """Convert again stage by stage, so retries and error reports name the failing stage."""

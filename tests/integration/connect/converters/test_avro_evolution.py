@@ -13,11 +13,6 @@ from tests.support.kafka import wait_until
 from tests.support.registry import read_avro, replay, set_compatibility, versions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the source runtime commits the offset of the record that failed the task (noted before converting), so "
-    "the restarted task skips that change; fixed on the faults branch (offsets noted once a record is handled)",
-)
 @pytest.mark.parametrize(
     ("level", "change", "later_row", "fixed_level"),
     [

@@ -49,13 +49,6 @@ def test_while_the_registry_is_down_known_schemas_convert_and_new_ones_are_retri
         assert converter(url).to_connect(unique_name, third).value == {"id": 3, "note": "new schema"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the runtime's outage rule (RetriableException waited out with backoff, status saying so) does not "
-    "cover converters yet: a converter's RetriableException goes through errors.retry.timeout and "
-    "errors.tolerance like a bad record (connect/runtime/source_task.py _convert_slow); with tolerance=all "
-    "the dead-letter queue cannot serialize the record either (same converter), so the rows are skipped: lost",
-)
 def test_cdc_waits_out_a_registry_outage_and_dead_letters_nothing(pg, avro_herder, services, unique_name):
     table, herder, name = unique_name, avro_herder, f"{unique_name}-pg"
     topic, dlq = f"{unique_name}.public.{table}", f"{unique_name}-dlq"
