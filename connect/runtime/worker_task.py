@@ -15,8 +15,8 @@ from typing import Any
 
 from connect.errors import RetriableException
 from connect.runtime.herder import State, TaskId
-from connect.secrets import format_exception
 from connect.runtime.outage import Outage, OutageInfo
+from connect.secrets import format_exception
 
 log = logging.getLogger(__name__)
 
