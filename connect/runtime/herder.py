@@ -8,35 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
-
-class State(StrEnum):
-    UNASSIGNED = "UNASSIGNED"
-    RUNNING = "RUNNING"
-    PAUSED = "PAUSED"
-    STOPPED = "STOPPED"
-    FAILED = "FAILED"
-    RESTARTING = "RESTARTING"
-    DESTROYED = "DESTROYED"
-
-
-class TargetState(StrEnum):
-    """What the user asked a connector to be."""
-
-    STARTED = "STARTED"
-    PAUSED = "PAUSED"
-    STOPPED = "STOPPED"
-
-
-@dataclass(frozen=True, slots=True)
-class TaskId:
-    connector: str
-    task: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"connector": self.connector, "task": self.task}
+from connect.runtime.states import State, TargetState, TaskId
 
 
 @dataclass(slots=True)
