@@ -32,7 +32,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from connect.plugins import PluginKind, default_registry
 from connect.runtime.gc_tuning import tune_for_throughput
-from connect.runtime.worker import PRODUCER_DEFAULTS
+from connect.runtime.kafka_clients import PRODUCER_DEFAULTS
 from connect.spi import Converter
 from connect.storage.offsets import MemoryOffsetBackingStore, OffsetStorageReaderImpl
 from connectors.datagen.source import DatagenSourceTask

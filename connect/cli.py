@@ -52,7 +52,7 @@ def _standalone(args: argparse.Namespace) -> int:
         if not str(config.get("name") or ""):
             raise ConnectException("a connector file has no 'name'")
     herder = StandaloneHerder(worker_props)
-    herder.start()
+    herder.start_worker()
     rest = None
     try:
         from rest.server import RestServer
@@ -69,6 +69,7 @@ def _standalone(args: argparse.Namespace) -> int:
         name = str(config["name"])
         created, _ = herder.put_connector_config(name, config, allow_replace=True)
         log.info("connector %s %s", name, "created" if created else "updated")
+    herder.start_connectors()  # those stored by an earlier run (config.storage.file.filename) and not given here
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -1,61 +1,36 @@
-"""The Worker builds what a connector or task needs: plugin instances, converters, clients, loops.
+"""The Worker runs connectors and tasks; a herder decides which, with what config and target state.
 
-It owns no connector state (the herder does); it only turns configs into running parts.
+It owns the connector instances and task runners and their lifecycles (start, target state,
+stop and await), the Kafka clients they use, and the offsets of its connectors. It reports
+every state change to the listener the herder gave, and the topics tasks used to the status
+store. Calls may come from several herder threads.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
-
 from connect.config.providers import resolve
-from connect.data import ConnectRecord, SinkRecord
 from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
-from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, LogReporter, RetryWithToleranceOperator
-from connect.runtime.errors.context import ErrorContext, RawMessage
-from connect.runtime.herder import TaskId
-from connect.runtime.kafka_logging import LIBRDKAFKA
-from connect.runtime.metrics import TaskMetrics
-from connect.runtime.sink_task import WorkerSinkTask
-from connect.runtime.source_task import WorkerSourceTask
-from connect.runtime.topic_creation import TopicCreator
-from connect.runtime.transform_chain import build_chain
-from connect.runtime.worker_config import prefixed
+from connect.runtime.connector_config import is_sink
+from connect.runtime.connector_offsets import SinkOffsets, SourceOffsets
+from connect.runtime.kafka_clients import KafkaClients
+from connect.runtime.states import State, TargetState, TaskId
+from connect.runtime.task_builder import TaskBuilder
+from connect.runtime.worker_connector import ConnectorStatusListener, WorkerConnector
 from connect.runtime.worker_task import StatusListener, WorkerTask
-from connect.spi import Connector, Converter, HeaderConverter, SinkConnector, SinkTask, SourceTask
+from connect.secrets import format_exception
+from connect.spi import Connector
 from connect.storage.offsets import OffsetBackingStore
+from connect.storage.statuses import StatusBackingStore, TopicStatus
 
 log = logging.getLogger(__name__)
-
-PRODUCER_DEFAULTS = {
-    "logger": LIBRDKAFKA,
-    "acks": "all",
-    "enable.idempotence": True,
-    "linger.ms": 5,
-    "compression.type": "none",
-    "queue.buffering.max.messages": 200_000,
-    # Memory is bounded by configuration, not by how far Kafka lags: a backlog waits in Postgres, not here.
-    "queue.buffering.max.kbytes": 32_768,
-}
-CONSUMER_DEFAULTS = {
-    "logger": LIBRDKAFKA,
-    "enable.auto.commit": False,
-    "auto.offset.reset": "earliest",
-    "enable.partition.eof": False,
-    "isolation.level": "read_committed",
-    "queued.max.messages.kbytes": 4_096,  # pre-fetched per consumer (librdkafka default: 64 MB)
-}
-
-
-def _client_props(props: Mapping[str, Any]) -> dict[str, Any]:
-    """librdkafka accepts strings for everything; keep bools/ints as they are."""
-    return {k: v for k, v in props.items() if v is not None}
 
 
 class Worker:
@@ -64,38 +39,41 @@ class Worker:
         worker_props: Mapping[str, Any],
         registry: PluginRegistry,
         offset_store: OffsetBackingStore,
+        status_store: StatusBackingStore,
         worker_id: str | None = None,
     ) -> None:
         self.props = dict(worker_props)
         self.registry = registry
         self.offset_store = offset_store
+        self.status_store = status_store
         self.worker_id = worker_id or f"{socket.gethostname()}:{self._rest_port()}"
-        self._bootstrap = (
-            ",".join(self.props["bootstrap.servers"])
-            if isinstance(self.props["bootstrap.servers"], list)
-            else str(self.props["bootstrap.servers"])
-        )
-        self._admin: AdminClient | None = None
+        self.clients = KafkaClients(self.props)
+        self._builder = TaskBuilder(self.props, registry, self.clients, offset_store)
+        self._source_offsets = SourceOffsets(offset_store)
+        self._sink_offsets = SinkOffsets(self.clients)
+        self._shutdown_timeout = int(self.props.get("task.shutdown.graceful.timeout.ms", 5000)) / 1000
+        self._connectors: dict[str, WorkerConnector] = {}
+        self._tasks: dict[TaskId, WorkerTask] = {}
+        self._lock = threading.Lock()  # guards the two maps, not the (slow) starts and stops
 
     def _rest_port(self) -> str:
         listeners = self.props.get("listeners") or ["http://0.0.0.0:8083"]
         first = listeners[0] if isinstance(listeners, list) else str(listeners).split(",")[0]
         return first.rsplit(":", 1)[-1]
 
-    @property
-    def admin(self) -> AdminClient:
-        if self._admin is None:
-            self._admin = AdminClient(
-                _client_props({"bootstrap.servers": self._bootstrap, **prefixed(self.props, "admin.")})
-            )
-        return self._admin
+    # -- the worker ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.offset_store.start()
+
+    def stop(self) -> None:
+        """Stop every task, then every connector, then the offset store."""
+        self.stop_and_await_tasks(self.task_ids())
+        for name in self.connector_names():
+            self.stop_and_await_connector(name)
+        self.offset_store.stop()
 
     def kafka_cluster_id(self, timeout: float = 10.0) -> str | None:
-        try:
-            return self.admin.list_topics(timeout=timeout).cluster_id
-        except Exception as exc:
-            log.warning("cannot reach Kafka at %s: %s", self._bootstrap, exc)
-            return None
+        return self.clients.cluster_id(timeout)
 
     # -- plugins ---------------------------------------------------------------------------
     def connector_class(self, config: Mapping[str, Any]) -> type[Connector]:
@@ -107,213 +85,186 @@ class Worker:
             raise ConfigException("connector.class", name, "Not a connector plugin")
         return cls
 
-    def converter(self, key: str, connector_props: Mapping[str, Any], is_key: bool) -> Converter:
-        """key.converter / value.converter: the connector's override with its own settings, else the worker's."""
-        source = connector_props if connector_props.get(key) else self.props
-        cls = self.registry.load(PluginKind.CONVERTER, str(source[key]))
-        converter = cls()
-        settings = resolve(prefixed(source, key + "."))
+    def connector_type(self, config: Mapping[str, Any]) -> str:
+        """ "source", "sink", or "unknown" when the class cannot be loaded."""
         try:
-            converter.configure(settings, is_key)
-        except ConfigException as exc:
-            raise ConfigException(f"{key}.{exc.name}", exc.value, exc.reason) from None
-        return converter
+            return "sink" if is_sink(self.connector_class(config)) else "source"
+        except Exception:
+            return "unknown"
 
-    def header_converter(self, connector_props: Mapping[str, Any]) -> HeaderConverter:
-        key = "header.converter"
-        source = connector_props if connector_props.get(key) else self.props
-        cls = self.registry.load(PluginKind.HEADER_CONVERTER, str(source[key]))
-        converter = cls()
-        converter.configure(resolve(prefixed(source, key + ".")))
-        return converter
+    # -- connectors ------------------------------------------------------------------------
+    def start_connector(
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        request_reconfiguration: Callable[[str], None],
+        listener: ConnectorStatusListener,
+        target: TargetState,
+    ) -> bool:
+        """Start the connector instance (not its tasks); False, and FAILED reported, when it could not start."""
+        try:
+            connector_cls = self.connector_class(config)
+        except Exception as exc:
+            log.error("connector %s failed: %s", name, exc)
+            listener(name, State.FAILED, format_exception(exc))
+            return False
+        connector = WorkerConnector(name, connector_cls, config, request_reconfiguration, listener)
+        with self._lock:
+            if name in self._connectors:
+                raise ConfigException("name", name, "a connector of that name already runs in this worker")
+            self._connectors[name] = connector
+        if connector.start(target):
+            return True
+        with self._lock:
+            del self._connectors[name]
+        return False
 
-    # -- clients ---------------------------------------------------------------------------
-    def producer_config(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> dict[str, Any]:
-        props = {
-            **PRODUCER_DEFAULTS,
-            "bootstrap.servers": self._bootstrap,
-            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
-            **prefixed(self.props, "producer."),
-            **self._overrides(connector_props, "producer.override."),
-        }
-        return _client_props(props)
+    def connector_task_configs(self, name: str) -> list[dict[str, Any]]:
+        """The connector's task configs (at most `tasks.max`); raises what the connector raised."""
+        return self._connector(name).task_configs()
 
-    def producer(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> Producer:
-        return Producer(self.producer_config(name, connector_props, suffix))
+    def is_running(self, name: str) -> bool:
+        with self._lock:
+            return name in self._connectors
 
-    def consumer_config(self, name: str, task: int, connector_props: Mapping[str, Any]) -> dict[str, Any]:
-        props = {
-            **CONSUMER_DEFAULTS,
-            "bootstrap.servers": self._bootstrap,
-            "group.id": f"connect-{name}",
-            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}-{task}",
-            **prefixed(self.props, "consumer."),
-            **self._overrides(connector_props, "consumer.override."),
-        }
-        return _client_props(props)
+    def connector_names(self) -> list[str]:
+        with self._lock:
+            return list(self._connectors)
 
-    def _overrides(self, connector_props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-        overrides = prefixed(connector_props, prefix)
-        policy = str(self.props.get("connector.client.config.override.policy", "All")).lower()
-        if overrides and policy == "none":
-            raise ConfigException(
-                prefix + next(iter(overrides)),
-                None,
-                "client overrides are disabled by connector.client.config.override.policy=None",
-            )
-        return resolve(overrides)
+    def stop_and_await_connector(self, name: str) -> None:
+        """Stop the connector instance (its tasks are stopped separately)."""
+        with self._lock:
+            connector = self._connectors.pop(name, None)
+        if connector is not None:
+            connector.stop()
+
+    def set_target_state(self, name: str, target: TargetState) -> None:
+        """Pause or resume the connector and its tasks."""
+        with self._lock:
+            connector = self._connectors.get(name)
+            runners = [r for tid, r in self._tasks.items() if tid.connector == name]
+        if connector is not None:
+            connector.set_target_state(target)
+        for runner in runners:
+            if target is TargetState.PAUSED:
+                runner.pause()
+            elif target is TargetState.STARTED:
+                runner.resume()
+
+    def _connector(self, name: str) -> WorkerConnector:
+        with self._lock:
+            connector = self._connectors.get(name)
+        if connector is None:
+            raise KeyError(f"connector {name} is not running in this worker")
+        return connector
 
     # -- tasks -----------------------------------------------------------------------------
-    def build_task(
+    def start_task(
         self,
         task_id: TaskId,
-        connector_cls: type[Connector],
-        connector_props: Mapping[str, Any],
-        task_props: Mapping[str, Any],
+        connector_config: Mapping[str, Any],
+        task_config: Mapping[str, Any],
         listener: StatusListener,
-        start_paused: bool,
-    ) -> WorkerTask:
-        """A ready-to-start task runner; configuration errors raise before anything runs."""
-        props = resolve(connector_props)
-        metrics = TaskMetrics(task_id.connector, task_id.task)
-        key_conv = self.converter("key.converter", props, True)
-        value_conv = self.converter("value.converter", props, False)
-        header_conv = self.header_converter(props)
-        errors = ErrorConfig.from_props(props)
-        reporters: list[Any] = []
-        if str(props.get("errors.log.enable", "false")).lower() == "true":
-            reporters.append(
-                LogReporter(
-                    task_id.connector,
-                    task_id.task,
-                    str(props.get("errors.log.include.messages", "false")).lower() == "true",
-                )
-            )
-        task_cls = connector_cls.task_class
-        task = task_cls()
-        flush_ms = int(self.props.get("offset.flush.interval.ms", 60_000))
+        target: TargetState,
+    ) -> bool:
+        """Build and start a task runner; False, and FAILED reported, when it could not be built.
 
-        def on_error(ctx: ErrorContext, tolerated: bool) -> None:
-            metrics.error(ctx.stage)
+        Only the runner currently registered for `task_id` reports to `listener`: a runner being
+        stopped (or replaced) stays silent.
+        """
+        if task_id in self.task_ids(task_id.connector):
+            raise ConfigException("name", task_id.connector, f"task {task_id.task} already runs in this worker")
+        listener(task_id, State.UNASSIGNED, None)
+        registered: list[WorkerTask] = []
 
-        dlq_topic = str(props.get("errors.deadletterqueue.topic.name") or "").strip()
-        if dlq_topic:
-            self._ensure_dlq_topic(dlq_topic, int(props.get("errors.deadletterqueue.topic.replication.factor", 3)))
-            dlq_producer = self.producer(task_id.connector, props, f"-dlq-{task_id.task}")
-            reporters.append(
-                _CountingDlq(
-                    DeadLetterQueueReporter(
-                        dlq_topic,
-                        task_id.connector,
-                        task_id.task,
-                        str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
-                        dlq_producer.produce,
-                        _reserializer(key_conv, value_conv, header_conv),
-                    ),
-                    dlq_producer,
-                    metrics,
-                )
-            )
-        operator = RetryWithToleranceOperator(errors, reporters, on_error)
-        chain = build_chain(self.registry, props, operator)
-        if issubclass(connector_cls, SinkConnector):
-            assert isinstance(task, SinkTask)
-            consumer_config = self.consumer_config(task_id.connector, task_id.task, props)
-            return WorkerSinkTask(
-                task_id,
-                task,
-                task_props,
-                key_converter=key_conv,
-                value_converter=value_conv,
-                header_converter=header_conv,
-                chain=chain,
-                operator=operator,
-                consumer_config=consumer_config,
-                flush_interval_ms=flush_ms,
-                listener=listener,
-                metrics=metrics,
-                max_poll_records=int(props.get("consumer.override.max.poll.records", 500)),
-                start_paused=start_paused,
-            )
-        assert isinstance(task, SourceTask)
-        producer_config = self.producer_config(task_id.connector, props, f"-{task_id.task}")
-        creator = TopicCreator(self.admin, props)
-        return WorkerSourceTask(
-            task_id,
-            task,
-            task_props,
-            key_converter=key_conv,
-            value_converter=value_conv,
-            header_converter=header_conv,
-            chain=chain,
-            operator=operator,
-            producer_config=producer_config,
-            offset_store=self.offset_store,
-            topic_creator=creator,
-            flush_interval_ms=flush_ms,
-            flush_timeout_ms=int(self.props.get("offset.flush.timeout.ms", 5_000)),
-            listener=listener,
-            metrics=metrics,
-            start_paused=start_paused,
-        )
+        def report(tid: TaskId, state: State, trace: str | None) -> None:
+            with self._lock:
+                current = bool(registered) and self._tasks.get(tid) is registered[0]
+            if current:
+                listener(tid, state, trace)
 
-    def _ensure_dlq_topic(self, topic: str, replication: int) -> None:
         try:
-            brokers = len(self.admin.list_topics(timeout=10).brokers)
-        except Exception:
-            brokers = 1
-        if replication > brokers:
-            log.warning(
-                "dead-letter topic %s: replication factor %d capped to the %d broker(s) available",
-                topic,
-                replication,
-                brokers,
+            runner = self._builder.build(
+                task_id,
+                self.connector_class(connector_config),
+                connector_config,
+                resolve(task_config),
+                report,
+                start_paused=target is TargetState.PAUSED,
             )
-            replication = brokers
-        TopicCreator(self.admin, {"topic.creation.default.replication.factor": replication}).ensure(topic)
+        except Exception as exc:
+            log.error("task %s-%d could not start: %s", task_id.connector, task_id.task, exc)
+            listener(task_id, State.FAILED, format_exception(exc))
+            return False
+        with self._lock:
+            self._tasks[task_id] = runner
+            registered.append(runner)
+        runner.start()
+        return True
 
+    def task_ids(self, connector: str | None = None) -> list[TaskId]:
+        with self._lock:
+            return [tid for tid in self._tasks if connector is None or tid.connector == connector]
 
-class _CountingDlq:
-    """Wraps the dead-letter reporter: counts, and flushes so a reported record is really stored."""
+    def task_details(self, task_id: TaskId) -> dict[str, Any]:
+        """What the task reported about its progress (e.g. snapshot tables done); {} when it does not run here."""
+        with self._lock:
+            runner = self._tasks.get(task_id)
+        return dict(runner.details) if runner is not None else {}
 
-    def __init__(self, inner: DeadLetterQueueReporter, producer: Producer, metrics: TaskMetrics) -> None:
-        self.inner = inner
-        self._producer = producer
-        self._metrics = metrics
+    def degraded_tasks(self) -> list[dict[str, Any]]:
+        """The tasks waiting out an outage (see connect/spi/outages.py), for `GET /health`."""
+        with self._lock:
+            runners = sorted(self._tasks.items(), key=lambda item: (item[0].connector, item[0].task))
+        out = []
+        for task_id, runner in runners:
+            info = runner.outage.current
+            if info is not None:
+                out.append({"connector": task_id.connector, "task": task_id.task, **info.to_json()})
+        return out
 
-    def report(self, ctx: ErrorContext) -> None:
-        if self.inner.report(ctx):
-            self._metrics.dead_lettered.inc()
-            self._producer.flush(10)
+    def stop_and_await_tasks(self, ids: Collection[TaskId]) -> None:
+        """Stop the tasks, then wait for each within `task.shutdown.graceful.timeout.ms` (together)."""
+        with self._lock:
+            runners = [(tid, self._tasks.pop(tid)) for tid in ids if tid in self._tasks]
+        for tid, runner in runners:
+            self._record_topics(tid, runner)
+            runner.stop()
+        deadline = time.monotonic() + self._shutdown_timeout
+        for tid, runner in runners:
+            if not runner.await_stop(max(0.1, deadline - time.monotonic())):
+                log.warning("task %s-%d did not stop within task.shutdown.graceful.timeout.ms", tid.connector, tid.task)
 
-    def close(self) -> None:
-        self._producer.flush(10)
-        self._producer.close()
+    # -- topics ----------------------------------------------------------------------------
+    def record_active_topics(self, connector: str) -> None:
+        """Put the topics the connector's running tasks use into the status store."""
+        with self._lock:
+            runners = [(tid, r) for tid, r in self._tasks.items() if tid.connector == connector]
+        for tid, runner in runners:
+            self._record_topics(tid, runner)
 
+    def reset_active_topics(self, connector: str) -> None:
+        """Forget the topics the connector's running tasks used so far (they are recorded again when used)."""
+        with self._lock:
+            runners = [r for tid, r in self._tasks.items() if tid.connector == connector]
+        for runner in runners:
+            runner.reset_active_topics()
 
-def _reserializer(key_conv: Converter, value_conv: Converter, header_conv: HeaderConverter) -> Any:
-    """Turn a rejected record back into bytes with the task's converters, as Kafka Connect's errant reporter
-    does for sinks (a sink record after conversion, or a source record that failed before reaching Kafka)."""
+    def _record_topics(self, task_id: TaskId, runner: WorkerTask) -> None:
+        known = {t.topic for t in self.status_store.topics(task_id.connector)}
+        now = int(time.time() * 1000)
+        for topic in sorted(runner.active_topics - known):
+            self.status_store.put_topic(TopicStatus(topic, task_id.connector, task_id.task, now))
 
-    def to_raw(record: ConnectRecord) -> RawMessage:
-        if isinstance(record, SinkRecord):
-            topic, partition, offset = (
-                record.original_topic,
-                record.original_kafka_partition,
-                record.original_kafka_offset,
-            )
-        else:  # a source record that never reached Kafka: its intended topic, no position
-            topic = record.topic
-            partition, offset = -1 if record.kafka_partition is None else record.kafka_partition, -1
-        headers = [(h.key, header_conv.from_connect_header(topic, h.key, h.schema, h.value)) for h in record.headers]
-        return RawMessage(
-            topic,
-            partition,
-            offset,
-            key_conv.from_connect(topic, record.key_schema, record.key),
-            value_conv.from_connect(topic, record.value_schema, record.value),
-            headers,
-            record.timestamp,
-        )
+    # -- offsets ---------------------------------------------------------------------------
+    def _offsets(self, config: Mapping[str, Any]) -> SourceOffsets | SinkOffsets:
+        return self._sink_offsets if self.connector_type(config) == "sink" else self._source_offsets
 
-    return to_raw
+    def connector_offsets(self, name: str, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self._offsets(config).list(name)
+
+    def alter_connector_offsets(self, name: str, config: Mapping[str, Any], offsets: list[dict[str, Any]]) -> None:
+        self._offsets(config).alter(name, offsets)
+
+    def reset_connector_offsets(self, name: str, config: Mapping[str, Any]) -> None:
+        self._offsets(config).reset(name)

@@ -52,6 +52,26 @@ WORKER_CONFIG = (
         group="Offsets",
     )
     .define(
+        "config.storage.file.filename",
+        Type.STRING,
+        None,
+        Importance.MEDIUM,
+        "Standalone mode: file that stores connector configs, task configs and target states (Kafka "
+        "Connect's config-topic records as JSON), so connectors created through the REST API run again after "
+        "a restart. Without it they live in memory; connector files given on the command line replace "
+        "stored configs of the same name.",
+        group="Storage",
+    )
+    .define(
+        "status.storage.file.filename",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "Standalone mode: file that keeps the last known status of every connector and task, and the topics "
+        "they used (Kafka Connect's status-topic records as JSON). Without it statuses live in memory.",
+        group="Storage",
+    )
+    .define(
         "offset.flush.interval.ms",
         Type.LONG,
         60_000,

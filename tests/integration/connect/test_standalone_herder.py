@@ -94,7 +94,7 @@ def test_a_masked_value_written_back_keeps_its_secret(herder: StandaloneHerder, 
     shown = herder.connector_config("src")
     assert shown["extra.url"] == "http://u:[hidden]@h" and shown["extra.password"] == "[hidden]"
     herder.put_connector_config("src", {**shown, "count": "21"}, allow_replace=True)
-    stored = herder._connectors["src"].config
+    stored = herder.configs.snapshot().connector_config("src")
     assert stored["extra.url"] == "http://u:kept-secret@h" and stored["extra.password"] == "kept-pw"
 
 

@@ -193,3 +193,39 @@ def test_bad_configs_are_rejected_naming_the_key(herder_factory, config, key):
         herder.put_connector_config("bad", config, allow_replace=False)
     assert key in str(info.value)
     assert herder.connectors() == []
+
+
+def test_with_a_config_file_connectors_run_again_after_a_restart_in_their_target_state(
+    worker_props, herder_factory, unique_name, services, tmp_path
+):
+    worker_props["config.storage.file.filename"] = str(tmp_path / "configs.json")
+    worker_props["status.storage.file.filename"] = str(tmp_path / "status.json")
+    herder = herder_factory()
+    topic = unique_name
+    herder.put_connector_config(
+        "src", {"connector.class": "counting", "topic": topic, "count": "50"}, allow_replace=False
+    )
+    herder.put_connector_config("held", {"connector.class": "counting", "topic": topic + "-held"}, allow_replace=False)
+    herder.put_connector_config(
+        "parked", {"connector.class": "counting", "topic": topic + "-parked"}, allow_replace=False
+    )
+    herder.wait_for("held", running)
+    herder.pause_connector("held")
+    herder.stop_connector("parked")
+    wait_until(
+        lambda: herder.connector_offsets("src") == [{"partition": {"task": "0"}, "offset": {"seq": 49}}],
+        message="offset 49 flushed",
+    )
+    herder.stop()
+
+    again = herder_factory()
+    assert again.connectors() == ["held", "parked", "src"]
+    again.wait_for("src", running)
+    again.wait_for("held", lambda s: s.connector.state is State.PAUSED and s.tasks[0].state is State.PAUSED)
+    assert again.connector_status("parked").connector.state is State.STOPPED
+    assert again.connector_status("parked").tasks == []
+    # The restarted source resumed from its offset: 50 records in all, none twice.
+    again.put_connector_config(
+        "src", {"connector.class": "counting", "topic": topic, "count": "60"}, allow_replace=True
+    )
+    assert sorted(seqs(read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) >= 60))) == list(range(60))

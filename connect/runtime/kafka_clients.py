@@ -1,0 +1,123 @@
+"""The Kafka clients the Worker makes: one admin client, and the settings of each task's producer and consumer.
+
+A sink connector's consumer group is `connect-<connector>` (as Kafka Connect): `sink_group_id`
+is the one place that name is built.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka.admin import AdminClient
+
+from connect.config.providers import resolve
+from connect.errors import ConfigException
+from connect.runtime.kafka_logging import LIBRDKAFKA
+from connect.runtime.topic_creation import TopicCreator
+from connect.runtime.worker_config import prefixed
+
+log = logging.getLogger(__name__)
+
+PRODUCER_DEFAULTS = {
+    "logger": LIBRDKAFKA,
+    "acks": "all",
+    "enable.idempotence": True,
+    "linger.ms": 5,
+    "compression.type": "none",
+    "queue.buffering.max.messages": 200_000,
+    # Memory is bounded by configuration, not by how far Kafka lags: a backlog waits in Postgres, not here.
+    "queue.buffering.max.kbytes": 32_768,
+}
+CONSUMER_DEFAULTS = {
+    "logger": LIBRDKAFKA,
+    "enable.auto.commit": False,
+    "auto.offset.reset": "earliest",
+    "enable.partition.eof": False,
+    "isolation.level": "read_committed",
+    "queued.max.messages.kbytes": 4_096,  # pre-fetched per consumer (librdkafka default: 64 MB)
+}
+
+
+def sink_group_id(connector: str) -> str:
+    """The consumer group of a sink connector's tasks."""
+    return f"connect-{connector}"
+
+
+def _client_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """librdkafka accepts strings for everything; keep bools/ints as they are."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+class KafkaClients:
+    def __init__(self, worker_props: Mapping[str, Any]) -> None:
+        self.props = worker_props
+        self.bootstrap = (
+            ",".join(self.props["bootstrap.servers"])
+            if isinstance(self.props["bootstrap.servers"], list)
+            else str(self.props["bootstrap.servers"])
+        )
+        self._admin: AdminClient | None = None
+
+    @property
+    def admin(self) -> AdminClient:
+        if self._admin is None:
+            self._admin = AdminClient(
+                _client_props({"bootstrap.servers": self.bootstrap, **prefixed(self.props, "admin.")})
+            )
+        return self._admin
+
+    def cluster_id(self, timeout: float = 10.0) -> str | None:
+        try:
+            return self.admin.list_topics(timeout=timeout).cluster_id
+        except Exception as exc:
+            log.warning("cannot reach Kafka at %s: %s", self.bootstrap, exc)
+            return None
+
+    def producer_config(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> dict[str, Any]:
+        props = {
+            **PRODUCER_DEFAULTS,
+            "bootstrap.servers": self.bootstrap,
+            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
+            **prefixed(self.props, "producer."),
+            **self._overrides(connector_props, "producer.override."),
+        }
+        return _client_props(props)
+
+    def consumer_config(self, name: str, task: int, connector_props: Mapping[str, Any]) -> dict[str, Any]:
+        props = {
+            **CONSUMER_DEFAULTS,
+            "bootstrap.servers": self.bootstrap,
+            "group.id": sink_group_id(name),
+            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}-{task}",
+            **prefixed(self.props, "consumer."),
+            **self._overrides(connector_props, "consumer.override."),
+        }
+        return _client_props(props)
+
+    def _overrides(self, connector_props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+        overrides = prefixed(connector_props, prefix)
+        policy = str(self.props.get("connector.client.config.override.policy", "All")).lower()
+        if overrides and policy == "none":
+            raise ConfigException(
+                prefix + next(iter(overrides)),
+                None,
+                "client overrides are disabled by connector.client.config.override.policy=None",
+            )
+        return resolve(overrides)
+
+    def ensure_dead_letter_topic(self, topic: str, replication: int) -> None:
+        try:
+            brokers = len(self.admin.list_topics(timeout=10).brokers)
+        except Exception:
+            brokers = 1
+        if replication > brokers:
+            log.warning(
+                "dead-letter topic %s: replication factor %d capped to the %d broker(s) available",
+                topic,
+                replication,
+                brokers,
+            )
+            replication = brokers
+        TopicCreator(self.admin, {"topic.creation.default.replication.factor": replication}).ensure(topic)
