@@ -37,6 +37,7 @@ from connect.data import (
 )
 from connect.data.logical import decimal_schema, timestamp_schema
 from connect.plugins import default_registry
+from connect.runtime.connector_config import chain_config
 from connect.runtime.errors.operator import ErrorConfig, RetryWithToleranceOperator
 from connect.runtime.transform_chain import TransformationChain, build_chain
 from connectors.postgres.schema import TableSchemas
@@ -167,7 +168,7 @@ def main() -> None:
 
     records = make_records(args.records)
     # With the error operator a worker gives every chain (errors.tolerance=none by default).
-    chain = build_chain(default_registry(), CHAIN, RetryWithToleranceOperator(ErrorConfig.from_props(CHAIN)))
+    chain = build_chain(default_registry(), chain_config(CHAIN), RetryWithToleranceOperator(ErrorConfig.parse(CHAIN)))
     empty = TransformationChain(())
     kept = run(chain)(records)  # warm-up: schemas derived, regexes compiled
 

@@ -57,7 +57,7 @@ def _standalone(args: argparse.Namespace) -> int:
     try:
         from rest.server import RestServer
 
-        rest = RestServer(herder, herder.raw_props)
+        rest = RestServer(herder, herder.config)
         rest.start()
         log.info("REST API listening at %s", rest.url)
     except ImportError:

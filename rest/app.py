@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from connect.runtime.herder import Herder
-from connect.runtime.worker_config import WORKER_CONFIG
+from connect.runtime.worker_config import WorkerConfig
 from connect.secrets import install_log_masking
 from rest import errors
 from rest.auth import OPEN_PATHS, AuthMiddleware, Credentials
@@ -23,18 +22,18 @@ DESCRIPTION = (
 )
 
 
-def create_app(herder: Herder, worker_props: Mapping[str, Any] | None = None) -> FastAPI:
-    """The REST app serving `herder`; `worker_props` configures auth and topic tracking."""
+def create_app(herder: Herder, config: WorkerConfig | None = None) -> FastAPI:
+    """The REST app serving `herder`; the worker config (defaults when None) sets auth, limits and topic tracking."""
     install_log_masking()
-    props = dict(worker_props or {})
-    credentials = Credentials.from_worker_props(props)
-    max_body = WORKER_CONFIG.parse_key(WORKER_CONFIG.keys["rest.request.max.bytes"], props)
+    config = config or WorkerConfig.parse({})
+    credentials = Credentials.from_worker_config(config)
+    max_body = config.rest_request_max_bytes
     version = _version(herder)
     app = FastAPI(
         title="sluice Connect REST API", version=version, description=DESCRIPTION, docs_url="/docs", redoc_url=None
     )
     app.state.herder = herder
-    app.state.worker_props = props
+    app.state.worker_config = config
     app.state.logger_levels = LoggerLevels()
     for module in (health, connectors, plugins, admin):
         app.include_router(module.router)

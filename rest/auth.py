@@ -12,14 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connect.config.providers import resolve
 from connect.errors import ConfigException
+from connect.runtime.worker_config import WorkerConfig
 from connect.secrets import remember
 from rest.middleware import send_error
 
@@ -41,8 +40,9 @@ class Credentials:
         return bool(self.users or self.tokens)
 
     @classmethod
-    def from_worker_props(cls, props: Mapping[str, Any]) -> Credentials:
-        raw = {k: str(props[k]) for k in (BASIC_USERS, BEARER_TOKENS) if props.get(k) not in (None, "")}
+    def from_worker_config(cls, config: WorkerConfig) -> Credentials:
+        given = {BASIC_USERS: config.rest_auth_basic_users, BEARER_TOKENS: config.rest_auth_bearer_tokens}
+        raw = {k: v.value for k, v in given.items() if v is not None}
         resolved = resolve(raw)  # `${file:...}` / `${env:...}` references
         users: dict[str, str] = {}
         for entry in _items(resolved.get(BASIC_USERS, "")):

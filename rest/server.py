@@ -22,7 +22,6 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,11 +31,11 @@ import uvicorn
 from connect.config.providers import resolve
 from connect.errors import ConfigException, ConnectException
 from connect.runtime.herder import Herder
+from connect.runtime.worker_config import TlsSettings, WorkerConfig
 from rest.app import create_app
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LISTENERS = "http://0.0.0.0:8083"
 _START_TIMEOUT = 15.0
 _CLIENT_AUTH = {"none": ssl.CERT_NONE, "requested": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
 
@@ -59,30 +58,26 @@ class Listener:
         return cls(parts.scheme, parts.hostname or "", port)
 
 
-def parse_listeners(props: Mapping[str, Any]) -> list[Listener]:
-    raw = str(props.get("listeners") or DEFAULT_LISTENERS)
-    listeners = [Listener.parse(item) for item in raw.split(",") if item.strip()]
-    if not listeners:
-        raise ConfigException("listeners", raw, "no listener given")
-    return listeners
+def parse_listeners(config: WorkerConfig) -> list[Listener]:
+    return [Listener.parse(item) for item in config.listeners]
 
 
-def _ssl_options(props: Mapping[str, Any]) -> dict[str, Any]:
-    def get(key: str) -> str | None:
-        value = props.get(f"listeners.https.{key}", props.get(key))
-        return None if value in (None, "") else str(resolve({key: value})[key])
+def _ssl_options(tls: TlsSettings) -> dict[str, Any]:
+    def resolved(key: str, value: str | None) -> str | None:
+        return None if value is None else str(resolve({key: value})[key])
 
-    certfile, keyfile = get("ssl.certfile"), get("ssl.keyfile")
+    certfile, keyfile = resolved("ssl.certfile", tls.certfile), resolved("ssl.keyfile", tls.keyfile)
     if not certfile:
         raise ConfigException("listeners.https.ssl.certfile", None, "an https listener needs a PEM certificate file")
-    client_auth = (get("ssl.client.auth") or "none").lower()
+    client_auth = (resolved("ssl.client.auth", tls.client_auth) or "none").lower()
     if client_auth not in _CLIENT_AUTH:
         raise ConfigException("listeners.https.ssl.client.auth", client_auth, "expected none, requested or required")
+    password = None if tls.key_password is None else tls.key_password.value
     return {
         "ssl_certfile": certfile,
         "ssl_keyfile": keyfile,
-        "ssl_keyfile_password": get("ssl.key.password"),
-        "ssl_ca_certs": get("ssl.cafile"),
+        "ssl_keyfile_password": resolved("ssl.key.password", password),
+        "ssl_ca_certs": resolved("ssl.cafile", tls.cafile),
         "ssl_cert_reqs": _CLIENT_AUTH[client_auth],
     }
 
@@ -150,17 +145,17 @@ class _Served:
 class RestServer:
     """The REST API of one worker: `start()` returns once every listener accepts connections."""
 
-    def __init__(self, herder: Herder, worker_props: Mapping[str, Any]) -> None:
-        self.props = dict(worker_props)
-        self.listeners = parse_listeners(self.props)
-        self.app = create_app(herder, self.props)
+    def __init__(self, herder: Herder, config: WorkerConfig) -> None:
+        self.config = config
+        self.listeners = parse_listeners(config)
+        self.app = create_app(herder, config)
         self._served: list[_Served] = []
 
     def start(self) -> None:
         deadline = time.monotonic() + _START_TIMEOUT
         try:
             for listener in self.listeners:
-                options = _ssl_options(self.props) if listener.protocol == "https" else {}
+                options = _ssl_options(self.config.tls) if listener.protocol == "https" else {}
                 config = uvicorn.Config(
                     self.app, log_config=None, access_log=True, lifespan="off", timeout_graceful_shutdown=5, **options
                 )
@@ -184,15 +179,15 @@ class RestServer:
     @property
     def url(self) -> str:
         """The advertised URL (no trailing slash): `rest.advertised.*` over the listener actually bound."""
-        wanted = self.props.get("rest.advertised.listener")
+        wanted = self.config.rest_advertised_listener
         chosen = next((s for s in self._served if s.listener.protocol == wanted), None)
         chosen = chosen or (self._served[0] if self._served else None)
         listener = chosen.listener if chosen else self.listeners[0]
         protocol = str(wanted or listener.protocol)
-        host = str(self.props.get("rest.advertised.host.name") or "") or listener.host
+        host = self.config.rest_advertised_host_name or listener.host
         if host in ("", "0.0.0.0", "::"):
             host = socket.gethostname()
         if ":" in host:
             host = f"[{host}]"
-        port = self.props.get("rest.advertised.port") or (chosen.port if chosen else listener.port)
+        port = self.config.rest_advertised_port or (chosen.port if chosen else listener.port)
         return f"{protocol}://{host}:{port}"

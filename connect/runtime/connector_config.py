@@ -1,13 +1,15 @@
-"""Connector-level configuration shared by every connector (Kafka Connect's ConnectorConfig).
+"""Connector-level configuration shared by every connector (Kafka Connect's ConnectorConfig), and its parsed form.
 
 The effective definition of one connector is this base, plus its kind's keys (sink or
 source), plus the keys of each transform/predicate it names, prefixed
-(`transforms.<alias>.*`), plus the connector's own `config_def`.
+(`transforms.<alias>.*`), plus the connector's own `config_def`. `ConnectorConfig.parse`
+is the one place the runtime reads a connector's config.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from connect.config import (
@@ -21,14 +23,19 @@ from connect.config import (
     ValidString,
 )
 from connect.config.definition import ConfigValue
+from connect.config.providers import resolve
 from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
+from connect.runtime.errors.config import ERRORS_CONFIG, ErrorConfig
+from connect.runtime.topic_creation import TopicCreationConfig
+from connect.runtime.transform_chain import ChainConfig, PluginSpec
+from connect.runtime.worker_config import PluginSettings, WorkerConfig, prefixed
+from connect.spi import Connector, SinkConnector
 
 COMMON = "Common"
 TRANSFORMS = "Transforms"
 MAX_NAME_LENGTH = 255
 PREDICATES = "Predicates"
-ERRORS = "Error Handling"
 TOPIC_CREATION = "Topic Creation"
 
 
@@ -93,50 +100,7 @@ BASE_CONFIG = (
         "Aliases of predicates used by transformations; each needs `predicates.<alias>.type`.",
         group=PREDICATES,
     )
-    .define(
-        "errors.retry.timeout",
-        Type.LONG,
-        0,
-        Importance.MEDIUM,
-        "Total time (ms) a failed operation is retried; 0 = no retries, -1 = forever.",
-        validator=Range.at_least(-1),
-        group=ERRORS,
-    )
-    .define(
-        "errors.retry.delay.max.ms",
-        Type.LONG,
-        60_000,
-        Importance.MEDIUM,
-        "Largest delay between consecutive retries (exponential backoff with jitter).",
-        validator=Range.at_least(1),
-        group=ERRORS,
-    )
-    .define(
-        "errors.tolerance",
-        Type.STRING,
-        "none",
-        Importance.MEDIUM,
-        "`none`: any error fails the task. `all`: problematic records are skipped (and dead-lettered "
-        "when a dead-letter topic is set).",
-        validator=ValidString.in_("none", "all"),
-        group=ERRORS,
-    )
-    .define(
-        "errors.log.enable",
-        Type.BOOLEAN,
-        False,
-        Importance.MEDIUM,
-        "Log each failed operation and problematic record.",
-        group=ERRORS,
-    )
-    .define(
-        "errors.log.include.messages",
-        Type.BOOLEAN,
-        False,
-        Importance.MEDIUM,
-        "Include the record's topic, partition, offset and key/value in the error log.",
-        group=ERRORS,
-    )
+    .merge(ERRORS_CONFIG)
 )
 
 SINK_CONFIG = (
@@ -150,36 +114,6 @@ SINK_CONFIG = (
         "Regular expression of topics to consume.",
         validator=ValidRegex,
         group=COMMON,
-    )
-    .define(
-        "errors.deadletterqueue.topic.name",
-        Type.STRING,
-        "",
-        Importance.MEDIUM,
-        "Topic receiving records that failed conversion, transformation or writing (needs "
-        "`errors.tolerance=all`); empty = no dead-letter queue. Unlike Kafka Connect, source connectors "
-        "have one too: a source record that fails (or that the task rejects, e.g. a malformed outbox "
-        "row) is written there with the connector's converters.",
-        group=ERRORS,
-    )
-    .define(
-        "errors.deadletterqueue.topic.replication.factor",
-        Type.SHORT,
-        3,
-        Importance.MEDIUM,
-        "Replication factor of the dead-letter topic when it is created (capped at the cluster size).",
-        validator=Range.at_least(-1),
-        group=ERRORS,
-    )
-    .define(
-        "errors.deadletterqueue.context.headers.enable",
-        Type.BOOLEAN,
-        False,
-        Importance.MEDIUM,
-        "Add `__connect.errors.*` headers (original topic/partition/offset, connector, task, stage, class, "
-        "exception, message, stack trace) to dead-lettered records. A source record has its intended "
-        "topic and partition and offset -1.",
-        group=ERRORS,
     )
 )
 
@@ -235,8 +169,6 @@ TRANSFORM_KEYS = {"type", "predicate", "negate"}
 
 
 def is_sink(connector_cls: type) -> bool:
-    from connect.spi import SinkConnector
-
     return issubclass(connector_cls, SinkConnector)
 
 
@@ -369,3 +301,136 @@ def cross_checks(
         pred = props.get(f"transforms.{alias}.predicate")
         if pred and str(pred).strip() not in predicate_aliases:
             add(f"transforms.{alias}.predicate", f"Predicate '{pred}' is not listed in 'predicates'")
+
+
+# Kafka consumer keys librdkafka does not know: read from the worker's `consumer.*` and the connector's
+# `consumer.override.*`, applied by the worker, and kept out of the consumer's settings.
+SINK_CONSUMER_CONFIG = ConfigDef().define(
+    "max.poll.records",
+    Type.INT,
+    500,
+    Importance.MEDIUM,
+    "Largest batch of records a sink task's put() receives.",
+    validator=Range.at_least(1),
+)
+
+
+def connector_class(registry: PluginRegistry, props: Mapping[str, Any]) -> type[Connector]:
+    """The class `connector.class` names; ConfigException when it is missing or not a connector."""
+    name = BASE_CONFIG.parse_key(BASE_CONFIG.keys["connector.class"], props)
+    if not name:
+        raise ConfigException("connector.class", None, "Missing required configuration with no default value")
+    cls = registry.load(PluginKind.CONNECTOR, name)
+    if not (isinstance(cls, type) and issubclass(cls, Connector)):
+        raise ConfigException("connector.class", name, "Not a connector plugin")
+    return cls
+
+
+def chain_config(props: Mapping[str, Any]) -> ChainConfig:
+    """The transforms and predicates a connector config names, parsed; ConfigException names a bad key."""
+    aliases = {
+        root: [a for a in BASE_CONFIG.parse_key(BASE_CONFIG.keys[root], props) if a]
+        for root in ("transforms", "predicates")
+    }
+    definition = ConfigDef()
+    for root, extra in (("transforms", _TRANSFORM_EXTRA), ("predicates", ConfigDef())):
+        for alias in dict.fromkeys(aliases[root]):
+            type_key = f"{root}.{alias}.type"
+            definition = definition.merge(
+                ConfigDef().define(type_key, Type.CLASS, NO_DEFAULT, Importance.HIGH, "The plugin.")
+            )
+            definition = definition.merge(extra.with_prefix(f"{root}.{alias}."))
+    values = definition.parse(props)
+
+    def spec(root: str, alias: str) -> PluginSpec:
+        prefix = f"{root}.{alias}."
+        if not values[prefix + "type"]:
+            raise ConfigException(prefix + "type", None, "Missing required configuration with no default value")
+        return PluginSpec(
+            prefix,
+            alias,
+            values[prefix + "type"],
+            prefixed(props, prefix),
+            values.get(prefix + "predicate") or None,
+            bool(values.get(prefix + "negate")),
+        )
+
+    transforms = tuple(spec("transforms", alias) for alias in aliases["transforms"])
+    for t in transforms:
+        if t.predicate and t.predicate not in aliases["predicates"]:
+            raise ConfigException(t.prefix + "predicate", t.predicate, "Predicate is not listed in 'predicates'")
+    return ChainConfig(transforms, tuple(spec("predicates", alias) for alias in aliases["predicates"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorConfig:
+    """One connector's config, parsed once from the ConfigDefs (the worker's, the connector-level ones and the
+    connector's own) with config providers resolved, and handed to everything that builds its tasks."""
+
+    name: str
+    connector_class: type[Connector]
+    tasks_max: int
+    key_converter: PluginSettings  # the connector's override with its own settings, else the worker's (as written)
+    value_converter: PluginSettings
+    header_converter: PluginSettings
+    errors: ErrorConfig
+    chain: ChainConfig
+    subscription: tuple[str, ...]  # sinks: the topics, or the `^regex` of `topics.regex`
+    topic_creation: TopicCreationConfig  # sources: how missing topics are created
+    producer_overrides: Mapping[str, Any]
+    consumer_overrides: Mapping[str, Any]
+    max_poll_records: int
+    props: Mapping[str, Any]  # the config as given, providers resolved: what the connector starts with
+    worker: WorkerConfig
+
+    @property
+    def is_sink(self) -> bool:
+        return is_sink(self.connector_class)
+
+    @classmethod
+    def parse(cls, registry: PluginRegistry, worker: WorkerConfig, props: Mapping[str, Any]) -> ConnectorConfig:
+        """Resolve providers, then parse and validate; ConfigException names the first bad key."""
+        resolved = resolve(props)
+        connector_cls = connector_class(registry, resolved)
+        definition, errors = enriched_definition(registry, connector_cls, resolved)
+        if errors:
+            raise errors[0]
+        p = definition.parse(resolved)
+        sink = is_sink(connector_cls)
+
+        def converter(key: str, inherited: PluginSettings) -> PluginSettings:
+            if p[key]:
+                return PluginSettings(p[key], prefixed(resolved, key + "."))
+            return inherited  # the worker's, resolved where a task configures it
+
+        consumer_overrides = prefixed(resolved, "consumer.override.")
+        topic_creation = TopicCreationConfig()
+        if not sink:
+            default = "topic.creation.default."
+            sized = (default + "partitions", default + "replication.factor")
+            topic_creation = TopicCreationConfig(
+                p[sized[0]],
+                p[sized[1]],
+                {k[len(default) :]: str(v) for k, v in resolved.items() if k.startswith(default) and k not in sized},
+            )
+        subscription: tuple[str, ...] = ()
+        if sink:
+            regex = p["topics.regex"]
+            subscription = ("^" + regex.lstrip("^"),) if regex else tuple(t for t in p["topics"] if t)
+        return cls(
+            name=p["name"],
+            connector_class=connector_cls,
+            tasks_max=p["tasks.max"],
+            key_converter=converter("key.converter", worker.key_converter),
+            value_converter=converter("value.converter", worker.value_converter),
+            header_converter=converter("header.converter", worker.header_converter),
+            errors=ErrorConfig.parse(p),
+            chain=chain_config(resolved),
+            subscription=subscription,
+            topic_creation=topic_creation,
+            producer_overrides=prefixed(resolved, "producer.override."),
+            consumer_overrides=consumer_overrides,
+            max_poll_records=SINK_CONSUMER_CONFIG.parse({**worker.consumer, **consumer_overrides})["max.poll.records"],
+            props=resolved,
+            worker=worker,
+        )

@@ -21,7 +21,7 @@ class SourceOffsets:
     def __init__(self, store: OffsetBackingStore) -> None:
         self._store = store
 
-    def list(self, name: str) -> list[dict[str, Any]]:
+    def read(self, name: str) -> list[dict[str, Any]]:
         reader = OffsetStorageReaderImpl(self._store, name)
         return [{"partition": p, "offset": o} for p, o in reader.connector_offsets()]
 
@@ -45,7 +45,7 @@ class SinkOffsets:
     def __init__(self, clients: KafkaClients) -> None:
         self._clients = clients
 
-    def list(self, name: str) -> list[dict[str, Any]]:
+    def read(self, name: str) -> list[dict[str, Any]]:
         group = sink_group_id(name)
         try:
             result = self._clients.admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[

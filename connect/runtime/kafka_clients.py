@@ -12,11 +12,11 @@ from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
-from connect.config.providers import resolve
 from connect.errors import ConfigException
+from connect.runtime.connector_config import SINK_CONSUMER_CONFIG, ConnectorConfig
 from connect.runtime.kafka_logging import LIBRDKAFKA
-from connect.runtime.topic_creation import TopicCreator
-from connect.runtime.worker_config import prefixed
+from connect.runtime.topic_creation import TopicCreationConfig, TopicCreator
+from connect.runtime.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +51,15 @@ def _client_props(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class KafkaClients:
-    def __init__(self, worker_props: Mapping[str, Any]) -> None:
-        self.props = worker_props
-        self.bootstrap = (
-            ",".join(self.props["bootstrap.servers"])
-            if isinstance(self.props["bootstrap.servers"], list)
-            else str(self.props["bootstrap.servers"])
-        )
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
         self._admin: AdminClient | None = None
 
     @property
     def admin(self) -> AdminClient:
         if self._admin is None:
             self._admin = AdminClient(
-                _client_props({"bootstrap.servers": self.bootstrap, **prefixed(self.props, "admin.")})
+                _client_props({"bootstrap.servers": self.config.bootstrap_servers, **self.config.admin})
             )
         return self._admin
 
@@ -72,40 +67,38 @@ class KafkaClients:
         try:
             return self.admin.list_topics(timeout=timeout).cluster_id
         except Exception as exc:
-            log.warning("cannot reach Kafka at %s: %s", self.bootstrap, exc)
+            log.warning("cannot reach Kafka at %s: %s", self.config.bootstrap_servers, exc)
             return None
 
-    def producer_config(self, name: str, connector_props: Mapping[str, Any], suffix: str = "") -> dict[str, Any]:
+    def producer_config(self, connector: ConnectorConfig, suffix: str = "") -> dict[str, Any]:
         props = {
             **PRODUCER_DEFAULTS,
-            "bootstrap.servers": self.bootstrap,
-            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}{suffix}",
-            **prefixed(self.props, "producer."),
-            **self._overrides(connector_props, "producer.override."),
+            "bootstrap.servers": self.config.bootstrap_servers,
+            "client.id": f"{self.config.client_id_prefix}-{connector.name}{suffix}",
+            **self.config.producer,
+            **self._overrides(connector.producer_overrides, "producer.override."),
         }
         return _client_props(props)
 
-    def consumer_config(self, name: str, task: int, connector_props: Mapping[str, Any]) -> dict[str, Any]:
+    def consumer_config(self, connector: ConnectorConfig, task: int) -> dict[str, Any]:
         props = {
             **CONSUMER_DEFAULTS,
-            "bootstrap.servers": self.bootstrap,
-            "group.id": sink_group_id(name),
-            "client.id": f"{self.props.get('client.id.prefix', 'connect')}-{name}-{task}",
-            **prefixed(self.props, "consumer."),
-            **self._overrides(connector_props, "consumer.override."),
+            "bootstrap.servers": self.config.bootstrap_servers,
+            "group.id": sink_group_id(connector.name),
+            "client.id": f"{self.config.client_id_prefix}-{connector.name}-{task}",
+            **self.config.consumer,
+            **self._overrides(connector.consumer_overrides, "consumer.override."),
         }
-        return _client_props(props)
+        return _client_props({k: v for k, v in props.items() if k not in SINK_CONSUMER_CONFIG})
 
-    def _overrides(self, connector_props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-        overrides = prefixed(connector_props, prefix)
-        policy = str(self.props.get("connector.client.config.override.policy", "All")).lower()
-        if overrides and policy == "none":
+    def _overrides(self, overrides: Mapping[str, Any], prefix: str) -> Mapping[str, Any]:
+        if overrides and not self.config.client_overrides_allowed:
             raise ConfigException(
                 prefix + next(iter(overrides)),
                 None,
                 "client overrides are disabled by connector.client.config.override.policy=None",
             )
-        return resolve(overrides)
+        return overrides
 
     def ensure_dead_letter_topic(self, topic: str, replication: int) -> None:
         try:
@@ -120,4 +113,4 @@ class KafkaClients:
                 brokers,
             )
             replication = brokers
-        TopicCreator(self.admin, {"topic.creation.default.replication.factor": replication}).ensure(topic)
+        TopicCreator(self.admin, TopicCreationConfig(replication_factor=replication)).ensure(topic)

@@ -78,6 +78,7 @@ class WorkerSinkTask(WorkerTask):
         chain: TransformationChain,
         operator: RetryWithToleranceOperator,
         consumer_config: Mapping[str, Any],
+        subscription: list[str],
         flush_interval_ms: int,
         listener: StatusListener,
         metrics: TaskMetrics,
@@ -94,6 +95,7 @@ class WorkerSinkTask(WorkerTask):
         self._chain = chain
         self._kafka = KafkaWatch(self.outage)
         self._consumer = Consumer({**consumer_config, "error_cb": self._kafka.on_error})
+        self._subscription = subscription  # topic names, or one `^regex`
         self._flush_interval = flush_interval_ms / 1000
         self._metrics = metrics
         self._max_poll = max_poll_records
@@ -126,11 +128,9 @@ class WorkerSinkTask(WorkerTask):
         self.task.initialize(SinkTaskContextImpl(self))
         self.task.start(self._props)
         self.started = True
-        topics = [t.strip() for t in str(self._props.get("topics") or "").split(",") if t.strip()]
-        regex = str(self._props.get("topics.regex") or "").strip()
-        if regex:
-            topics = ["^" + regex.lstrip("^")]
-        self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost)
+        self._consumer.subscribe(
+            self._subscription, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+        )
         self._metrics.running.set(1)
 
     def iteration(self) -> None:

@@ -19,7 +19,7 @@ from connect.runtime.herder import ConnectorInfo, ConnectorStatus
 from connect.runtime.herder_base import HerderBase, reverse_transform
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.worker import Worker
-from connect.runtime.worker_config import WORKER_CONFIG
+from connect.runtime.worker_config import WORKER_CONFIG, WorkerConfig
 from connect.secrets import install_log_masking, remember_config
 from connect.storage.configs import ConfigBackingStore, FileConfigBackingStore, MemoryConfigBackingStore
 from connect.storage.offsets import FileOffsetBackingStore, MemoryOffsetBackingStore, OffsetBackingStore
@@ -38,20 +38,20 @@ class StandaloneHerder(HerderBase):
         status_store: StatusBackingStore | None = None,
     ) -> None:
         install_log_masking()
-        self.raw_props = dict(worker_props)
-        props = WORKER_CONFIG.parse(worker_props)
-        remember_config(self.raw_props, password_keys(WORKER_CONFIG))
+        self.config = WorkerConfig.parse(worker_props)
+        remember_config(self.config.originals, password_keys(WORKER_CONFIG))
         registry = registry or default_registry()
         if offset_store is None:
-            path = props.get("offset.storage.file.filename")
+            path = self.config.offset_storage_file
             offset_store = FileOffsetBackingStore(path) if path else MemoryOffsetBackingStore()
         if config_store is None:
-            path = props.get("config.storage.file.filename")
+            path = self.config.config_storage_file
             config_store = FileConfigBackingStore(path) if path else MemoryConfigBackingStore()
         if status_store is None:
-            path = props.get("status.storage.file.filename")
+            path = self.config.status_storage_file
             status_store = FileStatusBackingStore(path) if path else MemoryStatusBackingStore()
-        super().__init__(Worker(props, registry, offset_store, status_store), config_store, status_store, registry)
+        worker = Worker(self.config, registry, offset_store, status_store)
+        super().__init__(worker, config_store, status_store, registry)
         self._reconfigure_requested: set[str] = set()
         self._reconfigurer = threading.Thread(target=self._reconfigure_loop, name="herder-reconfigure", daemon=True)
         self._stopping = threading.Event()

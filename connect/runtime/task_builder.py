@@ -14,7 +14,8 @@ from connect.config.providers import resolve
 from connect.data import ConnectRecord, SinkRecord
 from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
-from connect.runtime.errors import DeadLetterQueueReporter, ErrorConfig, LogReporter, RetryWithToleranceOperator
+from connect.runtime.connector_config import ConnectorConfig
+from connect.runtime.errors import DeadLetterQueueReporter, LogReporter, RetryWithToleranceOperator
 from connect.runtime.errors.context import ErrorContext, RawMessage
 from connect.runtime.kafka_clients import KafkaClients
 from connect.runtime.metrics import TaskMetrics
@@ -23,90 +24,65 @@ from connect.runtime.source_task import WorkerSourceTask
 from connect.runtime.states import TaskId
 from connect.runtime.topic_creation import TopicCreator
 from connect.runtime.transform_chain import build_chain
-from connect.runtime.worker_config import prefixed
+from connect.runtime.worker_config import PluginSettings
 from connect.runtime.worker_task import StatusListener, WorkerTask
-from connect.spi import Connector, Converter, HeaderConverter, SinkConnector, SinkTask, SourceTask
+from connect.spi import Converter, HeaderConverter, SinkTask, SourceTask
 from connect.storage.offsets import OffsetBackingStore
 
 
 class TaskBuilder:
-    def __init__(
-        self,
-        worker_props: Mapping[str, Any],
-        registry: PluginRegistry,
-        clients: KafkaClients,
-        offset_store: OffsetBackingStore,
-    ) -> None:
-        self.props = worker_props
+    def __init__(self, registry: PluginRegistry, clients: KafkaClients, offset_store: OffsetBackingStore) -> None:
         self.registry = registry
         self.clients = clients
         self.offset_store = offset_store
 
-    def converter(self, key: str, connector_props: Mapping[str, Any], is_key: bool) -> Converter:
-        """key.converter / value.converter: the connector's override with its own settings, else the worker's."""
-        source = connector_props if connector_props.get(key) else self.props
-        cls = self.registry.load(PluginKind.CONVERTER, str(source[key]))
-        converter = cls()
-        settings = resolve(prefixed(source, key + "."))
+    def converter(self, key: str, plugin: PluginSettings, is_key: bool) -> Converter:
+        converter = self.registry.load(PluginKind.CONVERTER, plugin.class_name)()
         try:
-            converter.configure(settings, is_key)
+            converter.configure(resolve(plugin.settings), is_key)
         except ConfigException as exc:
             raise ConfigException(f"{key}.{exc.name}", exc.value, exc.reason) from None
         return converter
 
-    def header_converter(self, connector_props: Mapping[str, Any]) -> HeaderConverter:
-        key = "header.converter"
-        source = connector_props if connector_props.get(key) else self.props
-        cls = self.registry.load(PluginKind.HEADER_CONVERTER, str(source[key]))
-        converter = cls()
-        converter.configure(resolve(prefixed(source, key + ".")))
+    def header_converter(self, plugin: PluginSettings) -> HeaderConverter:
+        converter = self.registry.load(PluginKind.HEADER_CONVERTER, plugin.class_name)()
+        converter.configure(resolve(plugin.settings))
         return converter
 
     def build(
         self,
         task_id: TaskId,
-        connector_cls: type[Connector],
-        connector_props: Mapping[str, Any],
+        config: ConnectorConfig,
         task_props: Mapping[str, Any],
         listener: StatusListener,
         start_paused: bool,
     ) -> WorkerTask:
         """A ready-to-start task runner; configuration errors raise before anything runs."""
-        props = resolve(connector_props)
+        worker, errors = config.worker, config.errors
         metrics = TaskMetrics(task_id.connector, task_id.task)
-        key_conv = self.converter("key.converter", props, True)
-        value_conv = self.converter("value.converter", props, False)
-        header_conv = self.header_converter(props)
-        errors = ErrorConfig.from_props(props)
+        key_conv = self.converter("key.converter", config.key_converter, True)
+        value_conv = self.converter("value.converter", config.value_converter, False)
+        header_conv = self.header_converter(config.header_converter)
         reporters: list[Any] = []
-        if str(props.get("errors.log.enable", "false")).lower() == "true":
-            reporters.append(
-                LogReporter(
-                    task_id.connector,
-                    task_id.task,
-                    str(props.get("errors.log.include.messages", "false")).lower() == "true",
-                )
-            )
-        task_cls = connector_cls.task_class
+        if errors.log_enable:
+            reporters.append(LogReporter(task_id.connector, task_id.task, errors.log_include_messages))
+        task_cls = config.connector_class.task_class
         task = task_cls()
-        flush_ms = int(self.props.get("offset.flush.interval.ms", 60_000))
+        flush_ms = worker.offset_flush_interval_ms
 
         def on_error(ctx: ErrorContext, tolerated: bool) -> None:
             metrics.error(ctx.stage)
 
-        dlq_topic = str(props.get("errors.deadletterqueue.topic.name") or "").strip()
-        if dlq_topic:
-            self.clients.ensure_dead_letter_topic(
-                dlq_topic, int(props.get("errors.deadletterqueue.topic.replication.factor", 3))
-            )
-            dlq_producer = Producer(self.clients.producer_config(task_id.connector, props, f"-dlq-{task_id.task}"))
+        if errors.dead_letter_topic:
+            self.clients.ensure_dead_letter_topic(errors.dead_letter_topic, errors.dead_letter_replication_factor)
+            dlq_producer = Producer(self.clients.producer_config(config, f"-dlq-{task_id.task}"))
             reporters.append(
                 _CountingDlq(
                     DeadLetterQueueReporter(
-                        dlq_topic,
+                        errors.dead_letter_topic,
                         task_id.connector,
                         task_id.task,
-                        str(props.get("errors.deadletterqueue.context.headers.enable", "false")).lower() == "true",
+                        errors.dead_letter_context_headers,
                         dlq_producer.produce,
                         _reserializer(key_conv, value_conv, header_conv),
                     ),
@@ -115,10 +91,10 @@ class TaskBuilder:
                 )
             )
         operator = RetryWithToleranceOperator(errors, reporters, on_error)
-        chain = build_chain(self.registry, props, operator)
-        if issubclass(connector_cls, SinkConnector):
+        chain = build_chain(self.registry, config.chain, operator)
+        if config.is_sink:
             assert isinstance(task, SinkTask)
-            consumer_config = self.clients.consumer_config(task_id.connector, task_id.task, props)
+            consumer_config = self.clients.consumer_config(config, task_id.task)
             return WorkerSinkTask(
                 task_id,
                 task,
@@ -129,15 +105,16 @@ class TaskBuilder:
                 chain=chain,
                 operator=operator,
                 consumer_config=consumer_config,
+                subscription=list(config.subscription),
                 flush_interval_ms=flush_ms,
                 listener=listener,
                 metrics=metrics,
-                max_poll_records=int(props.get("consumer.override.max.poll.records", 500)),
+                max_poll_records=config.max_poll_records,
                 start_paused=start_paused,
             )
         assert isinstance(task, SourceTask)
-        producer_config = self.clients.producer_config(task_id.connector, props, f"-{task_id.task}")
-        creator = TopicCreator(self.clients.admin, props)
+        producer_config = self.clients.producer_config(config, f"-{task_id.task}")
+        creator = TopicCreator(self.clients.admin, config.topic_creation)
         return WorkerSourceTask(
             task_id,
             task,
@@ -151,7 +128,7 @@ class TaskBuilder:
             offset_store=self.offset_store,
             topic_creator=creator,
             flush_interval_ms=flush_ms,
-            flush_timeout_ms=int(self.props.get("offset.flush.timeout.ms", 5_000)),
+            flush_timeout_ms=worker.offset_flush_timeout_ms,
             listener=listener,
             metrics=metrics,
             start_paused=start_paused,

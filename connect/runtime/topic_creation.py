@@ -4,33 +4,38 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 log = logging.getLogger(__name__)
 
+BROKER_DEFAULT = -1
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCreationConfig:
+    """How to create a missing topic: partitions and replication factor (-1: the broker's default), topic configs."""
+
+    partitions: int = BROKER_DEFAULT
+    replication_factor: int = BROKER_DEFAULT
+    configs: Mapping[str, str] = field(default_factory=dict)
+
 
 class TopicCreator:
-    def __init__(self, admin: AdminClient, props: Mapping[str, Any]) -> None:
+    def __init__(self, admin: AdminClient, config: TopicCreationConfig) -> None:
         self._admin = admin
-        self._partitions = int(props.get("topic.creation.default.partitions", -1))
-        self._replication = int(props.get("topic.creation.default.replication.factor", -1))
-        self._configs = {
-            k[len("topic.creation.default.") :]: str(v)
-            for k, v in props.items()
-            if k.startswith("topic.creation.default.")
-            and k not in ("topic.creation.default.partitions", "topic.creation.default.replication.factor")
-        }
+        self._config = config
         self._known: set[str] = set()
 
     def ensure(self, topic: str) -> None:
         if topic in self._known:
             return
-        futures = self._admin.create_topics(
-            [NewTopic(topic, self._partitions, self._replication, config=self._configs)], request_timeout=15
+        new = NewTopic(
+            topic, self._config.partitions, self._config.replication_factor, config=dict(self._config.configs)
         )
+        futures = self._admin.create_topics([new], request_timeout=15)
         try:
             futures[topic].result(timeout=20)
             log.info("created topic %s", topic)

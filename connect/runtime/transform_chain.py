@@ -11,11 +11,30 @@ from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.errors.context import Stage, class_name
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
-from connect.runtime.worker_config import prefixed
 from connect.spi import Predicate, Transformation
 
 R = TypeVar("R", bound=ConnectRecord)
 _CHAIN_KEYS = ("type", "predicate", "negate")
+
+
+@dataclass(frozen=True, slots=True)
+class PluginSpec:
+    """A transform or predicate a connector config names (`transforms.<alias>.*`, `predicates.<alias>.*`)."""
+
+    prefix: str  # "transforms.<alias>." or "predicates.<alias>."
+    alias: str
+    class_name: str
+    settings: Mapping[str, Any]  # every key under the prefix, prefix stripped, as written
+    predicate: str | None = None  # transforms only: the alias of the predicate that gates it
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChainConfig:
+    """A connector's transforms, in order, and the predicates they use (parsed by connector_config.chain_config)."""
+
+    transforms: tuple[PluginSpec, ...] = ()
+    predicates: tuple[PluginSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,41 +80,25 @@ class TransformationChain:
                 step.predicate.close()
 
 
-def _aliases(props: Mapping[str, Any], key: str) -> list[str]:
-    raw = props.get(key) or ""
-    items = raw if isinstance(raw, list) else str(raw).split(",")
-    return [a.strip() for a in items if a.strip()]
-
-
-def _configured(registry: PluginRegistry, kind: PluginKind, props: Mapping[str, Any], prefix: str) -> Any:
-    type_key = prefix + "type"
-    if not props.get(type_key):
-        raise ConfigException(type_key, None, "Missing required configuration with no default value")
-    cls = registry.load(kind, str(props[type_key]))
+def _configured(registry: PluginRegistry, kind: PluginKind, spec: PluginSpec) -> Any:
+    cls = registry.load(kind, spec.class_name)
     plugin = cls()
-    own = {k: v for k, v in prefixed(props, prefix).items() if k not in _CHAIN_KEYS or k in cls.config_def}
+    own = {k: v for k, v in spec.settings.items() if k not in _CHAIN_KEYS or k in cls.config_def}
     try:
         plugin.configure(own)
     except ConfigException as exc:
-        raise ConfigException(prefix + exc.name, exc.value, exc.reason) from None
+        raise ConfigException(spec.prefix + exc.name, exc.value, exc.reason) from None
     return plugin
 
 
 def build_chain(
-    registry: PluginRegistry, props: Mapping[str, Any], operator: RetryWithToleranceOperator | None = None
+    registry: PluginRegistry, chain: ChainConfig, operator: RetryWithToleranceOperator | None = None
 ) -> TransformationChain:
-    """Instantiate and configure the transforms and predicates a connector config names."""
-    predicates = {
-        alias: _configured(registry, PluginKind.PREDICATE, props, f"predicates.{alias}.")
-        for alias in _aliases(props, "predicates")
-    }
+    """Instantiate and configure the transforms and predicates of a connector's chain config."""
+    predicates = {spec.alias: _configured(registry, PluginKind.PREDICATE, spec) for spec in chain.predicates}
     steps = []
-    for alias in _aliases(props, "transforms"):
-        prefix = f"transforms.{alias}."
-        transform = _configured(registry, PluginKind.TRANSFORMATION, props, prefix)
-        pred_alias = str(props.get(prefix + "predicate") or "").strip()
-        if pred_alias and pred_alias not in predicates:
-            raise ConfigException(prefix + "predicate", pred_alias, "Predicate is not listed in 'predicates'")
-        negate = str(props.get(prefix + "negate", "false")).strip().lower() == "true"
-        steps.append(Step(transform, predicates.get(pred_alias) if pred_alias else None, negate, class_name(transform)))
+    for spec in chain.transforms:
+        transform = _configured(registry, PluginKind.TRANSFORMATION, spec)
+        predicate = predicates.get(spec.predicate) if spec.predicate else None
+        steps.append(Step(transform, predicate, spec.negate, class_name(transform)))
     return TransformationChain(steps, operator)

@@ -9,7 +9,6 @@ store. Calls may come from several herder threads.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -17,12 +16,13 @@ from typing import Any
 
 from connect.config.providers import resolve
 from connect.errors import ConfigException
-from connect.plugins import PluginKind, PluginRegistry
-from connect.runtime.connector_config import is_sink
+from connect.plugins import PluginRegistry
+from connect.runtime.connector_config import ConnectorConfig, connector_class, is_sink
 from connect.runtime.connector_offsets import SinkOffsets, SourceOffsets
 from connect.runtime.kafka_clients import KafkaClients
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.task_builder import TaskBuilder
+from connect.runtime.worker_config import WorkerConfig
 from connect.runtime.worker_connector import ConnectorStatusListener, WorkerConnector
 from connect.runtime.worker_task import StatusListener, WorkerTask
 from connect.secrets import format_exception
@@ -36,30 +36,25 @@ log = logging.getLogger(__name__)
 class Worker:
     def __init__(
         self,
-        worker_props: Mapping[str, Any],
+        config: WorkerConfig,
         registry: PluginRegistry,
         offset_store: OffsetBackingStore,
         status_store: StatusBackingStore,
         worker_id: str | None = None,
     ) -> None:
-        self.props = dict(worker_props)
+        self.config = config
         self.registry = registry
         self.offset_store = offset_store
         self.status_store = status_store
-        self.worker_id = worker_id or f"{socket.gethostname()}:{self._rest_port()}"
-        self.clients = KafkaClients(self.props)
-        self._builder = TaskBuilder(self.props, registry, self.clients, offset_store)
+        self.worker_id = worker_id or config.worker_id
+        self.clients = KafkaClients(config)
+        self._builder = TaskBuilder(registry, self.clients, offset_store)
         self._source_offsets = SourceOffsets(offset_store)
         self._sink_offsets = SinkOffsets(self.clients)
-        self._shutdown_timeout = int(self.props.get("task.shutdown.graceful.timeout.ms", 5000)) / 1000
+        self._shutdown_timeout = config.task_shutdown_graceful_timeout_ms / 1000
         self._connectors: dict[str, WorkerConnector] = {}
         self._tasks: dict[TaskId, WorkerTask] = {}
         self._lock = threading.Lock()  # guards the two maps, not the (slow) starts and stops
-
-    def _rest_port(self) -> str:
-        listeners = self.props.get("listeners") or ["http://0.0.0.0:8083"]
-        first = listeners[0] if isinstance(listeners, list) else str(listeners).split(",")[0]
-        return first.rsplit(":", 1)[-1]
 
     # -- the worker ------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,13 +72,7 @@ class Worker:
 
     # -- plugins ---------------------------------------------------------------------------
     def connector_class(self, config: Mapping[str, Any]) -> type[Connector]:
-        name = config.get("connector.class")
-        if not name:
-            raise ConfigException("connector.class", None, "Missing required configuration with no default value")
-        cls = self.registry.load(PluginKind.CONNECTOR, str(name))
-        if not (isinstance(cls, type) and issubclass(cls, Connector)):
-            raise ConfigException("connector.class", name, "Not a connector plugin")
-        return cls
+        return connector_class(self.registry, config)
 
     def connector_type(self, config: Mapping[str, Any]) -> str:
         """ "source", "sink", or "unknown" when the class cannot be loaded."""
@@ -103,12 +92,12 @@ class Worker:
     ) -> bool:
         """Start the connector instance (not its tasks); False, and FAILED reported, when it could not start."""
         try:
-            connector_cls = self.connector_class(config)
+            parsed = ConnectorConfig.parse(self.registry, self.config, config)
         except Exception as exc:
             log.error("connector %s failed: %s", name, exc)
             listener(name, State.FAILED, format_exception(exc))
             return False
-        connector = WorkerConnector(name, connector_cls, config, request_reconfiguration, listener)
+        connector = WorkerConnector(name, parsed, request_reconfiguration, listener)
         with self._lock:
             if name in self._connectors:
                 raise ConfigException("name", name, "a connector of that name already runs in this worker")
@@ -186,8 +175,7 @@ class Worker:
         try:
             runner = self._builder.build(
                 task_id,
-                self.connector_class(connector_config),
-                connector_config,
+                ConnectorConfig.parse(self.registry, self.config, connector_config),
                 resolve(task_config),
                 report,
                 start_paused=target is TargetState.PAUSED,
@@ -261,7 +249,7 @@ class Worker:
         return self._sink_offsets if self.connector_type(config) == "sink" else self._source_offsets
 
     def connector_offsets(self, name: str, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return self._offsets(config).list(name)
+        return self._offsets(config).read(name)
 
     def alter_connector_offsets(self, name: str, config: Mapping[str, Any], offsets: list[dict[str, Any]]) -> None:
         self._offsets(config).alter(name, offsets)

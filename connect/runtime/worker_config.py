@@ -1,12 +1,19 @@
-"""Worker configuration: the keys of worker.properties, overridable by CONNECT_* variables."""
+"""Worker configuration: the keys of worker.properties (overridable by CONNECT_* variables), parsed once.
+
+`WorkerConfig.parse(props)` is the one place worker keys are read: the herder, the Worker and
+the REST server get the typed object.
+"""
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from connect.config import ConfigDef, Importance, NonNegative, Range, Type, ValidString
+from connect.config.definition import Password
 
 WORKER_CONFIG = (
     ConfigDef()
@@ -234,3 +241,114 @@ def prefixed(props: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """The props under `prefix`, with the prefix stripped."""
     n = len(prefix)
     return {k[n:]: v for k, v in props.items() if k.startswith(prefix)}
+
+
+@dataclass(frozen=True, slots=True)
+class PluginSettings:
+    """A configured plugin: its class name and its `<key>.*` settings (prefix stripped, references as written)."""
+
+    class_name: str
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TlsSettings:
+    """An https listener's PEM files (`listeners.https.ssl.*`, else the same `ssl.*` key)."""
+
+    certfile: str | None
+    keyfile: str | None
+    key_password: Password | None
+    cafile: str | None
+    client_auth: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """The worker's settings, typed; `originals` keeps the properties as given."""
+
+    bootstrap_servers: str
+    key_converter: PluginSettings
+    value_converter: PluginSettings
+    header_converter: PluginSettings
+    offset_storage_file: str | None
+    config_storage_file: str | None
+    status_storage_file: str | None
+    offset_flush_interval_ms: int
+    offset_flush_timeout_ms: int
+    task_shutdown_graceful_timeout_ms: int
+    listeners: tuple[str, ...]
+    rest_advertised_listener: str | None
+    rest_advertised_host_name: str | None
+    rest_advertised_port: int | None
+    rest_auth_basic_users: Password | None
+    rest_auth_bearer_tokens: Password | None
+    rest_request_max_bytes: int
+    tls: TlsSettings
+    topic_tracking_enable: bool
+    topic_tracking_allow_reset: bool
+    client_id_prefix: str
+    client_overrides_allowed: bool
+    producer: Mapping[str, Any]  # `producer.*`, `consumer.*`, `admin.*`: settings of the clients the worker makes
+    consumer: Mapping[str, Any]
+    admin: Mapping[str, Any]
+    originals: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, props: Mapping[str, Any]) -> WorkerConfig:
+        """Parse and validate; ConfigException names the first bad key."""
+        p = WORKER_CONFIG.parse(props)
+
+        def plugin(key: str) -> PluginSettings:
+            return PluginSettings(p[key], prefixed(props, key + "."))
+
+        def tls(key: str) -> Any:
+            """`listeners.https.<key>` when given, else `<key>` when given, else the declared default (as written:
+            the REST server resolves provider references)."""
+            value = (
+                props[key] if key in props and f"listeners.https.{key}" not in props else p[f"listeners.https.{key}"]
+            )
+            return None if value in (None, "") else value
+
+        # An empty `listeners` means the declared default, as before it was declared.
+        listeners = [item for item in p["listeners"] if item] or WORKER_CONFIG.parse({})["listeners"]
+        key_password = tls("ssl.key.password")
+
+        return cls(
+            bootstrap_servers=",".join(p["bootstrap.servers"]),
+            key_converter=plugin("key.converter"),
+            value_converter=plugin("value.converter"),
+            header_converter=plugin("header.converter"),
+            offset_storage_file=p["offset.storage.file.filename"] or None,
+            config_storage_file=p["config.storage.file.filename"] or None,
+            status_storage_file=p["status.storage.file.filename"] or None,
+            offset_flush_interval_ms=p["offset.flush.interval.ms"],
+            offset_flush_timeout_ms=p["offset.flush.timeout.ms"],
+            task_shutdown_graceful_timeout_ms=p["task.shutdown.graceful.timeout.ms"],
+            listeners=tuple(listeners),
+            rest_advertised_listener=p["rest.advertised.listener"] or None,
+            rest_advertised_host_name=p["rest.advertised.host.name"] or None,
+            rest_advertised_port=p["rest.advertised.port"],
+            rest_auth_basic_users=p["rest.auth.basic.users"] or None,
+            rest_auth_bearer_tokens=p["rest.auth.bearer.tokens"] or None,
+            rest_request_max_bytes=p["rest.request.max.bytes"],
+            tls=TlsSettings(
+                tls("ssl.certfile"),
+                tls("ssl.keyfile"),
+                None if key_password is None else Password(key_password),
+                tls("ssl.cafile"),
+                tls("ssl.client.auth"),
+            ),
+            topic_tracking_enable=p["topic.tracking.enable"],
+            topic_tracking_allow_reset=p["topic.tracking.allow.reset"],
+            client_id_prefix=p["client.id.prefix"],
+            client_overrides_allowed=p["connector.client.config.override.policy"].lower() != "none",
+            producer=prefixed(props, "producer."),
+            consumer=prefixed(props, "consumer."),
+            admin=prefixed(props, "admin."),
+            originals=dict(props),
+        )
+
+    @property
+    def worker_id(self) -> str:
+        """`<host>:<port of the first listener>`, as Kafka Connect names a standalone worker."""
+        return f"{socket.gethostname()}:{self.listeners[0].rsplit(':', 1)[-1]}"

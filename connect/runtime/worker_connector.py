@@ -8,10 +8,10 @@ to the herder that started it (`request_reconfiguration(name)`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from connect.config.providers import resolve
+from connect.runtime.connector_config import ConnectorConfig
 from connect.runtime.states import State, TargetState
 from connect.secrets import format_exception
 from connect.spi import Connector
@@ -26,13 +26,11 @@ class WorkerConnector:
     def __init__(
         self,
         name: str,
-        connector_cls: type[Connector],
-        config: Mapping[str, Any],
+        config: ConnectorConfig,
         request_reconfiguration: Callable[[str], None],
         listener: ConnectorStatusListener,
     ) -> None:
         self.name = name
-        self.connector_cls = connector_cls
         self.config = config
         self.request_reconfiguration = request_reconfiguration
         self._listener = listener
@@ -40,11 +38,11 @@ class WorkerConnector:
         self.state = State.UNASSIGNED
 
     def start(self, target: TargetState) -> bool:
-        """Create, initialize and start the instance (config providers resolved here); False if it failed."""
+        """Create, initialize and start the instance; False if it failed."""
         try:
-            instance = self.connector_cls()
+            instance = self.config.connector_class()
             instance.initialize(_Context(self))
-            instance.start(resolve(self.config))
+            instance.start(self.config.props)
         except Exception as exc:
             self.fail(exc)
             return False
@@ -55,7 +53,7 @@ class WorkerConnector:
     def task_configs(self) -> list[dict[str, Any]]:
         """At most `tasks.max` task configs; what the connector raised fails it, and is raised again."""
         assert self.instance is not None, "the connector is not running"
-        max_tasks = int(self.config.get("tasks.max", 1))
+        max_tasks = self.config.tasks_max
         try:
             return [dict(c) for c in self.instance.task_configs(max_tasks)][:max_tasks]
         except Exception as exc:

@@ -69,10 +69,10 @@ def _location(request: Request, name: str) -> str:
 
 
 def _topic_tracking(request: Request, reset: bool = False) -> None:
-    props = request.app.state.worker_props
-    if str(props.get("topic.tracking.enable", "true")).lower() == "false":
+    config = request.app.state.worker_config
+    if not config.topic_tracking_enable:
         raise RestError(403, "Topic tracking is disabled.")
-    if reset and str(props.get("topic.tracking.allow.reset", "true")).lower() == "false":
+    if reset and not config.topic_tracking_allow_reset:
         raise RestError(403, "Topic tracking reset is disabled.")
 
 

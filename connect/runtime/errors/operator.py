@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from connect.errors import ConnectException, RetriableException
+from connect.runtime.errors.config import ErrorConfig
 from connect.runtime.errors.context import ErrorContext, RawMessage, Stage
 
 T = TypeVar("T")
@@ -29,21 +29,6 @@ class Reporter(Protocol):
 
 class ToleranceExceeded(ConnectException):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorConfig:
-    retry_timeout_ms: int = 0
-    retry_delay_max_ms: int = 60_000
-    tolerance_all: bool = False
-
-    @staticmethod
-    def from_props(props: Mapping[str, Any]) -> ErrorConfig:
-        return ErrorConfig(
-            int(props.get("errors.retry.timeout", 0)),
-            int(props.get("errors.retry.delay.max.ms", 60_000)),
-            str(props.get("errors.tolerance", "none")).lower() == "all",
-        )
 
 
 class RetryWithToleranceOperator:

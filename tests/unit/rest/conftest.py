@@ -19,7 +19,7 @@ def herder() -> FakeHerder:
 
 @pytest.fixture
 def client(herder: FakeHerder) -> TestClient:
-    return TestClient(create_app(herder, {}), raise_server_exceptions=False)
+    return TestClient(create_app(herder), raise_server_exceptions=False)
 
 
 def datagen(name: str = "gen", **extra: object) -> dict:

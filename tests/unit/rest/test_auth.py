@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connect.errors import ConfigException
+from connect.runtime.worker_config import WorkerConfig
 from rest.app import create_app
 from tests.unit.rest.fake_herder import FakeHerder
 
@@ -21,7 +22,7 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 @pytest.fixture
 def secured() -> TestClient:
-    return TestClient(create_app(FakeHerder(), PROPS))
+    return TestClient(create_app(FakeHerder(), WorkerConfig.parse(PROPS)))
 
 
 def every_endpoint(client: TestClient) -> list[tuple[str, str]]:
@@ -84,7 +85,7 @@ def test_invalid_credentials_are_401(secured: TestClient, headers: dict[str, str
 
 
 def test_bearer_only_challenges_bearer_and_refuses_basic():
-    client = TestClient(create_app(FakeHerder(), {"rest.auth.bearer.tokens": "t"}))
+    client = TestClient(create_app(FakeHerder(), WorkerConfig.parse({"rest.auth.bearer.tokens": "t"})))
     r = client.get("/connectors", headers=basic("t", "t"))
     assert r.status_code == 401 and r.headers["www-authenticate"] == 'Bearer realm="connect"'
 
@@ -96,10 +97,12 @@ def test_users_from_a_config_provider(tmp_path: Path, monkeypatch: pytest.Monkey
     client = TestClient(
         create_app(
             FakeHerder(),
-            {
-                "rest.auth.basic.users": f"${{file:{secrets}:users}}",
-                "rest.auth.bearer.tokens": "${env:SLUICE_TEST_TOKEN}",
-            },
+            WorkerConfig.parse(
+                {
+                    "rest.auth.basic.users": f"${{file:{secrets}:users}}",
+                    "rest.auth.bearer.tokens": "${env:SLUICE_TEST_TOKEN}",
+                }
+            ),
         )
     )
     assert client.get("/connectors", headers=basic("carol", "fromfile")).status_code == 200
@@ -109,7 +112,7 @@ def test_users_from_a_config_provider(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_malformed_users_setting_is_a_config_error_without_the_secret():
     with pytest.raises(ConfigException, match=r"rest\.auth\.basic\.users") as err:
-        create_app(FakeHerder(), {"rest.auth.basic.users": "alice-without-password"})
+        create_app(FakeHerder(), WorkerConfig.parse({"rest.auth.basic.users": "alice-without-password"}))
     assert "alice-without-password" not in str(err.value)
 
 

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connect.runtime.herder import State
+from connect.runtime.worker_config import WorkerConfig
 from tests.unit.rest.conftest import datagen
 from tests.unit.rest.fake_herder import FakeHerder
 
@@ -213,9 +214,9 @@ def test_topic_tracking_disabled_is_403(herder: FakeHerder):
     from rest.app import create_app
 
     herder.put_connector_config("gen", {"connector.class": "file"}, allow_replace=False)
-    off = TestClient(create_app(herder, {"topic.tracking.enable": "false"}))
+    off = TestClient(create_app(herder, WorkerConfig.parse({"topic.tracking.enable": "false"})))
     assert off.get("/connectors/gen/topics").json() == {"error_code": 403, "message": "Topic tracking is disabled."}
-    no_reset = TestClient(create_app(herder, {"topic.tracking.allow.reset": "false"}))
+    no_reset = TestClient(create_app(herder, WorkerConfig.parse({"topic.tracking.allow.reset": "false"})))
     assert no_reset.get("/connectors/gen/topics").status_code == 200
     assert no_reset.put("/connectors/gen/topics/reset").status_code == 403
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from connect.runtime.worker_config import WorkerConfig
 from rest.app import create_app
 from tests.unit.rest.conftest import datagen
 from tests.unit.rest.fake_herder import FakeHerder
@@ -27,7 +28,7 @@ def test_head_on_a_missing_connector_is_404_and_on_a_post_only_resource_405(clie
 
 
 def test_head_needs_credentials_like_get():
-    app = create_app(FakeHerder(), {"rest.auth.basic.users": "alice:pw-123456"})
+    app = create_app(FakeHerder(), WorkerConfig.parse({"rest.auth.basic.users": "alice:pw-123456"}))
     client = TestClient(app)
     assert client.head("/connectors").status_code == 401
     assert client.head("/connectors", auth=("alice", "pw-123456")).status_code == 200
@@ -36,7 +37,9 @@ def test_head_needs_credentials_like_get():
 
 @pytest.fixture
 def small(herder: FakeHerder) -> TestClient:
-    return TestClient(create_app(herder, {"rest.request.max.bytes": "2048"}), raise_server_exceptions=False)
+    return TestClient(
+        create_app(herder, WorkerConfig.parse({"rest.request.max.bytes": "2048"})), raise_server_exceptions=False
+    )
 
 
 def test_a_body_over_the_limit_is_refused_with_413(small: TestClient, herder: FakeHerder):
@@ -62,4 +65,4 @@ def test_the_limit_is_a_worker_property_with_a_floor(herder: FakeHerder):
     from connect.errors import ConfigException
 
     with pytest.raises(ConfigException, match=r"rest\.request\.max\.bytes"):
-        create_app(herder, {"rest.request.max.bytes": "10"})
+        create_app(herder, WorkerConfig.parse({"rest.request.max.bytes": "10"}))

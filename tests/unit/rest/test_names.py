@@ -18,7 +18,7 @@ from tests.unit.rest.fake_herder import FakeHerder
 @pytest.fixture(scope="module")
 def validating() -> TestClient:
     herder = StandaloneHerder({"bootstrap.servers": "127.0.0.1:1"})
-    return TestClient(create_app(herder, {}), raise_server_exceptions=False)
+    return TestClient(create_app(herder), raise_server_exceptions=False)
 
 
 @pytest.mark.parametrize(

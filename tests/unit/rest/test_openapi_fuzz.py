@@ -37,7 +37,7 @@ herder = KeptHerder()
 
 # Generated `PUT /admin/loggers/...` calls change real log levels; they are put back afterwards.
 pytestmark = pytest.mark.usefixtures("log_levels_restored")
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(herder, {}))
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(herder))
 
 
 @schema.parametrize()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from connect.errors import ConfigException, ConnectException
+from connect.runtime.worker_config import WorkerConfig
 from rest.server import RestServer, parse_listeners
 from tests.unit.rest.fake_herder import FakeHerder
 
@@ -26,7 +27,7 @@ def servers() -> Iterator[list[RestServer]]:
 
 
 def start(servers: list[RestServer], props: dict[str, str]) -> RestServer:
-    server = RestServer(FakeHerder(), props)
+    server = RestServer(FakeHerder(), WorkerConfig.parse(props))
     server.start()
     servers.append(server)
     return server
@@ -47,7 +48,7 @@ def test_a_taken_port_is_a_clear_error(servers: list[RestServer]):
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ConnectException, match=f"127.0.0.1:{port} cannot bind: Address already in use"):
-            RestServer(FakeHerder(), {"listeners": f"http://127.0.0.1:{port}"}).start()
+            RestServer(FakeHerder(), WorkerConfig.parse({"listeners": f"http://127.0.0.1:{port}"})).start()
 
 
 def test_advertised_url_from_worker_props(servers: list[RestServer]):
@@ -64,17 +65,19 @@ def test_advertised_url_from_worker_props(servers: list[RestServer]):
 
 
 def test_listener_parsing():
-    assert [(x.protocol, x.host, x.port) for x in parse_listeners({})] == [("http", "0.0.0.0", 8083)]
-    both = parse_listeners({"listeners": "http://:8083, https://[::1]:8443"})
+    assert [(x.protocol, x.host, x.port) for x in parse_listeners(WorkerConfig.parse({}))] == [
+        ("http", "0.0.0.0", 8083)
+    ]
+    both = parse_listeners(WorkerConfig.parse({"listeners": "http://:8083, https://[::1]:8443"}))
     assert [(x.protocol, x.host, x.port) for x in both] == [("http", "", 8083), ("https", "::1", 8443)]
     for bad in ("ftp://x:1", "http://host", "http://host:port"):
         with pytest.raises(ConfigException, match="listeners"):
-            parse_listeners({"listeners": bad})
+            parse_listeners(WorkerConfig.parse({"listeners": bad}))
 
 
 def test_https_without_a_certificate_is_a_config_error():
     with pytest.raises(ConfigException, match="certfile"):
-        RestServer(FakeHerder(), {"listeners": "https://127.0.0.1:0"}).start()
+        RestServer(FakeHerder(), WorkerConfig.parse({"listeners": "https://127.0.0.1:0"})).start()
 
 
 @pytest.fixture
@@ -130,7 +133,9 @@ def test_a_bad_certificate_is_reported_by_start(tmp_path: Path):
     with pytest.raises(ConnectException, match="cannot load its TLS certificate"):
         RestServer(
             FakeHerder(),
-            {"listeners": "https://127.0.0.1:0", "listeners.https.ssl.certfile": str(tmp_path / "cert.pem")},
+            WorkerConfig.parse(
+                {"listeners": "https://127.0.0.1:0", "listeners.https.ssl.certfile": str(tmp_path / "cert.pem")}
+            ),
         ).start()
 
 

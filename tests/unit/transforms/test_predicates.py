@@ -5,6 +5,7 @@ import pytest
 from connect.data import Header
 from connect.errors import ConfigException
 from connect.plugins import default_registry
+from connect.runtime.connector_config import chain_config
 from connect.runtime.transform_chain import build_chain
 from tests.unit.transforms.records import configured, source
 from transforms.predicates import HasHeaderKey, RecordIsTombstone, TopicNameMatches
@@ -48,15 +49,17 @@ def test_config_errors_name_the_key(cls, props, key):
 def test_negate_and_java_class_names_through_the_chain():
     chain = build_chain(
         default_registry(),
-        {
-            "transforms": "keepAudit",
-            "predicates": "isAudit",
-            "transforms.keepAudit.type": "org.apache.kafka.connect.transforms.Filter",
-            "transforms.keepAudit.predicate": "isAudit",
-            "transforms.keepAudit.negate": "true",
-            "predicates.isAudit.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-            "predicates.isAudit.pattern": "audit.*",
-        },
+        chain_config(
+            {
+                "transforms": "keepAudit",
+                "predicates": "isAudit",
+                "transforms.keepAudit.type": "org.apache.kafka.connect.transforms.Filter",
+                "transforms.keepAudit.predicate": "isAudit",
+                "transforms.keepAudit.negate": "true",
+                "predicates.isAudit.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+                "predicates.isAudit.pattern": "audit.*",
+            }
+        ),
     )
     assert chain.apply(source("v", topic="audit.users")).value == "v"
     assert chain.apply(source("v", topic="orders")) is None

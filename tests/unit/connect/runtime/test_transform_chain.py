@@ -6,6 +6,7 @@ from connect.config import ConfigDef
 from connect.data import SourceRecord
 from connect.errors import ConfigException, DataException, RetriableException
 from connect.plugins import PluginKind, PluginRegistry
+from connect.runtime.connector_config import chain_config
 from connect.runtime.errors import ErrorConfig, RetryWithToleranceOperator, ToleranceExceeded
 from connect.runtime.transform_chain import build_chain
 from connect.spi import Transformation
@@ -21,19 +22,21 @@ def rec(topic="orders", value=None):
 def test_transforms_apply_in_order_behind_predicates():
     chain = build_chain(
         REGISTRY,
-        {
-            "transforms": "a,b",
-            "predicates": "isOrders",
-            "transforms.a.type": "AddField",
-            "transforms.a.field": "x",
-            "transforms.a.value": "1",
-            "transforms.b.type": "AddField",
-            "transforms.b.field": "y",
-            "transforms.b.predicate": "isOrders",
-            "transforms.b.negate": "true",
-            "predicates.isOrders.type": "TopicIs",
-            "predicates.isOrders.topic": "orders",
-        },
+        chain_config(
+            {
+                "transforms": "a,b",
+                "predicates": "isOrders",
+                "transforms.a.type": "AddField",
+                "transforms.a.field": "x",
+                "transforms.a.value": "1",
+                "transforms.b.type": "AddField",
+                "transforms.b.field": "y",
+                "transforms.b.predicate": "isOrders",
+                "transforms.b.negate": "true",
+                "predicates.isOrders.type": "TopicIs",
+                "predicates.isOrders.topic": "orders",
+            }
+        ),
     )
     assert chain.apply(rec("orders")).value == {"id": 1, "x": "1"}
     assert chain.apply(rec("users")).value == {"id": 1, "x": "1", "y": "x"}
@@ -41,15 +44,15 @@ def test_transforms_apply_in_order_behind_predicates():
 
 def test_missing_transform_key_is_named():
     with pytest.raises(ConfigException) as info:
-        build_chain(REGISTRY, {"transforms": "a", "transforms.a.type": "AddField"})
+        build_chain(REGISTRY, chain_config({"transforms": "a", "transforms.a.type": "AddField"}))
     assert info.value.name == "transforms.a.field"
     with pytest.raises(ConfigException, match=r"transforms\.b\.type"):
-        build_chain(REGISTRY, {"transforms": "b"})
+        build_chain(REGISTRY, chain_config({"transforms": "b"}))
 
 
 def test_unknown_transform_class_cannot_import_anything():
     with pytest.raises(Exception, match="Failed to find any class"):
-        build_chain(REGISTRY, {"transforms": "a", "transforms.a.type": "os.system"})
+        build_chain(REGISTRY, chain_config({"transforms": "a", "transforms.a.type": "os.system"}))
 
 
 def test_tolerance_all_skips_and_reports_tolerance_none_fails():
@@ -59,7 +62,7 @@ def test_tolerance_all_skips_and_reports_tolerance_none_fails():
         def report(self, ctx):
             reported.append(ctx)
 
-    props = {"transforms": "p", "transforms.p.type": "Poison"}
+    props = chain_config({"transforms": "p", "transforms.p.type": "Poison"})
     lenient = build_chain(REGISTRY, props, RetryWithToleranceOperator(ErrorConfig(tolerance_all=True), [Collect()]))
     assert lenient.apply(rec(value={"poison": True})) is None
     assert lenient.apply(rec()) is not None
@@ -89,7 +92,9 @@ class Flaky(Transformation):
 def flaky_chain(errors: ErrorConfig, failures: list[Exception]):
     Flaky.calls = 0
     registry = PluginRegistry.of({PluginKind.TRANSFORMATION: {"Flaky": Flaky}}, base=REGISTRY)
-    chain = build_chain(registry, {"transforms": "f", "transforms.f.type": "Flaky"}, RetryWithToleranceOperator(errors))
+    chain = build_chain(
+        registry, chain_config({"transforms": "f", "transforms.f.type": "Flaky"}), RetryWithToleranceOperator(errors)
+    )
     chain.steps[0].transform.failures = failures
     return chain
 
