@@ -29,7 +29,7 @@ from connect.runtime.topic_creation import TopicCreator
 from connect.runtime.transform_chain import TransformationChain
 from connect.runtime.worker_task import StatusListener, WorkerTask
 from connect.spi import Converter, HeaderConverter, SourceTask
-from connect.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, encode_key
+from connect.storage.offsets import OffsetBackingStore, OffsetStorageReaderImpl, decode_key, encode_key
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,7 @@ class WorkerSourceTask(WorkerTask):
         self._metrics.written.inc(records)
         if offsets:
             try:
-                self.task.committed_offsets({k.decode(): v for k, v in offsets.items()})
+                self.task.committed_offsets(committed(offsets))
                 self.task.commit()
             except Exception as exc:
                 log.warning("task %s commit hook failed: %s", self.id, exc)
@@ -348,3 +348,13 @@ class WorkerSourceTask(WorkerTask):
             self._producer.close()
             self._operator.close()
             self._chain.close()
+
+
+def committed(offsets: Mapping[bytes, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """Stored offsets as the task's records carried them: (partition, offset) pairs, not storage keys."""
+    out = []
+    for key, offset in offsets.items():
+        decoded = decode_key(key)
+        if decoded is not None:
+            out.append((decoded[1], offset))
+    return out

@@ -4,7 +4,7 @@ from connect.spi.connector import Connector, ConnectorContext, SinkConnector, So
 from connect.spi.converter import Converter, HeaderConverter
 from connect.spi.errant import ErrantRecordReporter
 from connect.spi.sink import SinkTask, SinkTaskContext, TopicPartition
-from connect.spi.source import OffsetStorageReader, SourceTask, SourceTaskContext
+from connect.spi.source import OffsetStorageReader, SourceOffset, SourceTask, SourceTaskContext
 from connect.spi.transform import Predicate, Transformation
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "SinkTask",
     "SinkTaskContext",
     "SourceConnector",
+    "SourceOffset",
     "SourceTask",
     "SourceTaskContext",
     "TopicPartition",

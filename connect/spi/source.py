@@ -9,11 +9,14 @@ re-reads at most the records that were not yet acknowledged.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from connect.data import SourceRecord
 from connect.spi.errant import ErrantRecordReporter
+
+SourceOffset = tuple[Mapping[str, Any], Mapping[str, Any] | None]
+"""A source partition and its offset (None: none committed), as the task's records carried them."""
 
 
 class OffsetStorageReader(Protocol):
@@ -21,7 +24,9 @@ class OffsetStorageReader(Protocol):
 
     def offset(self, partition: Mapping[str, Any]) -> dict[str, Any] | None: ...
 
-    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any] | None]: ...
+    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> list[SourceOffset]:
+        """(partition, offset) for each partition asked, in order."""
+        ...
 
 
 class SourceTaskContext(Protocol):
@@ -84,8 +89,8 @@ class SourceTask(ABC):
         Only overridden by tasks that need it: the runtime skips the per-record call otherwise.
         """
 
-    def committed_offsets(self, offsets: Mapping[str, Any]) -> None:  # noqa: B027
-        """Called with {json(partition): offset} just flushed (e.g. to confirm a replication slot)."""
+    def committed_offsets(self, offsets: Sequence[SourceOffset]) -> None:  # noqa: B027
+        """Called with the (partition, offset) pairs just flushed (e.g. to confirm a replication slot)."""
 
     @abstractmethod
     def stop(self) -> None:

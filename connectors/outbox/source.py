@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connect.data import SourceRecord
 from connect.errors import ConfigException, ConnectException, DataException
-from connect.spi import SourceTask
+from connect.spi import SourceOffset, SourceTask
 from connectors.outbox.config import OutboxConfig
 from connectors.outbox.prune import Pruner, PublishedRows
 from connectors.postgres.source import PostgresSourceTask
@@ -84,11 +84,11 @@ class OutboxSourceTask(SourceTask):
             self._published.emitted(out[-1].source_offset, ids or [])
         return out
 
-    def committed_offsets(self, offsets: Mapping[str, Any]) -> None:
+    def committed_offsets(self, offsets: Sequence[SourceOffset]) -> None:
         self._inner.committed_offsets(offsets)
         if self._published is None or self._pruner is None:
             return
-        for offset in offsets.values():
+        for _partition, offset in offsets:
             if offset is not None:
                 self._pruner.release(self._published.committed(offset))
 

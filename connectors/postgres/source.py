@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connect.data import SourceRecord
 from connect.errors import ConfigException, ConnectException
-from connect.spi import SourceTask
+from connect.spi import SourceOffset, SourceTask
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.coordinator import Coordinator
 
@@ -23,7 +23,6 @@ class PostgresSourceTask(SourceTask):
     def __init__(self) -> None:
         super().__init__()
         self._coordinator: Coordinator | None = None
-        self._partition_key: str | None = None
 
     def start(self, props: Mapping[str, Any]) -> None:
         try:
@@ -44,13 +43,11 @@ class PostgresSourceTask(SourceTask):
         assert self._coordinator is not None, "start comes before poll"
         return self._coordinator.poll()
 
-    def committed_offsets(self, offsets: Mapping[str, Any]) -> None:
+    def committed_offsets(self, offsets: Sequence[SourceOffset]) -> None:
         if self._coordinator is None:
             return
-        prefix = self._coordinator.config.prefix
-        for key, offset in offsets.items():
-            # Keys are `["<connector>", {"server": "<prefix>"}]`; this task has one partition.
-            if offset is not None and f'"server":"{prefix}"' in key.replace(" ", ""):
+        for partition, offset in offsets:  # this task has one partition: {"server": <topic.prefix>}
+            if offset is not None and partition == self._coordinator.partition:
                 self._coordinator.committed(offset)
 
     def stop(self) -> None:

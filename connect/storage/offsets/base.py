@@ -63,14 +63,12 @@ class OffsetStorageReaderImpl:
         key = encode_key(self._connector, partition)
         return decode_value(self._store.get([key]).get(key))
 
-    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any] | None]:
+    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], dict[str, Any] | None]]:
+        """(partition, offset) for each partition asked, in order."""
         parts = list(partitions)
         keys = [encode_key(self._connector, p) for p in parts]
         found = self._store.get(keys)
-        return {
-            orjson.dumps(dict(p), option=orjson.OPT_SORT_KEYS).decode(): decode_value(found.get(k))
-            for p, k in zip(parts, keys, strict=True)
-        }
+        return [(p, decode_value(found.get(k))) for p, k in zip(parts, keys, strict=True)]
 
     def connector_offsets(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every (partition, offset) stored for this connector."""

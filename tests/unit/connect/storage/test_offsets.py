@@ -2,6 +2,7 @@
 
 import json
 
+from connect.runtime.source_task import committed
 from connect.storage.offsets import FileOffsetBackingStore, OffsetStorageReaderImpl, decode_key, encode_key
 
 
@@ -31,3 +32,17 @@ def test_file_store_survives_restart_and_deletes(tmp_path):
     assert reader.offset({"p": 2}) is None
     assert reader.connector_offsets() == [({"p": 1}, {"lsn": 10})]
     assert not list(tmp_path.glob(".offsets.*"))  # no temp file left behind
+
+
+def test_tasks_see_partition_and_offset_mappings_never_storage_keys(tmp_path):
+    store = FileOffsetBackingStore(tmp_path / "offsets.json")
+    store.start()
+    store.set({encode_key("c", {"server": "db1"}): b'{"lsn":10}'})
+    reader = OffsetStorageReaderImpl(store, "c")
+    assert reader.offsets([{"server": "db1"}, {"server": "db2"}]) == [
+        ({"server": "db1"}, {"lsn": 10}),
+        ({"server": "db2"}, None),
+    ]
+    # What the runtime hands SourceTask.committed_offsets after a flush.
+    flushed = {encode_key("c", {"server": "db1"}): {"lsn": 11}, encode_key("c", {"table": "t", "n": 2}): None}
+    assert committed(flushed) == [({"server": "db1"}, {"lsn": 11}), ({"n": 2, "table": "t"}, None)]
