@@ -60,7 +60,7 @@ class Worker:
             [
                 sys.executable,
                 "-m",
-                "connect.cli",
+                "sluice.cli",
                 "--log-level",
                 "WARNING",
                 "standalone",

@@ -203,7 +203,7 @@ def runtime(bootstrap: str, topic: str, records: int, workdir: Path) -> dict[str
         [
             sys.executable,
             "-m",
-            "connect.cli",
+            "sluice.cli",
             "--log-level",
             "WARNING",
             "standalone",

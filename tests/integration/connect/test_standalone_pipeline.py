@@ -41,7 +41,7 @@ class Worker:
         self.log = log
         with log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "connect.cli", "standalone", *args], stdout=out, stderr=out
+                [sys.executable, "-m", "sluice.cli", "standalone", *args], stdout=out, stderr=out
             )
 
     def log_tail(self) -> str:

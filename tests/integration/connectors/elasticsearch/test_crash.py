@@ -103,7 +103,7 @@ def worker_files(services, unique_name, tmp_path) -> Iterator[tuple[list[str], P
 
 def start_worker(args: list[str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "connect.cli", "standalone", *args], stdout=out, stderr=out)
+        return subprocess.Popen([sys.executable, "-m", "sluice.cli", "standalone", *args], stdout=out, stderr=out)
 
 
 def test_kill_9_and_restart_converge_with_versions_never_going_back(services, unique_name, worker_files):

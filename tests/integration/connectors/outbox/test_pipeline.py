@@ -272,7 +272,7 @@ def test_kill_9_and_restart_lose_no_event_and_keep_per_aggregate_order(setup, pg
     args = [
         sys.executable,
         "-m",
-        "connect.cli",
+        "sluice.cli",
         "standalone",
         str(tmp_path / "worker.properties"),
         str(tmp_path / "connector.json"),

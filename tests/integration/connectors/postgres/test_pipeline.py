@@ -113,7 +113,7 @@ def test_kill_9_during_steady_inserts_loses_no_committed_row(setup, pg, services
     args = [
         sys.executable,
         "-m",
-        "connect.cli",
+        "sluice.cli",
         "standalone",
         str(tmp_path / "worker.properties"),
         str(tmp_path / "connector.json"),
