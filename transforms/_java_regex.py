@@ -137,11 +137,19 @@ JAVA_REGEX = JavaRegex()
 Replacer = Callable[[re.Match[str]], str]
 
 
-def java_replacement(replacement: str, pattern: re.Pattern[str]) -> Replacer:
+def java_replacement(key: str, replacement: str, pattern: re.Pattern[str]) -> Replacer:
     """What `Matcher.replaceFirst(replacement)` puts in place of a match: `$n`, `${name}`, `\\x` for a literal x.
 
-    Raises ValueError for a reference to a group the pattern does not have (Java fails on the first record).
+    A reference to a group the pattern does not have is a ConfigException naming `key` (Java fails on the
+    first record).
     """
+    try:
+        return _replacer(replacement, pattern)
+    except ValueError as exc:
+        raise ConfigException(key, replacement, str(exc)) from None
+
+
+def _replacer(replacement: str, pattern: re.Pattern[str]) -> Replacer:
     parts: list[str | tuple[str | int]] = []  # literal text, and (group,) references
     literal: list[str] = []
     i, n = 0, len(replacement)

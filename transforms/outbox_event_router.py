@@ -5,29 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import orjson
 
 from connect.config import ConfigDef, Importance, Type, ValidString
 from connect.data import ConnectRecord, Header, Schema
-from connect.data import Type as SchemaType
 from connect.data.envelope import read_change, row_schema
-from connect.data.logical import TIMESTAMP
+from connect.data.logical import TIMESTAMP, timestamp_to_millis
 from connect.data.schema import (
-    OPTIONAL_BOOLEAN_SCHEMA,
     OPTIONAL_BYTES_SCHEMA,
-    OPTIONAL_FLOAT64_SCHEMA,
-    OPTIONAL_INT32_SCHEMA,
-    OPTIONAL_INT64_SCHEMA,
-    OPTIONAL_STRING_SCHEMA,
     STRING_SCHEMA,
 )
 from connect.errors import ConfigException, ConnectException, DataException
 from connect.spi import Transformation
-from transforms._java_regex import compile_java
-from transforms._java_regex import java_replacement as shared_java_replacement
+from transforms._java_regex import compile_java, java_replacement
+from transforms.json_schemas import CACHE_LIMIT, JsonSchemas
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +29,6 @@ R = TypeVar("R", bound=ConnectRecord)
 
 TABLE, ROUTER = "Table", "Router"
 PLACEMENTS = ("header", "envelope", "partition")
-_CACHE_LIMIT = 10_000  # routed topics / inferred schemas kept; cleared when exceeded (bounded memory)
 
 
 def java_regex(name: str, pattern: str) -> re.Pattern[str]:
@@ -44,14 +37,6 @@ def java_regex(name: str, pattern: str) -> re.Pattern[str]:
         return compile_java(pattern)
     except ValueError as exc:
         raise ConfigException(name, pattern, f"Invalid regular expression: {exc}") from None
-
-
-def java_replacement(name: str, text: str, regex: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
-    """A Java `Matcher.replaceFirst` replacement (`$1`, `${name}`, `\\$`) as a function of the match."""
-    try:
-        return shared_java_replacement(text, regex)
-    except ValueError as exc:
-        raise ConfigException(name, text, str(exc)) from None
 
 
 def _placement_list(name: str, value: Any) -> None:
@@ -395,7 +380,7 @@ class EventRouter(Transformation):
     def _topic(self, routed: str) -> str:
         match = self.regex.fullmatch(routed)
         topic = self.replacement(match) if match is not None else routed
-        if len(self._topics) >= _CACHE_LIMIT:
+        if len(self._topics) >= CACHE_LIMIT:
             self._topics.clear()
         self._topics[routed] = topic
         return topic
@@ -452,7 +437,7 @@ class EventRouter(Transformation):
         return found
 
     def _remember(self, key: tuple[Any, ...], schema: Schema) -> None:
-        if len(self._value_schemas) >= _CACHE_LIMIT:
+        if len(self._value_schemas) >= CACHE_LIMIT:
             self._value_schemas.clear()
         self._value_schemas[key] = schema
 
@@ -497,14 +482,12 @@ _TIME_DIVISORS = {
     "io.debezium.time.MicroTimestamp": 1000,
     "io.debezium.time.NanoTimestamp": 1_000_000,
 }
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def to_millis(value: Any, schema_name: str | None) -> int:
     """Epoch milliseconds of a timestamp column value, read as its logical type says."""
     if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        return (aware - _EPOCH) // dt.timedelta(milliseconds=1)
+        return timestamp_to_millis(value)
     if isinstance(value, str):
         return to_millis(dt.datetime.fromisoformat(value), None)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -513,123 +496,3 @@ def to_millis(value: Any, schema_name: str | None) -> int:
             raise TypeError(schema_name)
         return value // divisor
     raise TypeError(type(value).__name__)
-
-
-class JsonSchemas:
-    """Connect schemas inferred from parsed JSON, as Debezium's outbox router does (structs named by path).
-
-    Inference first reduces a document to a hashable shape, so documents of one shape share one
-    Schema object (and the converters' caches keyed by it).
-    """
-
-    def __init__(self, root: str, null_as_bytes: bool = False, empty_array_as_strings: bool = False) -> None:
-        self.root = root
-        self.null_as_bytes = null_as_bytes
-        self.empty_array_as_strings = empty_array_as_strings
-        self._schemas: dict[Any, Schema | None] = {}
-
-    def infer(self, document: Any) -> tuple[Any, Schema | None]:
-        """(value fitted to the schema, schema) of one parsed document."""
-        dropped = [False]
-        shape = self._shape(document, dropped)
-        schema = self._schemas.get(shape, _MISSING)
-        if schema is _MISSING:
-            schema = self._build(self.root, shape)
-            if len(self._schemas) >= _CACHE_LIMIT:
-                self._schemas.clear()
-            self._schemas[shape] = schema
-        if schema is None:
-            return None, None
-        return (fit(document, schema) if dropped[0] else document), schema
-
-    def _shape(self, value: Any, dropped: list[bool]) -> Any:
-        if value is None:
-            if not self.null_as_bytes:
-                dropped[0] = True
-            return "n"
-        if isinstance(value, bool):
-            return "b"
-        if isinstance(value, str):
-            return "s"
-        if isinstance(value, int):
-            return "i32" if -(2**31) <= value < 2**31 else "i64"
-        if isinstance(value, float):
-            return "f64"
-        if isinstance(value, dict):
-            return ("o", tuple((k, self._shape(v, dropped)) for k, v in value.items()))
-        if isinstance(value, list):
-            element: Any = None
-            for item in value:
-                if item is not None:
-                    element = merge_shapes(element, self._shape(item, dropped))
-            if element is None:
-                dropped[0] = dropped[0] or not self.empty_array_as_strings
-                return ("a", None)
-            return ("a", element)
-        raise DataException(f"unsupported JSON value {value!r}")
-
-    def _build(self, name: str | None, shape: Any) -> Schema | None:
-        if isinstance(shape, str):
-            if shape == "n":
-                return OPTIONAL_BYTES_SCHEMA if self.null_as_bytes else None
-            return _PRIMITIVES[shape]
-        if shape[0] == "a":
-            if shape[1] is None:
-                return Schema.array(OPTIONAL_STRING_SCHEMA, optional=True) if self.empty_array_as_strings else None
-            element = self._build(name, shape[1])
-            return Schema.array(element, optional=True) if element is not None else None
-        fields = []
-        for key, sub in shape[1]:
-            schema = self._build(f"{name}.{key}" if name else key, sub)
-            if schema is not None:
-                fields.append((key, schema))
-        return Schema.struct(name, fields, optional=True)
-
-
-_MISSING: Any = object()
-_PRIMITIVES = {
-    "b": OPTIONAL_BOOLEAN_SCHEMA,
-    "s": OPTIONAL_STRING_SCHEMA,
-    "i32": OPTIONAL_INT32_SCHEMA,
-    "i64": OPTIONAL_INT64_SCHEMA,
-    "f64": OPTIONAL_FLOAT64_SCHEMA,
-}
-_NUMBERS = ("i32", "i64", "f64")
-
-
-def merge_shapes(left: Any, right: Any) -> Any:
-    """One shape covering both (array elements): numbers widen, objects unite their fields."""
-    if left is None or left == right:
-        return right
-    if left == "n":
-        return right
-    if right == "n":
-        return left
-    if left in _NUMBERS and right in _NUMBERS:
-        return _NUMBERS[max(_NUMBERS.index(left), _NUMBERS.index(right))]
-    if isinstance(left, tuple) and isinstance(right, tuple) and left[0] == right[0]:
-        if left[0] == "a":
-            return ("a", merge_shapes(left[1], right[1]))
-        fields = dict(left[1])
-        for key, sub in right[1]:
-            fields[key] = merge_shapes(fields.get(key), sub)
-        return ("o", tuple(fields.items()))
-    raise DataException(f"JSON array mixes {_describe(left)} and {_describe(right)}")
-
-
-def _describe(shape: Any) -> str:
-    if isinstance(shape, tuple):
-        return "objects" if shape[0] == "o" else "arrays"
-    return {"b": "booleans", "s": "strings", "n": "nulls"}.get(shape, "numbers")
-
-
-def fit(value: Any, schema: Schema) -> Any:
-    """`value` with the members its inferred schema left out (nulls, empty arrays) removed."""
-    if value is None:
-        return None
-    if schema.type is SchemaType.STRUCT:
-        return {f.name: fit(value.get(f.name), f.schema) for f in schema.fields}
-    if schema.type is SchemaType.ARRAY:
-        assert schema.value_schema is not None
-        return [fit(v, schema.value_schema) for v in value]
-    return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from connect.config import NO_DEFAULT, ConfigDef, Importance, Type
-from connect.errors import ConfigException
 from transforms._base import KAFKA_TRANSFORMS, R, Transform
 from transforms._java_regex import JAVA_REGEX, compile_java, java_replacement
 
@@ -39,10 +38,7 @@ class RegexRouter(Transform):
 
     def setup(self, config: dict[str, Any]) -> None:
         self._regex = compile_java(config["regex"])
-        try:
-            self._replace = java_replacement(config["replacement"], self._regex)
-        except ValueError as exc:
-            raise ConfigException("replacement", config["replacement"], str(exc)) from None
+        self._replace = java_replacement("replacement", config["replacement"], self._regex)
 
     def apply(self, record: R) -> R:
         topic = record.topic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +113,3 @@ def CompositeValidator(*validators: Callable[[str, Any], None]) -> Callable[[str
             v(name, value)
 
     return check
-
-
-def one_of_lowercase(values: Iterable[str]) -> ValidString:
-    return ValidString(tuple(values))

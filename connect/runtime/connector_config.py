@@ -28,7 +28,7 @@ from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.errors.config import ERRORS_CONFIG, ErrorConfig
 from connect.runtime.topic_creation import TopicCreationConfig
-from connect.runtime.transform_chain import ChainConfig, PluginSpec
+from connect.runtime.transform_chain import CHAIN_KEYS, ChainConfig, PluginSpec
 from connect.runtime.worker_config import PluginSettings, WorkerConfig, prefixed
 from connect.spi import Connector, SinkConnector
 
@@ -165,8 +165,6 @@ SOURCE_CONFIG = (
     )
 )
 
-TRANSFORM_KEYS = {"type", "predicate", "negate"}
-
 
 def is_sink(connector_cls: type) -> bool:
     return issubclass(connector_cls, SinkConnector)
@@ -212,7 +210,7 @@ def _plugin_def(
             errors.append(ConfigException(type_key, class_name, str(exc)))
             continue
         own = getattr(cls, "config_def", ConfigDef())
-        clashes = [k for k in own.keys if k in ("type", "predicate", "negate")]
+        clashes = [k for k in own.keys if k in CHAIN_KEYS]
         keep = ConfigDef([k for k in own.keys.values() if k.name not in clashes])
         out = out.merge(keep.with_prefix(prefix, alias_group))
     return out, errors

@@ -14,7 +14,7 @@ from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.spi import Predicate, Transformation
 
 R = TypeVar("R", bound=ConnectRecord)
-_CHAIN_KEYS = ("type", "predicate", "negate")
+CHAIN_KEYS = ("type", "predicate", "negate")  # the chain's own keys under `transforms.<alias>.`
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ class TransformationChain:
 def _configured(registry: PluginRegistry, kind: PluginKind, spec: PluginSpec) -> Any:
     cls = registry.load(kind, spec.class_name)
     plugin = cls()
-    own = {k: v for k, v in spec.settings.items() if k not in _CHAIN_KEYS or k in cls.config_def}
+    own = {k: v for k, v in spec.settings.items() if k not in CHAIN_KEYS or k in cls.config_def}
     try:
         plugin.configure(own)
     except ConfigException as exc:

@@ -4,7 +4,6 @@ Debezium's unwrap, a RegexRouter and a Cast behind a predicate, all named by the
 from __future__ import annotations
 
 import orjson
-import psycopg
 import pytest
 from confluent_kafka import Producer
 from psycopg.conninfo import conninfo_to_dict
@@ -15,12 +14,6 @@ from tests.support.kafka import read_topic, wait_until
 
 pytestmark = pytest.mark.integration
 KAFKA = "org.apache.kafka.connect.transforms."
-
-
-@pytest.fixture
-def pg(services):
-    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
-        yield conn
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from connect.data.schema import INT64_SCHEMA, OPTIONAL_INT32_SCHEMA, OPTIONAL_ST
 from connect.data.schema import Type as SchemaType
 from connect.errors import ConfigException, ConnectException, DataException
 from connect.plugins import PluginKind, default_registry
-from transforms.outbox_event_router import EventRouter, JsonSchemas
+from transforms.json_schemas import JsonSchemas
+from transforms.outbox_event_router import EventRouter
 
 UUID = Schema(SchemaType.STRING, name="io.debezium.data.Uuid", version=1)
 JSON = Schema(SchemaType.STRING, optional=True, name="io.debezium.data.Json", version=1)

@@ -28,12 +28,6 @@ SEED_TABLE = """CREATE TABLE {t} (
 
 
 @pytest.fixture
-def pg(services):
-    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
 def setup(services, unique_name, pg, tmp_path):
     """Worker and connector configs for an outbox table `unique_name` in the seed's layout (created by the test)."""
     info = conninfo_to_dict(services.pg_dsn)

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def pg(services):
-    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
 def setup(services, unique_name, pg, tmp_path):
     info = conninfo_to_dict(services.pg_dsn)
     pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY, v int NOT NULL)")

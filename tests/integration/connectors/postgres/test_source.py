@@ -21,12 +21,6 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def pg(services) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(services.pg_dsn, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
 def props(services, unique_name) -> dict[str, str]:
     info = conninfo_to_dict(services.pg_dsn)
     return {
