@@ -12,10 +12,12 @@ naming anything else is rejected: a config can never make the worker import a mo
 
 from __future__ import annotations
 
+import builtins
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from importlib import metadata
 from typing import Any
 
@@ -38,7 +40,7 @@ class PluginDesc:
     type: str
     version: str
     aliases: tuple[str, ...]
-    cls: type
+    cls: builtins.type
 
 
 class UnknownPluginError(ConnectException):
@@ -56,10 +58,15 @@ class _Entry:
         return self.value.replace(":", ".")
 
 
+def _same(cls: type) -> type:
+    """The loader of a class given directly (PluginRegistry.of)."""
+    return cls
+
+
 class PluginRegistry:
     """Resolves plugin names to classes; loads a class only when it is asked for."""
 
-    def __init__(self, entries: dict[PluginKind, Iterable[_Entry]] | None = None) -> None:
+    def __init__(self, entries: Mapping[PluginKind, Iterable[_Entry]] | None = None) -> None:
         if entries is None:
             entries = {
                 kind: [_Entry(ep.name, ep.value, ep.load) for ep in metadata.entry_points(group=kind.value)]
@@ -82,7 +89,7 @@ class PluginRegistry:
         entries: dict[PluginKind, list[_Entry]] = {k: list(base._entries[k]) if base else [] for k in PluginKind}
         for kind, classes in plugins.items():
             entries[kind] += [
-                _Entry(alias, f"{c.__module__}:{c.__qualname__}", lambda c=c: c) for alias, c in classes.items()
+                _Entry(alias, f"{c.__module__}:{c.__qualname__}", partial(_same, c)) for alias, c in classes.items()
             ]
         return cls(entries)
 

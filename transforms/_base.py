@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from connect.config import ConfigDef, Importance
 from connect.config import Type as ConfigType
@@ -84,7 +84,7 @@ def variants(base: type[TransformT], java_class: str) -> tuple[type[TransformT],
     for part, suffix in ((KEY, "Key"), (VALUE, "Value")):
         name = base.__name__ + suffix
         made.append(
-            type(base)(
+            cast(Any, type(base))(
                 name,
                 (base,),
                 {

@@ -300,11 +300,11 @@ class Cast(PartTransform):
         require_struct(schema, {}, PURPOSE)
         fields, casts = [], []
         for f in schema.fields:
-            target = self._casts.get(f.name)
+            field_target = self._casts.get(f.name)
             new = f.schema
-            if target is not None:
-                new = Schema(target, f.schema.optional, cast_value(f.schema, f.schema.default, target))
-                casts.append((f.name, f.schema, target))
+            if field_target is not None:
+                new = Schema(field_target, f.schema.optional, cast_value(f.schema, f.schema.default, field_target))
+                casts.append((f.name, f.schema, field_target))
             fields.append((f.name, new))
         new_schema = Schema.struct(
             fields=fields, optional=schema.optional, default=schema.default, **struct_basics(schema)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from connect.config import ConfigDef, Importance, Type, ValidString
 from connect.data import OPTIONAL_STRING_SCHEMA, Header, Schema
@@ -383,7 +383,7 @@ class ExtractNewRecordState(Transform):
                 else tuple(f.name for f in schema.fields if f.schema.optional and f.name in names)
             )
             if dropped:
-                record = self._dropper(key, dropped).apply(record)
+                record = cast(R, self._dropper(key, dropped).apply(record))  # ReplaceField keeps every record
         return record
 
     def _dropper(self, key: bool, names: tuple[str, ...]) -> Transformation:

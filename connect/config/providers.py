@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,15 @@ def _resolve_one(name: str, provider: str, arg: str) -> str:
     return values[key]
 
 
+def _resolve_match(name: str, match: re.Match[str]) -> str:
+    return _resolve_one(name, match.group(1), match.group(2))
+
+
 def resolve(props: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of props with every provider reference replaced by its value."""
     out: dict[str, Any] = {}
     for name, value in props.items():
         if isinstance(value, str) and "${" in value:
-            value = _REFERENCE.sub(lambda m, n=name: _resolve_one(n, m.group(1), m.group(2)), value)
+            value = _REFERENCE.sub(partial(_resolve_match, name), value)
         out[name] = value
     return out

@@ -99,6 +99,7 @@ class _WriterPlans:
         if schema.type is Type.STRUCT:
             record = self.records.get(node) if isinstance(node, str) else node
             self.record_name(record)
+            assert record is not None, f"no Avro record {node}"
             types = {f["name"]: f["type"] for f in record["fields"]}
             fields = []
             for f in schema.fields:
@@ -117,6 +118,7 @@ class _WriterPlans:
                 return None if values is None else dict_values_plan(values)
             entry = self.records.get(node["items"]) if isinstance(node["items"], str) else node["items"]
             self.record_name(entry)
+            assert entry is not None, f"no Avro record {node['items']}"
             types = {f["name"]: f["type"] for f in entry["fields"]}
             return _write_entries(
                 self.plan(schema.key_schema, types["key"]), self.plan(schema.value_schema, types["value"])

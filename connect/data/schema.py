@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from connect.errors import DataException
 
@@ -85,7 +85,7 @@ class Schema:
     @staticmethod
     def struct(
         name: str | None,
-        fields: Sequence[tuple[str, Schema]] | Sequence[Field],
+        fields: Sequence[tuple[str, Schema] | Field],
         *,
         optional: bool = False,
         version: int | None = None,
@@ -164,6 +164,7 @@ class Schema:
         expected = PYTHON_TYPES[self.type]
         if not isinstance(value, expected) or (isinstance(value, bool) and self.type not in (Type.BOOLEAN,)):
             raise DataException(f"{where}: expected {self.type}, got {type(value).__name__}")
+        value = cast(Any, value)  # checked against the schema's type above
         if self.type is Type.STRUCT:
             for f in self.fields:
                 self.fields[f.index].schema.validate(value.get(f.name), f"{where}.{f.name}")

@@ -63,15 +63,18 @@ class SinkOffsets:
         ]
 
     def alter(self, name: str, offsets: list[dict[str, Any]]) -> None:
-        alter, delete = [], []
+        alter = []
         for item in offsets:
             partition, offset = item.get("partition") or {}, item.get("offset")
             topic, number = partition.get("kafka_topic"), partition.get("kafka_partition")
             if not isinstance(topic, str) or not isinstance(number, int):
                 raise BadRequestException("Sink partitions need 'kafka_topic' (string) and 'kafka_partition' (int)")
             if offset is None:
-                delete.append(KafkaTopicPartition(topic, number))
-                continue
+                # Kafka Connect deletes that partition's committed offset; confluent-kafka has no call for it.
+                raise BadRequestException(
+                    f"cannot reset the offset of {topic}-{number} alone: reset all the connector's offsets "
+                    f"(DELETE /connectors/{name}/offsets), or alter it to an offset"
+                )
             value = offset.get("kafka_offset") if isinstance(offset, dict) else None
             if not isinstance(value, int) or value < 0:
                 raise BadRequestException("Sink offsets need a non-negative integer 'kafka_offset'")
@@ -79,10 +82,7 @@ class SinkOffsets:
         group = sink_group_id(name)
         admin = self._clients.admin
         try:
-            if alter:
-                admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, alter)])[group].result(15)
-            if delete:
-                admin.delete_consumer_group_offsets([ConsumerGroupTopicPartitions(group, delete)])[group].result(15)
+            admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, alter)])[group].result(15)
         except KafkaException as exc:
             raise BadRequestException(f"cannot alter the consumer group offsets of {name}: {exc}") from exc
 

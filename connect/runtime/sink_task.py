@@ -223,7 +223,8 @@ class WorkerSinkTask(WorkerTask):
             value = self._value_converter.to_connect(topic, msg.value())
             headers = self._headers(topic, msg.headers())
         except Exception as exc:
-            return self._convert_failed(msg, exc)
+            self._convert_failed(msg, exc)
+            return None
         ts_type, ts = msg.timestamp()
         return SinkRecord(
             topic,

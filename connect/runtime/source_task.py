@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import orjson
@@ -281,7 +282,7 @@ class WorkerSourceTask(WorkerTask):
             result = self._operator.execute(
                 stage,
                 class_name(conv),
-                lambda c=conv, sc=schema, v=value: c.from_connect(record.topic, sc, v),
+                partial(conv.from_connect, record.topic, schema, value),
                 record=record,
             )
             if result is SKIP:

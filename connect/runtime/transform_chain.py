@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from connect.data import ConnectRecord
 from connect.errors import ConfigException
@@ -12,6 +13,7 @@ from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.errors.context import Stage, class_name
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.spi import Predicate, Transformation
+from connect.spi.plugin import Plugin
 
 R = TypeVar("R", bound=ConnectRecord)
 CHAIN_KEYS = ("type", "predicate", "negate")  # the chain's own keys under `transforms.<alias>.`
@@ -64,7 +66,7 @@ class TransformationChain:
                 if self._operator is None:
                     raise
                 out = self._operator.recover(
-                    Stage.TRANSFORMATION, step.name, lambda t=step.transform, r=record: t.apply(r), exc, record=record
+                    Stage.TRANSFORMATION, step.name, partial(step.transform.apply, record), exc, record=record
                 )
                 if out is SKIP:
                     return None
@@ -81,7 +83,7 @@ class TransformationChain:
 
 
 def _configured(registry: PluginRegistry, kind: PluginKind, spec: PluginSpec) -> Any:
-    cls = registry.load(kind, spec.class_name)
+    cls = cast("type[Plugin]", registry.load(kind, spec.class_name))
     plugin = cls()
     own = {k: v for k, v in spec.settings.items() if k not in CHAIN_KEYS or k in cls.config_def}
     try:

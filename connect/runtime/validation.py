@@ -51,7 +51,7 @@ def _value_info(result: ConfigValue, key: ConfigKey | None) -> dict[str, Any]:
 
 
 def config_infos(name: str, definition: ConfigDef, results: Mapping[str, ConfigValue]) -> dict[str, Any]:
-    configs = []
+    configs: list[dict[str, Any]] = []
     for key in definition.keys.values():
         result = results.get(key.name) or ConfigValue(key.name)
         configs.append({"definition": key_info(key), "value": _value_info(result, key)})
@@ -121,8 +121,8 @@ def validate_connector_config(registry: PluginRegistry, config: Mapping[str, Any
     if class_error:
         results.setdefault("connector.class", ConfigValue("connector.class", class_name or None))
         results["connector.class"].errors = [class_error]
-    for exc in [*build_errors, *provider_errors, *plugin_class_errors(registry, checked)]:
-        results.setdefault(exc.name, ConfigValue(exc.name, config.get(exc.name))).errors.append(str(exc))
+    for error in [*build_errors, *provider_errors, *plugin_class_errors(registry, checked)]:
+        results.setdefault(error.name, ConfigValue(error.name, config.get(error.name))).errors.append(str(error))
     for name, result in results.items():  # never echo a resolved secret
         if name in config and checked.get(name) != config.get(name):
             result.value = config[name]

@@ -132,7 +132,7 @@ class DatagenSourceTask(SourceTask):
         key_schema, value_schema = self._key_schema, self._value_schema
         card, keys = self._cfg.key_cardinality, self._keys
         pad, padding, payloads = self._pad, self._padding, self._payloads
-        out = []
+        out: list[SourceRecord] = []
         append = out.append
         for seq in range(start, end):
             if keys is not None:

@@ -63,7 +63,8 @@ class EsClient:
     def bulk(self, body: bytes) -> list[dict[str, Any]]:
         """Send one `_bulk` body; the per-item results, in request order (an item is `{op: {status, error?}}`)."""
         try:
-            resp = self._es.bulk(operations=body, filter_path=_BULK_FILTER)
+            # A pre-serialized NDJSON body goes out as it is (the client's types only name the parsed form).
+            resp = self._es.bulk(operations=body, filter_path=_BULK_FILTER)  # type: ignore[arg-type]
         except ApiError as exc:
             if is_transient(exc.meta.status):
                 raise RetriableException(f"bulk request failed with HTTP {exc.meta.status}: {exc.message}") from exc

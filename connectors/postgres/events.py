@@ -116,7 +116,7 @@ class EventBuilder:
         out = [] if out is None else out
         clock = self.clock
         schemas = table.schemas
-        key = table.key(after if after is not None else before) if (after or before) else None
+        key = table.key(after if after is not None else before) if (after or before) else None  # type: ignore[arg-type]
         value = {
             "before": before,
             "after": after,

@@ -187,7 +187,7 @@ class IncrementalSnapshots:
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = %s",
             (info.oid,),
         ).fetchall()
-        types = dict(rows)
+        types: dict[str, str] = dict(rows)
         return [types[k] for k in reader.key_names]
 
     def _max_key(self, info: TableInfo, reader: TableReader) -> list[str] | None:

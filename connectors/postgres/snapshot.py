@@ -35,7 +35,7 @@ import queue
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -73,7 +73,8 @@ def copy_out(
     socket costs a fraction of that per row.
     """
     pg = conn.pgconn
-    if not pg.send_query(query) and pg.error_message:
+    pg.send_query(query)
+    if pg.error_message:
         raise psycopg.OperationalError(pg.get_error_message())
     while pg.is_busy():
         if not select.select([pg.socket], [], [], 0.2)[0]:
@@ -155,7 +156,7 @@ class Snapshot:
             if workers > 1
             else []
         )
-        self._inline: Iterator[Item] | None = self._inline_batches() if workers == 1 else None
+        self._inline: Generator[Item] | None = self._inline_batches() if workers == 1 else None
         self._stop = threading.Event()
         self._done = list(tables_done)
         self._remaining = {reader.data_collection for _, reader in self._pending}
@@ -176,6 +177,7 @@ class Snapshot:
         """Up to about `max_records` records; [] when none arrived within `timeout`."""
         out: list[SourceRecord] = []
         deadline = time.monotonic() + timeout
+        item: Item | BaseException
         while not self.finished and len(out) < max_records:
             if self._inline is not None:
                 try:
@@ -255,7 +257,7 @@ class Snapshot:
             t.join(5)
 
     # -- readers -----------------------------------------------------------------------------
-    def _inline_batches(self) -> Iterator[Item]:
+    def _inline_batches(self) -> Generator[Item]:
         with psycopg.connect(**self._conninfo, autocommit=True) as conn:
             for info, reader in self._pending:
                 yield from self._read_table(conn, info, reader)

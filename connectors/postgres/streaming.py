@@ -204,7 +204,7 @@ class ChangeStream:
         src = src.copy()
         src["lsn"] = lsn
         src["sequence"] = f'{self._sequence_prefix}{lsn}"]'
-        offset = {
+        offset: dict[str, Any] = {
             "lsn": lsn,
             "lsn_commit": self._commit_lsn,
             "lsn_proc": self.proc_lsn,
@@ -235,7 +235,7 @@ class ChangeStream:
             src = self.events.source(
                 ts_us=self._ts_us, snapshot="incremental", schema=table.schema_name, table=table.table_name
             )
-            offset = {
+            offset: dict[str, Any] = {
                 "lsn": lsn,
                 "lsn_commit": self._commit_lsn,
                 "lsn_proc": self.proc_lsn,
@@ -327,7 +327,7 @@ class ChangeStream:
             return
         if isinstance(msg, Delete):
             if "d" not in self._skipped:
-                before = table.old_key_row(msg.old) if msg.old_is_key else table.row(msg.old)
+                before: dict[str, Any] | None = table.old_key_row(msg.old) if msg.old_is_key else table.row(msg.old)
                 self._emit(table, "d", before, None, lsn, out)
             return
         if "u" in self._skipped:

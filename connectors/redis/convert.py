@@ -16,6 +16,7 @@ from connectors.redis.config import DataType, Mode, PushDirection, RedisSinkConf
 from connectors.redis.keys import KeyMaker, lookup, render_scalar
 
 Command = tuple[Any, ...]
+Handler = Callable[[list[Command], SinkRecord, Any], None]  # adds the commands of one record
 _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
 _WRITE_OPS = frozenset(("c", "u", "r"))
 _PLAIN = frozenset((str, bytes, int, float))  # passed to redis-py as they are
@@ -70,7 +71,7 @@ class CommandBuilder:
         self._list_push = "LPUSH" if config.push_direction is PushDirection.LEFT else "RPUSH"
         self._score_path = config.score_field.split(".") if config.score_field else None
         self._trim: tuple[Any, ...] = ("MAXLEN", "~", config.stream_maxlen) if config.stream_maxlen else ()
-        writers: dict[DataType, Callable[[list[Command], SinkRecord, Any], None]] = {
+        writers: dict[DataType, Handler] = {
             DataType.STRING: self._string,
             DataType.HASH: self._hash,
             DataType.JSON: self._json,
@@ -79,7 +80,7 @@ class CommandBuilder:
             DataType.SET: self._set,
             DataType.ZSET: self._zset,
         }
-        removers: dict[DataType, Callable[[list[Command], SinkRecord, Any], None]] = {
+        removers: dict[DataType, Handler] = {
             DataType.STRING: self._delete,
             DataType.HASH: self._delete,
             DataType.JSON: self._delete,
@@ -88,6 +89,8 @@ class CommandBuilder:
             DataType.SET: self._set_remove,
             DataType.ZSET: self._zset_remove,
         }
+        self._write: Handler
+        self._remove: Handler
         if config.mode is Mode.INVALIDATE:
             self._write = self._remove = self._delete
         else:

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from connect.spi.source import SourceOffset
+
 
 def encode_key(connector: str, partition: Mapping[str, Any]) -> bytes:
     return orjson.dumps([connector, dict(partition)], option=orjson.OPT_SORT_KEYS)
@@ -63,7 +65,7 @@ class OffsetStorageReaderImpl:
         key = encode_key(self._connector, partition)
         return decode_value(self._store.get([key]).get(key))
 
-    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], dict[str, Any] | None]]:
+    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> list[SourceOffset]:
         """(partition, offset) for each partition asked, in order."""
         parts = list(partitions)
         keys = [encode_key(self._connector, p) for p in parts]
