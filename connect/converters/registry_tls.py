@@ -172,6 +172,7 @@ def _load_client_key(context: ssl.SSLContext, parsed: Mapping[str, Any]) -> None
             raise ConfigException(p + "keystore.certificate.chain", None, "Needed with ssl.keystore.key")
         key_and_chain = key_pem + "\n" + chain_pem
     else:
+        assert location is not None  # no inline key: the keystore file
         data = _read(p + "keystore.location", location)
         if _is_pem(data, parsed[p + "keystore.type"]):
             key_and_chain = data.decode("ascii", errors="replace")
