@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import cast
 
 from rocksdict import Options, Rdict, WriteBatch
 
@@ -43,7 +44,7 @@ class RocksDBBackend:
             it.next()
 
     def items(self) -> Iterator[tuple[bytes, bytes]]:
-        return iter(self._db.items())
+        return cast(Iterator[tuple[bytes, bytes]], iter(self._db.items()))  # rocksdict types its own iterator
 
     def approximate_count(self) -> int:
         return self._db.property_int_value("rocksdb.estimate-num-keys") or 0

@@ -71,7 +71,7 @@ class Stream(threading.Thread):
 
 def start_worker(args: list[str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "connect.cli", "standalone", *args], stdout=out, stderr=out)
+        return subprocess.Popen([sys.executable, "-m", "sluice.cli", "standalone", *args], stdout=out, stderr=out)
 
 
 CONFIGS = {
