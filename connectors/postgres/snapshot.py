@@ -363,7 +363,7 @@ class Snapshot:
         node = str(conn.execute("SELECT pg_relation_filenode(%s)", (info.oid,)).fetchone()[0])  # type: ignore[index]
         # A scan joining another one already under way would start mid-table: positions must only grow.
         conn.execute("SET LOCAL synchronize_seqscans = off")
-        where = sql.SQL("")
+        where: sql.Composable = sql.SQL("")
         if after and after[0] == node:
             where = sql.SQL(" WHERE ctid > {}::tid").format(sql.Literal(after[1]))
         elif after:

@@ -92,7 +92,7 @@ class Worker:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "connect.cli", "standalone", *self.files], stdout=out, stderr=out, cwd=ROOT
+                [sys.executable, "-m", "sluice.cli", "standalone", *self.files], stdout=out, stderr=out, cwd=ROOT
             )
         wait_for(self._serving, 60, "the worker's REST API")
 
