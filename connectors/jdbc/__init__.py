@@ -1,0 +1,1 @@
+"""SQL sink (JDBC-style): replicate topics into PostgreSQL and MariaDB/MySQL tables."""
