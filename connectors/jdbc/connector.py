@@ -12,6 +12,7 @@ from connectors.jdbc.config import JDBC_CONFIG, InsertMode, JdbcSinkConfig
 from connectors.jdbc.convert import RecordConverter
 from connectors.jdbc.dialects import TableId, dialect_for
 from connectors.jdbc.sink import JdbcSinkTask
+from connectors.jdbc.writer import Transient
 
 
 class JdbcSinkConnector(SinkConnector):
@@ -77,9 +78,10 @@ def _server_problems(config: JdbcSinkConfig, props: Mapping[str, Any]) -> list[t
     task.config, task.dialect = config, dialect_for(config)
     try:
         session = task._connect()
-    except Exception as exc:
-        key = "connection.user" if "refused" in str(exc) else "connection.url"
-        return [(key, str(exc))]
+    except Transient as exc:  # nothing answered
+        return [("connection.url", str(exc))]
+    except ConnectException as exc:  # the server answered no: credentials, database, pg_hba
+        return [("connection.user", str(exc))]
     try:
         needed = {"INSERT"}
         if config.insert_mode is not InsertMode.INSERT:

@@ -40,6 +40,7 @@ class Plan:
     guard: str | None
     encode: Callable[[tuple[Any, ...]], Any]  # raw row → encoded row
     take: Callable[[dict[str, Any]], tuple[Any, ...]]  # row image → values of the value columns
+    take_key: Callable[[dict[str, Any]], tuple[Any, ...]]  # key struct (or row image) → key values
 
     @property
     def key_columns(self) -> tuple[Column, ...]:
@@ -71,6 +72,7 @@ class _Shape:
     row_schema: Schema | None
     table: TableId | None  # None when the table name depends on the record's `source` block
     by_table: dict[TableId, tuple[Plan, Plan | None]]  # write plan, delete plan
+    plans: tuple[Plan, Plan | None] | None = None  # the plans of `table`, when it is fixed
 
 
 class RecordConverter:
@@ -133,10 +135,16 @@ class RecordConverter:
         self._shapes[(record.topic, id(vs), id(record.key_schema))] = shape
         return shape
 
-    def _plans(self, record: SinkRecord, shape: _Shape, table: TableId) -> tuple[Plan, Plan | None]:
+    def _plans(self, record: SinkRecord, shape: _Shape, source: Any) -> tuple[Plan, Plan | None]:
+        found = shape.plans
+        if found is not None:
+            return found
+        table = self._table(record, shape, source)
         found = shape.by_table.get(table)
         if found is None:
             found = shape.by_table[table] = self._build(record.topic, shape, table)
+            if shape.table is not None:
+                shape.plans = found
         return found
 
     def _build(self, topic: str, shape: _Shape, table: TableId) -> tuple[Plan, Plan | None]:
@@ -167,13 +175,13 @@ class RecordConverter:
         ]
         guard = [Column(self._guard, Kind.INT64, True)] if self._guard else []
         columns = (*key_columns, *value_columns, *guard)
-        take = _taker(tuple(c.name for c in value_columns))
-        write = Plan(table, columns, key_names, self._guard, self.dialect.encoder(columns), take)
+        take, take_key = _taker(tuple(c.name for c in value_columns)), _taker(key_names)
+        write = Plan(table, columns, key_names, self._guard, self.dialect.encoder(columns), take, take_key)
         delete = None
         if key_columns:
             n = len(key_columns)
             encode = self.dialect.encoder(columns[:n] + tuple(guard))
-            delete = Plan(table, columns, key_names, self._guard, encode, take)
+            delete = Plan(table, columns, key_names, self._guard, encode, take, take_key)
         return write, delete
 
     def _record_key_columns(self, schema: Schema | None) -> list[Column]:
@@ -217,7 +225,7 @@ class RecordConverter:
 
     # -- rows -------------------------------------------------------------------------------
     def _write(self, record: SinkRecord, shape: _Shape, image: dict[str, Any], source: Any) -> Change:
-        plan, _ = self._plans(record, shape, self._table(record, shape, source))
+        plan = self._plans(record, shape, source)[0]
         key = self._key(record, plan, image)
         values = plan.take(image)
         seq = self._seq(record, source) if plan.guard else None
@@ -227,7 +235,7 @@ class RecordConverter:
     def _delete(self, record: SinkRecord, shape: _Shape, source: Any) -> Change | None:
         if record.key is None:
             return None  # nothing names the row
-        plan, delete = self._plans(record, shape, self._table(record, shape, source))
+        plan, delete = self._plans(record, shape, source)
         assert delete is not None  # delete.enabled needs pk.mode=record_key
         key = self._key(record, plan, None)
         seq = None
@@ -249,10 +257,7 @@ class RecordConverter:
             if mode is PkMode.RECORD_KEY and source is not None and len(plan.key) == 1:
                 return (source,)
             raise DataException(f"pk.mode={mode.value}: the record has no {mode.value.replace('_', ' ')} struct")
-        try:
-            key = tuple(source[name] for name in plan.key)
-        except KeyError as exc:
-            raise DataException(f"the record has no key field {exc}") from None
+        key = plan.take_key(source)
         if None in key:
             raise DataException(f"a primary key field is null in {dict(zip(plan.key, key, strict=True))}")
         return key
