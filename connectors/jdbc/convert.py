@@ -108,7 +108,9 @@ class RecordConverter:
                 return Change(Action.TRUNCATE, self._table(record, shape, source), None, None, None, None, record)
             return None  # truncates (truncate.enabled=false) and logical messages change no row
         if value is None:
-            return self._delete(record, shape, None) if self.config.delete_enabled else None
+            if not self.config.delete_enabled or self._per_record_table:
+                return None  # a tombstone names no table through `source`: the delete event before it did the work
+            return self._delete(record, shape, None)
         if not isinstance(value, dict):
             raise DataException(f"the record value is a {type(value).__name__}; only structs can be rows")
         return self._write(record, shape, value, None)

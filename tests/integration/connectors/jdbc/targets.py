@@ -46,10 +46,11 @@ class Target:
     def quote(self, name: str) -> str:
         return f"`{name}`" if self.kind == "mariadb" else f'"{name}"'
 
-    def rows(self, table: str, columns: list[str], key: str = "id") -> list[tuple[Any, ...]]:
-        """The table's rows, ordered by key, as canonical values (see canonical())."""
-        if not self.exists(table):
-            return []
+    def rows(self, table: str, columns: list[str], key: str = "id") -> list[tuple[Any, ...]] | None:
+        """The table's rows, ordered by key, as canonical values (see canonical()); None while the table
+        or one of the columns does not exist yet."""
+        if not self.exists(table) or not set(columns) <= set(self.columns(table)):
+            return None
         cols = ", ".join(self.quote(c) for c in columns)
         return [
             tuple(canonical(v) for v in row)
