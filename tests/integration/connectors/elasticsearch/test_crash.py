@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,14 +21,9 @@ from confluent_kafka import Producer
 
 from tests.integration.connectors.elasticsearch.es_index import EsIndex
 from tests.support.kafka import wait_until
+from tests.support.worker_process import free_port, start_worker, stop_worker
 
 KEYS, RATE, SECONDS = 50, 2000, 60  # records/s until stopped (at most SECONDS): the kill lands mid-stream
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stream(threading.Thread):
@@ -101,11 +93,6 @@ def worker_files(services, unique_name, tmp_path) -> Iterator[tuple[list[str], P
     yield [str(tmp_path / "worker.properties"), str(tmp_path / "es.json")], tmp_path / "worker.log"
 
 
-def start_worker(args: list[str], log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "sluice.cli", "standalone", *args], stdout=out, stderr=out)
-
-
 def test_kill_9_and_restart_converge_with_versions_never_going_back(services, unique_name, worker_files):
     args, log = worker_files
     admin = Producer({"bootstrap.servers": services.kafka_bootstrap})
@@ -152,12 +139,7 @@ def test_kill_9_and_restart_converge_with_versions_never_going_back(services, un
             wait_until(lambda: converged() or proc.poll() is not None, timeout=120, message="the index to converge")
             assert proc.poll() is None, log.read_text()[-3000:]
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_worker(proc)
         docs = target.documents()
         assert regressions == []
         assert {key: (source["seq"], version) for key, (source, version) in docs.items()} == {

@@ -8,8 +8,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,9 +17,9 @@ import psycopg
 import pytest
 
 from tests.fixtures.pipeline import postgres_source
-from tests.integration.connectors.elasticsearch.test_crash import free_port
 from tests.integration.connectors.jdbc.targets import Target, mariadb_target, postgres_target
 from tests.support.kafka import wait_until
+from tests.support.worker_process import free_port, start_worker, stop_worker
 
 KEYS = 200
 
@@ -94,11 +92,6 @@ def worker_files(services, sink_database, unique_name, tmp_path) -> Iterator[tup
         target.drop(unique_name)
 
 
-def start_worker(args: list[str], log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "connect.cli", "standalone", *args], stdout=out, stderr=out)
-
-
 def test_kill_9_and_restart_leave_both_copies_equal_to_the_source(pg, services, unique_name, worker_files):
     args, log, targets = worker_files
     table = unique_name
@@ -134,12 +127,7 @@ def test_kill_9_and_restart_leave_both_copies_equal_to_the_source(pg, services, 
         assert proc.poll() is None, log.read_text()[-3000:]
     finally:
         workload.halt.set()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_worker(proc)
         pg.execute(
             "SELECT pg_drop_replication_slot(%s) FROM pg_replication_slots WHERE slot_name = %s AND NOT active",
             (unique_name, unique_name),
