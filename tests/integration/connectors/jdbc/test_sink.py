@@ -4,6 +4,7 @@ changes, lost connections, privileges."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -206,5 +207,43 @@ def test_validate_names_what_the_user_may_not_do(target, unique_name):
         assert any("no CREATE privilege" in e or "Access denied" in e for e in errors), errors
         bad = JdbcSinkConnector().validate({**props, "connection.password": "wrong"})["connection.user"].errors
         assert bad and user in bad[0]
+    finally:
+        target.query(f"DROP ROLE {user}" if target.kind == "postgres" else f"DROP USER '{user}'@'%'")
+
+
+def test_generated_text_and_bytes_read_back_unchanged(target, unique_name):
+    """Seeded random text (quotes, backslashes, control characters, any plane) and bytes: each row reads back as
+    written; PostgreSQL refuses text with NUL, and only those rows go to the error handling."""
+    rng = random.Random(7)
+    alphabet = ["'", '"', "\\", "\n", "\r", "\t", "\x1a", "\0", "%", "?", "é", "🙂", "\u2028", "a", " "]
+    schema = Schema.struct("r", [("id", Schema(Type.INT64)), ("t", Schema(Type.STRING)), ("b", Schema(Type.BYTES))])
+    texts = [
+        "".join(rng.choice(alphabet) if rng.random() < 0.5 else chr(rng.randint(1, 0xD7FF)) for _ in range(n))
+        for n in (rng.randint(0, 30) for _ in range(300))
+    ]
+    blobs = [rng.randbytes(rng.randint(0, 20)) for _ in texts]
+    task = start(target, unique_name)
+    task.put([row(i, i, schema, t=t, b=b) for i, (t, b) in enumerate(zip(texts, blobs, strict=True))])
+    task.stop()
+    refused = {i for i, t in enumerate(texts) if "\0" in t} if target.kind == "postgres" else set()
+    assert {o for o, _ in task.context.errant_record_reporter.reported} == refused
+    expected = [(i, t, b) for i, (t, b) in enumerate(zip(texts, blobs, strict=True)) if i not in refused]
+    got = target.query(f"SELECT id, t, b FROM {target.quote(unique_name)} ORDER BY id")
+    assert [(i, t, bytes(b)) for i, t, b in got] == expected
+
+
+def test_a_missing_privilege_fails_the_task_naming_it(target, unique_name):
+    user = f"u{uuid.uuid4().hex[:10]}"
+    create = f"CREATE ROLE {user} LOGIN PASSWORD 'pw'" if target.kind == "postgres" else f"CREATE USER '{user}'"
+    target.query(create + ("" if target.kind == "postgres" else " IDENTIFIED BY 'pw'"))
+    try:
+        task = JdbcSinkTask()
+        task.initialize(Context())  # type: ignore[arg-type]
+        props = target.props(**{"connection.user": user, "connection.password": "pw", "auto.create": "true"})
+        with pytest.raises(ConnectException, match=r"Access denied|permission denied|privilege") as err:
+            task.start(props | {"table.name.format": unique_name, "pk.mode": "record_key"})
+            task.put([row(0, 1, Schema.struct("r", [("id", Schema(Type.INT64))]))])
+        assert user in str(err.value)
+        task.stop()
     finally:
         target.query(f"DROP ROLE {user}" if target.kind == "postgres" else f"DROP USER '{user}'@'%'")
