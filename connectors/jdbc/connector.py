@@ -10,8 +10,8 @@ from connect.errors import ConfigException, ConnectException
 from connect.spi import SinkConnector
 from connectors.jdbc.config import JDBC_CONFIG, InsertMode, JdbcSinkConfig
 from connectors.jdbc.convert import RecordConverter
-from connectors.jdbc.dialects import TableId, dialect_for
-from connectors.jdbc.sink import JdbcSinkTask
+from connectors.jdbc.dialects import Dialect, TableId, dialect_for
+from connectors.jdbc.sink import JdbcSinkTask, open_session
 from connectors.jdbc.writer import Transient
 
 
@@ -74,10 +74,9 @@ state when records are replayed or arrive late.
 
 def _server_problems(config: JdbcSinkConfig, props: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Connect as the task will, then check the privileges the settings need."""
-    task = JdbcSinkTask()
-    task.config, task.dialect = config, dialect_for(config)
+    dialect = dialect_for(config)
     try:
-        session = task._connect()
+        session = open_session(dialect)
     except Transient as exc:  # nothing answered
         return [("connection.url", str(exc))]
     except ConnectException as exc:  # the server answered no: credentials, database, pg_hba
@@ -90,7 +89,7 @@ def _server_problems(config: JdbcSinkConfig, props: Mapping[str, Any]) -> list[t
         needed |= {"TRUNCATE"} if config.truncate_enabled else set()
         needed |= {"CREATE"} if config.auto_create else set()
         needed |= {"ALTER"} if config.auto_evolve else set()
-        problems = session.missing_privileges(needed, _known_tables(config, props, task))
+        problems = session.missing_privileges(needed, _known_tables(config, props, dialect))
         return [("connection.user", f"{config.user!r} on {config.url.where}: {p}") for p in problems]
     except ConnectException as exc:
         return [("connection.url", str(exc))]
@@ -98,10 +97,10 @@ def _server_problems(config: JdbcSinkConfig, props: Mapping[str, Any]) -> list[t
         session.close()
 
 
-def _known_tables(config: JdbcSinkConfig, props: Mapping[str, Any], task: JdbcSinkTask) -> list[TableId]:
+def _known_tables(config: JdbcSinkConfig, props: Mapping[str, Any], dialect: Dialect) -> list[TableId]:
     """The tables named by `topics` when the table name depends on the topic alone."""
     if "${source." in config.table_format:
         return []
-    converter = RecordConverter(config, task.dialect)
+    converter = RecordConverter(config, dialect)
     topics = [t.strip() for t in str(props.get("topics") or "").split(",") if t.strip()]
     return [converter.table_for(topic, None) for topic in topics]

@@ -26,6 +26,21 @@ from connectors.jdbc.writer import BatchWriter, Transient
 log = logging.getLogger(__name__)
 
 
+def open_session(dialect: Dialect) -> Session:
+    """A new session; Transient when the database is unreachable, ConnectException when it refuses us."""
+    try:
+        return dialect.connect()
+    except Exception as exc:
+        fault = dialect.fault(exc)
+        if fault is None:
+            raise
+        config = dialect.config
+        who = f"{dialect.name} at {config.url.where} as {config.user!r}"
+        if fault is Fault.RETRIABLE:
+            raise Transient(f"cannot connect to {who}: {str(exc).strip()}") from exc
+        raise ConnectException(f"{who} refused the connection: {str(exc).strip()}") from exc
+
+
 def where(record: SinkRecord) -> str:
     return f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
 
@@ -60,17 +75,7 @@ class JdbcSinkTask(SinkTask):
         raise AssertionError("unreachable")
 
     def _connect(self) -> Session:
-        """A new session; Transient when the database is unreachable, ConnectException when it refuses us."""
-        try:
-            return self.dialect.connect()
-        except Exception as exc:
-            fault = self.dialect.fault(exc)
-            if fault is None:
-                raise
-            who = f"{self.dialect.name} at {self.config.url.where} as {self.config.user!r}"
-            if fault is Fault.RETRIABLE:
-                raise Transient(f"cannot connect to {who}: {str(exc).strip()}") from exc
-            raise ConnectException(f"{who} refused the connection: {str(exc).strip()}") from exc
+        return open_session(self.dialect)
 
     # -- put --------------------------------------------------------------------------------
     def put(self, records: list[SinkRecord]) -> None:

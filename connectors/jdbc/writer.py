@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,39 +160,28 @@ class BatchWriter:
         session.release_savepoint()
 
     # -- errors -------------------------------------------------------------------------------
-    def _faults(self) -> _FaultMapper:
-        return _FaultMapper(self)
-
-
-class _FaultMapper:
-    """Driver errors out of a batch → Transient (retry) or ConnectException (fail the task, saying why)."""
-
-    def __init__(self, writer: BatchWriter) -> None:
-        self.writer = writer
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or isinstance(exc, (ConnectException, Transient)):
-            return False
-        dialect = self.writer.dialect
-        fault = dialect.fault(exc)
-        if fault is None:
-            return False
-        message = str(exc).strip()
-        if fault is Fault.RETRIABLE:
-            raise Transient(f"{dialect.name} at {self.writer.config.url.where}: {message}") from exc
-        if fault is Fault.SCHEMA:
-            self.writer.tables.forget()  # someone changed a table: read them again, then retry
-            raise Transient(f"a table changed while writing ({message}); reading it again") from exc
-        if dialect.is_missing_privilege(exc):
-            raise ConnectException(
-                f"the user {self.writer.config.user!r} lacks a privilege on {self.writer.config.url.where}: {message}"
-            ) from exc
-        raise ConnectException(
-            f"{dialect.name} at {self.writer.config.url.where} refused the batch: {message}"
-        ) from exc
+    @contextmanager
+    def _faults(self) -> Iterator[None]:
+        """Driver errors out of a batch → Transient (retry) or ConnectException (fail the task, saying why)."""
+        try:
+            yield
+        except (ConnectException, Transient):
+            raise
+        except Exception as exc:
+            fault = self.dialect.fault(exc)
+            if fault is None:
+                raise
+            message, where = str(exc).strip(), self.config.url.where
+            if fault is Fault.RETRIABLE:
+                raise Transient(f"{self.dialect.name} at {where}: {message}") from exc
+            if fault is Fault.SCHEMA:
+                self.tables.forget()  # someone changed a table: read them again, then retry
+                raise Transient(f"a table changed while writing ({message}); reading it again") from exc
+            if self.dialect.is_missing_privilege(exc):
+                raise ConnectException(
+                    f"the user {self.config.user!r} lacks a privilege on {where}: {message}"
+                ) from exc
+            raise ConnectException(f"{self.dialect.name} at {where} refused the batch: {message}") from exc
 
 
 def _quietly(action: Any) -> None:

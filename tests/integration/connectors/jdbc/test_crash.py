@@ -24,6 +24,10 @@ from tests.support.worker_process import free_port, start_worker, stop_worker
 KEYS = 200
 
 
+def slot_name(unique_name: str) -> str:
+    return "crash" + unique_name[1:]
+
+
 class Workload(threading.Thread):
     """Upserts and deletes random keys in small transactions until told to stop."""
 
@@ -68,7 +72,9 @@ def worker_files(services, sink_database, unique_name, tmp_path) -> Iterator[tup
         )
         + "\n"
     )
-    source = postgres_source(services, unique_name, unique_name) | {"slot.drop.on.stop": "false"}
+    # The slot must outlive the kill: it is not named t_* because every test session ends by dropping the
+    # inactive t_* slots of the shared Postgres, and another session may end while this worker is down.
+    source = postgres_source(services, unique_name, unique_name) | {"slot.name": slot_name(unique_name)}
     files = [tmp_path / "worker.properties", tmp_path / "source.json"]
     files[1].write_text(json.dumps({"name": f"{unique_name}-pg", "config": source}))
     for target in targets:
@@ -128,8 +134,13 @@ def test_kill_9_and_restart_leave_both_copies_equal_to_the_source(pg, services, 
     finally:
         workload.halt.set()
         stop_worker(proc)
-        pg.execute(
-            "SELECT pg_drop_replication_slot(%s) FROM pg_replication_slots WHERE slot_name = %s AND NOT active",
-            (unique_name, unique_name),
+        slot = slot_name(unique_name)
+        wait_until(
+            lambda: (
+                not pg.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s AND active", (slot,)).fetchall()
+            ),
+            timeout=30,
+            message="the slot released",
         )
+        pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s", (slot,))
     assert all(t.rows(table, ["id", "n"]) == expected for t in targets)
