@@ -258,7 +258,9 @@ class PostgresSession(Session):
                 return
             stage = self._stage(cur, write.table, names)
             self._copy(cur, stage, write.rows)
-            cur.execute(self._merge_sql(write, target, stage, names))
+            merge = self._merge_sql(write, target, stage, names)
+            if merge:  # an UPDATE of key columns only has nothing to set
+                cur.execute(merge)
 
     def _copy(self, cur: psycopg.Cursor, into: str, rows: Sequence[Any]) -> None:
         with cur.copy(f"COPY {into} FROM STDIN") as copy:
@@ -298,7 +300,7 @@ class PostgresSession(Session):
         fence = f" AND (t.{guard} IS NULL OR t.{guard} <= s.{guard})" if guard else ""
         if write.op is Op.UPDATE:
             sets = ", ".join(f"{n} = s.{n}" for n in rest)
-            return f"UPDATE {target} AS t SET {sets} FROM {stage} AS s WHERE {match}{fence}"
+            return f"UPDATE {target} AS t SET {sets} FROM {stage} AS s WHERE {match}{fence}" if rest else ""
         return f"DELETE FROM {target} AS t USING {stage} AS s WHERE {match}{fence}"
 
     def truncate(self, table: TableId) -> None:

@@ -247,3 +247,20 @@ def test_a_missing_privilege_fails_the_task_naming_it(target, unique_name):
         task.stop()
     finally:
         target.query(f"DROP ROLE {user}" if target.kind == "postgres" else f"DROP USER '{user}'@'%'")
+
+
+def test_insert_and_update_modes(target, unique_name):
+    schema = Schema.struct("r", [("id", Schema(Type.INT64)), ("txt", Schema(Type.STRING, True))])
+    inserting = start(target, unique_name, **{"insert.mode": "insert", "pk.mode": "none"})
+    inserting.put([row(i, i % 3, schema, txt=f"v{i}") for i in range(6)])  # no key: every record is a row
+    inserting.stop()
+    assert sorted(target.query(f"SELECT id, txt FROM {target.quote(unique_name)}")) == sorted(
+        (i % 3, f"v{i}") for i in range(6)
+    )
+    target.drop(unique_name)
+    target.query(f"CREATE TABLE {target.quote(unique_name)} (id bigint PRIMARY KEY, txt text)")
+    target.query(f"INSERT INTO {target.quote(unique_name)} VALUES (1, 'one'), (2, 'two')")
+    updating = start(target, unique_name, **{"insert.mode": "update"})
+    updating.put([row(0, 2, schema, txt="TWO"), row(1, 3, schema, txt="absent"), row(2, 1, schema, txt=None)])
+    updating.stop()
+    assert target.rows(unique_name, ["id", "txt"]) == [(1, None), (2, "TWO")]
