@@ -106,7 +106,8 @@ JDBC_CONFIG = (
         Type.INT,
         3,
         Importance.LOW,
-        "Attempts to connect when the task starts before it fails, naming the database and the reason.",
+        "Quick attempts to connect when the task starts; a database still unreachable after them is waited for "
+        "as an outage (the task stays RUNNING and its status says what it waits for).",
         validator=Range.at_least(1),
         group=CONNECTION,
     )
@@ -325,9 +326,10 @@ JDBC_CONFIG = (
         Type.INT,
         10,
         Importance.MEDIUM,
-        "Retries of a batch that failed for a transient reason (connection lost, deadlock, serialization "
-        "failure), each after `retry.backoff.ms`, reconnecting first. When they are used up `put` raises a "
-        "retriable error: the worker keeps the batch, backs off and offers it again; nothing is dropped.",
+        "Retries of a batch that failed for a transient reason while the database answers (deadlock, "
+        "serialization failure, a session lost mid-batch), each after `retry.backoff.ms`, reconnecting first. "
+        "When they are used up, or when the database does not answer at all, `put` raises a retriable error: "
+        "the worker keeps the batch and offers it again under its outage rule; nothing is dropped.",
         validator=Range.at_least(0),
         group=RETRIES,
     )

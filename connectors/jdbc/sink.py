@@ -62,17 +62,20 @@ class JdbcSinkTask(SinkTask):
         self._stopping.clear()
         self._session = self._connect_at_start()
 
-    def _connect_at_start(self) -> Session:
+    def _connect_at_start(self) -> Session | None:
+        """A few quick attempts; a database still unreachable after them is an outage the worker waits out
+        (put raises RetriableException until it answers), not a reason to fail the task."""
         attempts = self.config.connection_attempts
         for attempt in range(1, attempts + 1):
             try:
                 return self._connect()
             except Transient as exc:
                 if attempt == attempts or self._stopping.is_set():
-                    raise ConnectException(f"{exc} (gave up after {attempts} connection attempts)") from exc
+                    log.warning("%s (after %d connection attempts; waiting for it)", exc, attempts)
+                    return None
                 log.warning("%s; connection attempt %d of %d", exc, attempt, attempts)
                 self._stopping.wait(self.config.connection_backoff_ms / 1000)
-        raise AssertionError("unreachable")
+        return None
 
     def _connect(self) -> Session:
         return open_session(self.dialect)
@@ -97,12 +100,17 @@ class JdbcSinkTask(SinkTask):
             self._report(record, error)
 
     def _write(self, changes: list[Change]) -> list[tuple[SinkRecord, DataException]]:
-        """Write the batch, reconnecting and retrying transient failures up to max.retries times."""
+        """Write the batch. A failure while the database answers (deadlock, serialization failure, a session
+        lost mid-batch) is retried here up to max.retries times; a database that does not answer is an outage:
+        RetriableException at once, and the worker's outage rule waits (backoff, status, metrics)."""
         retries = self.config.max_retries
         for attempt in range(retries + 1):
             try:
                 session = self._session or self._connect()
-                self._session = session
+            except Transient as exc:
+                raise RetriableException(f"{exc}; the worker will offer the batch again") from exc
+            self._session = session
+            try:
                 return self._writer.write(session, changes)
             except Transient as exc:
                 self._drop_session()
