@@ -240,6 +240,7 @@ class RecordConverter:
         plan, delete = self._plans(record, shape, source)
         assert delete is not None  # delete.enabled needs pk.mode=record_key
         key = self._key(record, plan, None)
+        assert key is not None  # deletes need a key (pk.mode=record_key)
         seq = None
         if plan.guard:
             seq = self._seq(record, source, required=False)

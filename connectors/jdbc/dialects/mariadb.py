@@ -361,7 +361,9 @@ class MariaDbSession(Session):
 
 def _chunks(rows: Sequence[tuple[str, ...]], most: int) -> list[str]:
     """Rows as `(a,b),(c,d)` strings of at most `most` rows and about _MAX_STATEMENT bytes each."""
-    out, part, size = [], [], 0
+    out: list[str] = []
+    part: list[str] = []
+    size = 0
     for row in rows:
         text = "(" + ",".join(row) + ")"
         if part and (len(part) >= most or size + len(text) > _MAX_STATEMENT):

@@ -66,7 +66,9 @@ class PostgresDialect(Dialect):
 
     def connect(self) -> PostgresSession:
         url, config = self.config.url, self.config
-        params = {k: v for k, v in url.params.items() if k in ("sslmode", "connect_timeout", "application_name")}
+        params: dict[str, Any] = {
+            k: v for k, v in url.params.items() if k in ("sslmode", "connect_timeout", "application_name")
+        }
         params.setdefault("connect_timeout", "10")
         params.setdefault("application_name", "sluice-jdbc-sink")
         if "currentSchema" in url.params:
@@ -321,7 +323,8 @@ class PostgresSession(Session):
             with self.conn.cursor() as cur:
                 for privilege in sorted(needed & {"INSERT", "UPDATE", "DELETE", "TRUNCATE"}):
                     cur.execute("SELECT has_table_privilege(%s, %s)", (self.dialect.table_sql(table), privilege))
-                    if not cur.fetchone()[0]:
+                    found = cur.fetchone()
+                    if found is None or not found[0]:
                         problems.append(f"no {privilege} privilege on table {table}")
             self.conn.rollback()
         return problems
