@@ -13,9 +13,10 @@ DEFAULTS = {"int": 0, "long": 0, "float": 0.0, "double": 0.0, "string": "", "byt
 
 @st.composite
 def field_type(draw, depth: int = 0) -> Any:
-    kind = draw(
-        st.sampled_from(["primitive"] * 8 + ["optional", "array", "map", "enum"] + (["record"] if depth < 1 else []))
-    )
+    # Containers nest at most two deep: fastavro's data generator fills each array or map with up to ten items,
+    # so unbounded nesting grows data tenfold per level (a drawn schema once took 21 GB).
+    nested = ["array", "map"] if depth < 2 else []
+    kind = draw(st.sampled_from(["primitive"] * 8 + ["optional", "enum", *nested] + (["record"] if depth < 1 else [])))
     if kind == "primitive":
         return draw(st.sampled_from(PRIMITIVES))
     if kind == "optional":
