@@ -1,7 +1,7 @@
 """Test session setup: integration tests are marked by folder and get the real services; unit tests never do.
 
-The fault suite (tests/faults/) stops and kills the real services: it runs after everything else, so no
-other test meets a service that is down or restarting.
+Every test that stops or kills a real service lives in the fault suite (tests/faults/): it runs after
+everything else, so no other test meets a service that is down or restarting.
 """
 
 import pytest

@@ -27,7 +27,7 @@ from tests.integration.connectors.elasticsearch.es_index import EsIndex
 from tests.support.kafka import wait_until
 from tests.support.sink_context import SinkContext
 
-SERVICES = Path(__file__).resolve().parents[4] / "scripts" / "services"
+SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services"
 BATCH = 20  # records per put, every 50 ms: a stream of about 400 records/s
 
 

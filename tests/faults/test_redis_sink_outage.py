@@ -24,7 +24,7 @@ from connectors.redis.sink import RedisSinkTask
 from tests.integration.connectors.redis.redis_keys import KeySpace, started_task
 from tests.support.kafka import wait_until
 
-SERVICES = Path(__file__).resolve().parents[4] / "scripts" / "services"
+SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services"
 BATCH = 50  # records per put, every 20 ms
 
 
