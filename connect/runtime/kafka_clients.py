@@ -24,6 +24,9 @@ PRODUCER_DEFAULTS = {
     "logger": LIBRDKAFKA,
     "acks": "all",
     "enable.idempotence": True,
+    # Java's default partitioner for keyed records (librdkafka's default, consistent_random, hashes with CRC32):
+    # the same key lands on the same partition as under Kafka Connect and Debezium.
+    "partitioner": "murmur2_random",
     "linger.ms": 5,
     "compression.type": "none",
     "queue.buffering.max.messages": 200_000,

@@ -105,7 +105,6 @@ def test_enriched_index_equals_the_sql_join(pg, herder, services, unique_name, t
                 "table.include.list": f"public\\.{n}_(orders|customers|products)",
                 "key.converter": "org.apache.kafka.connect.json.JsonConverter",
                 "key.converter.schemas.enable": "false",
-                "producer.override.partitioner": "murmur2_random",
             }
         )
         herder.put_connector_config(f"{n}-pg", source, allow_replace=False)
