@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import math
 from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -81,6 +82,27 @@ _TIME_WRITER = _temporal_writer(dt.time, time_to_millis, "Time")
 _TIMESTAMP_WRITER = _temporal_writer(dt.datetime, timestamp_to_millis, "Timestamp")
 
 
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _write_float(value: Any) -> Any:
+    """A float as Kafka Connect's JsonConverter writes it: NaN and infinities as the strings Jackson writes."""
+    if value - value == 0:  # finite (and ints): left to orjson, the value unchanged so nothing is copied
+        return value
+    if value != value:
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def _read_float(value: Any) -> Any:
+    if type(value) is str:
+        try:
+            return _NON_FINITE[value]
+        except KeyError:
+            raise DataException(f"Invalid value {value!r} for a floating-point field") from None
+    return value
+
+
 def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Plan | None]:
     """Leaf conversions; bytes only for `top` itself, or everywhere when `top` is None."""
 
@@ -97,6 +119,8 @@ def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Pla
             return _TIME_WRITER
         if name == TIMESTAMP:
             return _TIMESTAMP_WRITER
+        if schema.type is Type.FLOAT64 or schema.type is Type.FLOAT32:
+            return _write_float
         if schema.type is Type.BYTES:
             # Bytes inside a struct, array or map are left to orjson's default hook (the same base64),
             # so a value is not walked and copied for them; a top-level bytes value is still checked.
@@ -208,8 +232,8 @@ def _bytes_reader(value: Any) -> bytes:
     raise DataException(f"Invalid bytes field: expected base64 text, found {_json_kind(value)}")
 
 
-def _to_float(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
+def _read_exact_float(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else _read_float(value)
 
 
 _DATE_READER = _int_reader(days_to_date, "Date", "integer")
@@ -230,8 +254,8 @@ def _read_leaf(opts: JsonOptions) -> Callable[[Schema], Plan | None]:
             return _TIMESTAMP_READER
         if schema.type is Type.BYTES:
             return _bytes_reader
-        if opts.exact and schema.type in (Type.FLOAT32, Type.FLOAT64):
-            return _to_float
+        if schema.type in (Type.FLOAT32, Type.FLOAT64):
+            return _read_exact_float if opts.exact else _read_float
         return None
 
     return leaf

@@ -8,7 +8,7 @@ underlying bytes/int32/int64 Kafka Connect uses.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
 from connect.data.schema import LOGICAL_PYTHON_TYPES, Schema, Type
 from connect.errors import DataException
@@ -49,9 +49,17 @@ def decimal_scale(schema: Schema) -> int:
 
 
 def decimal_to_bytes(value: Decimal, scale: int) -> bytes:
-    unscaled = int(value.scaleb(scale).to_integral_value())
-    length = max(1, (unscaled.bit_length() + 8) // 8)
-    return unscaled.to_bytes(length, "big", signed=True)
+    """The unscaled value in the fewest big-endian two's-complement bytes (Java's BigInteger.toByteArray)."""
+    unscaled = int(value.scaleb(scale, _EXACT).to_integral_value(context=_EXACT))
+    return unscaled.to_bytes(twos_complement_length(unscaled), "big", signed=True)
+
+
+def twos_complement_length(n: int) -> int:
+    """Bytes of the shortest two's-complement form of `n` (a sign bit included)."""
+    return (n if n >= 0 else ~n).bit_length() // 8 + 1
+
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # no rounding of a 38-digit numeric
 
 
 def decimal_from_bytes(raw: bytes, scale: int) -> Decimal:
