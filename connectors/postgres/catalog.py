@@ -51,7 +51,8 @@ ORDER BY k.pos
 
 _TYPE_SQL = """
 SELECT t.oid, t.typname, t.typtype, t.typelem, t.typbasetype, t.typcategory,
-       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+       t.typtypmod
 FROM pg_type t WHERE t.oid = %s
 """
 
@@ -108,7 +109,7 @@ class Catalog:
                 row = cur.execute(_TYPE_SQL, (oid,)).fetchone()
             self._conn.commit()
             self._types[oid] = (
-                None if row is None else PgType(row[0], row[1], row[2], row[3], row[4], tuple(row[6]), row[5])
+                None if row is None else PgType(row[0], row[1], row[2], row[3], row[4], tuple(row[6]), row[5], row[7])
             )
         return self._types[oid]
 
@@ -120,7 +121,7 @@ class Catalog:
 
 
 class TableFilter:
-    """Debezium's table/column include and exclude lists: regular expressions matched in full."""
+    """Debezium's schema/table/column include and exclude lists: regular expressions matched in full."""
 
     def __init__(
         self,
@@ -129,7 +130,11 @@ class TableFilter:
         column_include: Sequence[str] = (),
         column_exclude: Sequence[str] = (),
         always: Sequence[str] = (),
+        schema_include: Sequence[str] = (),
+        schema_exclude: Sequence[str] = (),
     ) -> None:
+        self._si = [re.compile(p, re.IGNORECASE) for p in schema_include]
+        self._se = [re.compile(p, re.IGNORECASE) for p in schema_exclude]
         self._ti = [re.compile(p, re.IGNORECASE) for p in table_include]
         self._te = [re.compile(p, re.IGNORECASE) for p in table_exclude]
         self._ci = [re.compile(p, re.IGNORECASE) for p in column_include]
@@ -141,6 +146,10 @@ class TableFilter:
         if full.lower() in self._always:
             return True
         if schema in ("pg_catalog", "information_schema"):
+            return False
+        if self._si and not any(p.fullmatch(schema) for p in self._si):
+            return False
+        if any(p.fullmatch(schema) for p in self._se):
             return False
         if self._ti:
             return any(p.fullmatch(full) for p in self._ti)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,10 @@ from connect.config import NO_DEFAULT, ConfigDef, Importance, NonEmptyString, Ra
 from connect.config.validators import ValidList
 from connect.data.avro_names import MODES as ADJUSTMENT_MODES
 from connect.data.avro_names import Adjust, field_name_adjuster, schema_name_adjuster
+from connect.errors import ConfigException
+from connectors.postgres.failures import FailurePolicy
 from connectors.postgres.types import TypeModes
+from connectors.postgres.unsupported import rejected_pattern, unsupported_def
 
 CONNECTION, REPLICATION, FILTERS, SNAPSHOT, EVENTS, ADVANCED = (
     "Connection",
@@ -29,7 +33,7 @@ AVRO_CONVERTERS = (
     "AvroConverter",
 )
 
-CONFIG_DEF = (
+_IMPLEMENTED = (
     ConfigDef()
     .define(
         "database.hostname",
@@ -159,6 +163,25 @@ CONFIG_DEF = (
         "Longest wait between reconnection attempts after the server went away.",
         validator=Range.at_least(0),
         group=REPLICATION,
+    )
+    .define(
+        "schema.include.list",
+        Type.LIST,
+        "",
+        Importance.HIGH,
+        "Regular expressions matching schema names to capture (all non-system schemas when empty); a table is "
+        "captured when its schema and its `schema.table` name both pass their filters.",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "schema.exclude.list",
+        Type.LIST,
+        "",
+        Importance.MEDIUM,
+        "Regular expressions matching schema names not to capture (when no schema include list is set).",
+        validator=ValidRegex,
+        group=FILTERS,
     )
     .define(
         "table.include.list",
@@ -307,6 +330,88 @@ CONFIG_DEF = (
         group=EVENTS,
     )
     .define(
+        "hstore.handling.mode",
+        Type.STRING,
+        "json",
+        Importance.LOW,
+        "hstore columns: json (a io.debezium.data.Json string) or map (a Connect map of string to string).",
+        validator=ValidString.in_("json", "map"),
+        group=EVENTS,
+    )
+    .define(
+        "money.fraction.digits",
+        Type.SHORT,
+        2,
+        Importance.LOW,
+        "Scale of the Decimal that money columns become.",
+        validator=Range.between(0, 20),
+        group=EVENTS,
+    )
+    .define(
+        "include.unknown.datatypes",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "Columns of types the connector has no mapping for (pg_lsn, tsquery, arrays of domains...) are left out; "
+        "true includes them as their text's bytes (per binary.handling.mode).",
+        group=EVENTS,
+    )
+    .define(
+        "extended.headers.enabled",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Add the `__debezium.context.*` headers (connectorLogicalName, taskId, connectorName, runId) to every "
+        "change record.",
+        group=EVENTS,
+    )
+    .define(
+        "skip.messages.without.change",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "Skip updates that change no captured column (only detectable under REPLICA IDENTITY FULL).",
+        group=EVENTS,
+    )
+    .define(
+        "event.converting.failure.handling.mode",
+        Type.STRING,
+        "warn",
+        Importance.LOW,
+        "A column value that cannot be converted: fail the task, or write null (warn logs the table, column and "
+        "LSN; skip does not).",
+        validator=ValidString.in_("fail", "warn", "skip"),
+        group=EVENTS,
+    )
+    .define(
+        "event.processing.failure.handling.mode",
+        Type.STRING,
+        "fail",
+        Importance.LOW,
+        "An event that cannot be emitted (a message that does not decode, a NOT NULL column whose value failed): "
+        "fail the task naming the table and LSN, or skip the event (warn logs it; skip and ignore do not).",
+        validator=ValidString.in_("fail", "warn", "skip", "ignore"),
+        group=EVENTS,
+    )
+    .define(
+        "message.prefix.include.list",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Regular expressions matching the prefixes of logical decoding messages to emit (all when empty).",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "message.prefix.exclude.list",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Regular expressions matching the prefixes of logical decoding messages not to emit.",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
         "provide.transaction.metadata",
         Type.BOOLEAN,
         False,
@@ -397,6 +502,22 @@ CONFIG_DEF = (
     )
 )
 
+#: Every key: the implemented ones, then Debezium's keys this connector rejects by name.
+CONFIG_DEF = _IMPLEMENTED.merge(unsupported_def())
+
+
+def rejected_keys(props: Mapping[str, Any]) -> dict[str, ConfigException]:
+    """Keys of Debezium's variable-name families that are not supported (e.g. `schema.history.internal.*`)."""
+    out = {}
+    for name, value in props.items():
+        family = rejected_pattern(name)
+        if family is not None:
+            try:
+                family(name, value)
+            except ConfigException as exc:
+                out[name] = exc
+    return out
+
 
 @dataclass(frozen=True, slots=True)
 class PostgresConfig:
@@ -406,6 +527,8 @@ class PostgresConfig:
 
     @staticmethod
     def parse(props: Mapping[str, Any]) -> PostgresConfig:
+        for problem in rejected_keys(props).values():
+            raise problem
         return PostgresConfig(CONFIG_DEF.parse(props))
 
     def __getitem__(self, key: str) -> Any:
@@ -423,6 +546,15 @@ class PostgresConfig:
             p["time.precision.mode"].lower(),
             p["binary.handling.mode"].lower(),
             p["interval.handling.mode"].lower(),
+            p["hstore.handling.mode"].lower(),
+            p["money.fraction.digits"],
+            p["include.unknown.datatypes"],
+        )
+
+    @property
+    def failures(self) -> FailurePolicy:
+        return FailurePolicy(
+            self.props["event.converting.failure.handling.mode"], self.props["event.processing.failure.handling.mode"]
         )
 
     @property
@@ -445,6 +577,16 @@ class PostgresConfig:
         if mode.lower() == "none" and any(c in AVRO_CONVERTERS for c in converters):
             mode = "avro"
         return field_name_adjuster(mode)
+
+    def message_filter(self) -> Callable[[str], bool] | None:
+        """Which logical decoding message prefixes to emit (`message.prefix.include/exclude.list`); None: all."""
+        include = [re.compile(p) for p in self.props["message.prefix.include.list"]]
+        exclude = [re.compile(p) for p in self.props["message.prefix.exclude.list"]]
+        if include:
+            return lambda prefix: any(p.fullmatch(prefix) for p in include)
+        if exclude:
+            return lambda prefix: not any(p.fullmatch(prefix) for p in exclude)
+        return None
 
     def conninfo(self, **extra: Any) -> dict[str, Any]:
         """Keyword arguments for psycopg.connect (password unwrapped, sessions in UTC)."""

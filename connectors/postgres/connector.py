@@ -9,7 +9,7 @@ import psycopg
 
 from connect.config import ConfigDef, ConfigValue
 from connect.spi import SourceConnector
-from connectors.postgres.config import CONFIG_DEF, PostgresConfig
+from connectors.postgres.config import CONFIG_DEF, PostgresConfig, rejected_keys
 from connectors.postgres.coordinator import server_problems
 from connectors.postgres.source import VERSION, PostgresSourceTask
 
@@ -31,6 +31,8 @@ class PostgresConnector(SourceConnector):
 
     def validate(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
         results = super().validate(props)
+        for name, problem in rejected_keys(props).items():
+            results[name] = ConfigValue(name, props[name], errors=[str(problem)])
         if any(r.errors for r in results.values()):
             return results
         config = PostgresConfig.parse(props)

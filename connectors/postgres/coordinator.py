@@ -16,7 +16,7 @@ from connect.data.schema import INT64_SCHEMA, STRING_SCHEMA, Schema
 from connect.errors import ConnectException
 from connectors.postgres.catalog import Catalog
 from connectors.postgres.config import PostgresConfig
-from connectors.postgres.events import EventBuilder
+from connectors.postgres.events import EventBuilder, context_headers
 from connectors.postgres.offsets import Position, format_lsn, parse_lsn
 from connectors.postgres.outages import is_outage, outage
 from connectors.postgres.replication import ReplicationConnection, ReplicationError
@@ -42,8 +42,10 @@ class Coordinator:
         stored_offset: Mapping[str, Any] | None,
         version: str,
         report: Callable[[dict[str, Any]], None],
+        task_id: int = 0,
     ) -> None:
         self.config = config
+        self._task_id = task_id
         self._stored = stored_offset
         self._version = version
         self._report = report
@@ -95,6 +97,7 @@ class Coordinator:
             partition=self.partition,
             tombstones=cfg["tombstones.on.delete"],
             binary_mode=cfg.modes.binary,
+            headers=context_headers(cfg.prefix, self._task_id, cfg["extended.headers.enabled"]),
         )
         self._catalog = catalog = Catalog(self._admin)
         tables = Tables(cfg, catalog)
@@ -138,6 +141,8 @@ class Coordinator:
             transaction_metadata=cfg["provide.transaction.metadata"],
             position=None if snapshot else position,
             signals=self._signals,
+            failures=cfg.failures,
+            messages=cfg.message_filter(),
         )
         if snapshot:
             self._start_snapshot(catalog, tables, position, slot)
@@ -185,6 +190,7 @@ class Coordinator:
             tables_done=done,
             resume_positions=position.snapshot_positions if position and position.snapshot_in_progress else None,
             report=self._report,
+            failures=cfg.failures,
         )
         self._snapshot_lsn = lsn
         self._snapshot.start()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from connect.data import SourceRecord
+from connect.data import Header, SourceRecord
+from connect.data.schema import STRING_SCHEMA
 from connectors.postgres.rows import TableReader
 from connectors.postgres.schema import (
     MESSAGE_KEY_SCHEMA,
@@ -15,8 +17,25 @@ from connectors.postgres.schema import (
     TRANSACTION_VALUE_SCHEMA,
     message_value_schema,
 )
+from connectors.postgres.values import java_hashmap_order
 
 CONNECTOR = "postgresql"
+
+NEWKEY_HEADER = "__debezium.newkey"
+OLDKEY_HEADER = "__debezium.oldkey"
+
+
+def context_headers(logical_name: str, task_id: int, enabled: bool = True) -> tuple[Header, ...]:
+    """Debezium's `__debezium.context.*` headers (`extended.headers.enabled`): one tuple per task run, shared by
+    every record, so the runtime converts them once."""
+    if not enabled:
+        return ()
+    return (
+        Header("__debezium.context.connectorLogicalName", logical_name, STRING_SCHEMA),
+        Header("__debezium.context.taskId", str(task_id), STRING_SCHEMA),
+        Header("__debezium.context.connectorName", CONNECTOR, STRING_SCHEMA),
+        Header("__debezium.context.runId", str(uuid.uuid4()), STRING_SCHEMA),
+    )
 
 
 class Clock:
@@ -45,10 +64,12 @@ class EventBuilder:
         partition: Mapping[str, Any],
         tombstones: bool = True,
         binary_mode: str = "bytes",
+        headers: tuple[Header, ...] = (),
     ) -> None:
         self.prefix = prefix
         self.partition = partition
         self.tombstones = tombstones
+        self.headers = headers  # on every table record (changes, tombstones, truncates), as Debezium's
         self.clock = Clock()
         self.transaction_topic = f"{prefix}.transaction"
         self.message_topic = f"{prefix}.message"
@@ -111,10 +132,13 @@ class EventBuilder:
         offset: Mapping[str, Any],
         transaction: dict[str, Any] | None = None,
         out: list[SourceRecord] | None = None,
+        key_header: Header | None = None,
     ) -> list[SourceRecord]:
-        """The change record (plus its tombstone for a delete) appended to `out`."""
+        """The change record (plus its tombstone for a delete) appended to `out`; `key_header` is the
+        `__debezium.newkey`/`oldkey` header of the two events of a primary-key change."""
         out = [] if out is None else out
         clock = self.clock
+        headers = self.headers if key_header is None else (key_header, *self.headers)
         schemas = table.schemas
         key = table.key(after if after is not None else before) if (after or before) else None  # type: ignore[arg-type]
         value = {
@@ -127,9 +151,12 @@ class EventBuilder:
             "ts_us": clock.us,
             "ts_ns": clock.ns,
         }
-        out.append(SourceRecord(self.partition, offset, table.topic, None, schemas.key, key, schemas.envelope, value))
+        topic = table.topic
+        out.append(
+            SourceRecord(self.partition, offset, topic, None, schemas.key, key, schemas.envelope, value, None, headers)
+        )
         if op == "d" and self.tombstones:
-            out.append(SourceRecord(self.partition, offset, table.topic, None, schemas.key, key, None, None))
+            out.append(SourceRecord(self.partition, offset, topic, None, schemas.key, key, None, None, None, headers))
         return out
 
     def truncate(
@@ -150,7 +177,9 @@ class EventBuilder:
             "ts_us": clock.us,
             "ts_ns": clock.ns,
         }
-        return SourceRecord(self.partition, offset, table.topic, None, None, None, table.schemas.envelope, value)
+        return SourceRecord(
+            self.partition, offset, table.topic, None, None, None, table.schemas.envelope, value, None, self.headers
+        )
 
     def message(
         self,
@@ -203,13 +232,16 @@ class EventBuilder:
         )
 
     def transaction_end(
-        self, tx_id: str, ts_ms: int, counts: Mapping[str, int], offset: Mapping[str, Any]
+        self, tx_id: str, ts_ms: int, counts: Mapping[str, int], offset: Mapping[str, Any], capacity: int = 16
     ) -> SourceRecord:
         value = {
             "status": "END",
             "id": tx_id,
             "event_count": sum(counts.values()),
-            "data_collections": [{"data_collection": c, "event_count": n} for c, n in counts.items()],
+            # in the order Debezium's HashMap of them iterates
+            "data_collections": [
+                {"data_collection": c, "event_count": counts[c]} for c in java_hashmap_order(counts, capacity)
+            ],
             "ts_ms": ts_ms,
         }
         return SourceRecord(

@@ -47,8 +47,9 @@ from connect.data import SourceRecord
 from connect.errors import ConnectException
 from connectors.postgres.catalog import TableInfo
 from connectors.postgres.events import EventBuilder
+from connectors.postgres.failures import FailurePolicy
 from connectors.postgres.offsets import snapshot_offset
-from connectors.postgres.rows import TableReader
+from connectors.postgres.rows import ConversionFailed, TableReader
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,10 @@ class Snapshot:
         tables_done: Sequence[str] = (),
         resume_positions: Mapping[str, list[str]] | None = None,
         report: Callable[[dict[str, Any]], None] | None = None,
+        failures: FailurePolicy | None = None,
     ) -> None:
         self._conninfo = conninfo
+        self._failures = failures or FailurePolicy()
         self._events = events
         self._lsn = lsn
         self._xid = xid
@@ -163,6 +166,7 @@ class Snapshot:
         self._ts_us = time.time_ns() // 1000
         self._offset = snapshot_offset(lsn, list(self._done), self._ts_us, positions=self._positions)
         self._first = True
+        self._held: SourceRecord | None = None
         self.rows = 0
         self._started = time.monotonic()
         self.finished = not self._pending
@@ -215,11 +219,19 @@ class Snapshot:
                 self._offset = snapshot_offset(self._lsn, list(self._done), self._ts_us, positions=self._positions)
                 if not self._remaining:
                     self.finished = True
-                    if records:
-                        records[-1].source_offset = snapshot_offset(self._lsn, self._done, self._ts_us, True)
-                        self._mark(records[-1], "last")
                 self._status()
-            out.extend(records)
+            if records:
+                # The newest record is held back: only the snapshot's very last one is marked `last`, and
+                # the tables read after it may turn out empty (as Debezium's buffered receiver does).
+                if self._held is not None:
+                    out.append(self._held)
+                out.extend(records[:-1])
+                self._held = records[-1]
+        if self.finished and self._held is not None:
+            self._held.source_offset = snapshot_offset(self._lsn, self._done, self._ts_us, True)
+            self._mark(self._held, "last")
+            out.append(self._held)
+            self._held = None
         return out
 
     @staticmethod
@@ -294,9 +306,13 @@ class Snapshot:
         try:
             if self._snapshot_name:
                 conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self._snapshot_name)))
+            xid = self._xid
+            if xid is None:  # the snapshot's transaction horizon stands for its id, as Debezium's txId does
+                xid = conn.execute("SELECT txid_snapshot_xmin(txid_current_snapshot())").fetchone()[0]  # type: ignore[index]
             source = events.source(
-                ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name, xid=self._xid, lsn=self._lsn
+                ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name, xid=xid, lsn=self._lsn
             )
+            source["sequence"] = f'[null,"{self._lsn}"]'
             query, oids = self._query(conn, info, reader, self._positions.get(table))
             width = len(reader.names)
             fetch = self._fetch_size
@@ -304,6 +320,7 @@ class Snapshot:
             key_schema, envelope_schema = reader.schemas.key, reader.schemas.envelope
             convert, key_of = reader.convert, reader.key
             clock = events.clock
+            headers = events.headers
             batch: list[SourceRecord] = []
             single_key = reader.single_key
             first_in_table = True
@@ -320,7 +337,16 @@ class Snapshot:
                         clock.tick()
                         if self._stop.is_set():
                             raise _Done
-                    row = convert(loaded[:width])
+                    in_chunk += 1
+                    if in_chunk == fetch:
+                        in_chunk, chunk_end = 0, list(loaded[width:])
+                    try:
+                        row = convert(loaded[:width])
+                    except ConversionFailed as failed:
+                        repaired = self._failures.row(failed, f"the snapshot of {table}")
+                        if repaired is None:
+                            continue  # skipped: its position still ends a chunk
+                        row = repaired
                     key = {single_key: row[single_key]} if single_key is not None else key_of(row)
                     value = {
                         "before": None,
@@ -332,13 +358,14 @@ class Snapshot:
                         "ts_us": clock.us,
                         "ts_ns": clock.ns,
                     }
-                    batch.append(SourceRecord(partition, None, topic, None, key_schema, key, envelope_schema, value))
+                    batch.append(
+                        SourceRecord(
+                            partition, None, topic, None, key_schema, key, envelope_schema, value, None, headers
+                        )
+                    )
                     if first_in_table:
                         first_in_table = False
                         batch[-1].value = {**value, "source": {**source, "snapshot": "first_in_data_collection"}}
-                    in_chunk += 1
-                    if in_chunk == fetch:
-                        in_chunk, chunk_end = 0, list(loaded[width:])
                 if len(batch) > _BATCH and chunk_end is None:  # keep one back: the table's last record is marked
                     yield table, batch[:-1], False, None
                     batch = batch[-1:]

@@ -32,7 +32,9 @@ class PostgresSourceTask(SourceTask):
         assert self.context is not None, "initialize(context) comes before start"
         partition = {"server": config.prefix}
         stored = self.context.offset_reader.offset(partition)
-        self._coordinator = Coordinator(config, stored, VERSION, self.context.report_status)
+        self._coordinator = Coordinator(
+            config, stored, VERSION, self.context.report_status, getattr(self.context, "task_id", 0)
+        )
         try:
             self._coordinator.start()
         except BaseException:

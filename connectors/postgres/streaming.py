@@ -9,13 +9,15 @@ after a crash the replayed part of a partly flushed transaction is skipped exact
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from connect.data import SourceRecord
-from connectors.postgres.events import EventBuilder
-from connectors.postgres.offsets import Position
+from connect.data import Header, SourceRecord
+from connectors.postgres.events import NEWKEY_HEADER, OLDKEY_HEADER, EventBuilder
+from connectors.postgres.failures import FailurePolicy
+from connectors.postgres.offsets import Position, format_lsn
 from connectors.postgres.pgoutput import (
     UNCHANGED,
     Begin,
@@ -29,12 +31,15 @@ from connectors.postgres.pgoutput import (
     Update,
     decode,
 )
-from connectors.postgres.rows import TableReader
+from connectors.postgres.rows import ConversionFailed, TableReader
+from connectors.postgres.values import java_hashmap_capacity
 
 if TYPE_CHECKING:
     from connectors.postgres.signals import IncrementalSnapshots
 
 log = logging.getLogger(__name__)
+
+MESSAGE_COLLECTION = "io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$LogicalDecodingMessageId"
 
 ReaderFactory = Callable[[Relation], TableReader | None]
 
@@ -51,8 +56,12 @@ class ChangeStream:
         transaction_metadata: bool = False,
         position: Position | None = None,
         signals: IncrementalSnapshots | None = None,
+        failures: FailurePolicy | None = None,
+        messages: Callable[[str], bool] | None = None,
     ) -> None:
         self.events = events
+        self._messages = messages  # which logical decoding message prefixes to emit (None: all)
+        self.failures = failures or FailurePolicy()
         self.signals = signals
         self.signal_tables: dict[int, TableReader] = {}
         self._readers = readers
@@ -68,12 +77,15 @@ class ChangeStream:
         self._index = 0
         self._origin: tuple[str, int] | None = None
         self._sources: dict[int, dict[str, Any]] = {}
-        self._tx_id = ""
+        self._tx_begun = False
+        self._tx_capacity = 16
         self._tx_counts: dict[str, int] = {}
         self._tx_total = 0
         # Positions.
         self.proc_lsn = self.position.restart_lsn  # end of the last transaction emitted completely
-        self.last_commit_lsn: int | None = None
+        # The last commit Debezium's `source.sequence` names first: where the stream starts, then each commit's
+        # end (and each message outside a transaction, which commits itself).
+        self.last_commit_lsn: int | None = self.position.restart_lsn or None
         self.last_offset: Mapping[str, Any] | None = None
         self._ends: OrderedDict[tuple[int, int], int] = OrderedDict()  # (commit lsn, last index) → end lsn
 
@@ -110,6 +122,7 @@ class ChangeStream:
         partition = self.events.partition
         append = out.append
         sequence_prefix = self._sequence_prefix
+        headers = self.events.headers
         for lsn, payload in batch:
             tag = payload[0]
             if tag == 73:  # Insert: most of the traffic, so inlined (keep in step with _emit)
@@ -122,7 +135,13 @@ class ChangeStream:
                     continue
                 if skip_inserts:
                     continue
-                after = table.decode(payload, 6)
+                try:
+                    after = table.decode(payload, 6)
+                except ConversionFailed as failed:
+                    repaired = self.failures.row(failed, f"LSN {format_lsn(lsn)}")
+                    if repaired is None:
+                        continue
+                    after = repaired
                 if not plain_inserts:
                     self._emit(table, "c", None, after, lsn, out)
                     continue
@@ -160,6 +179,8 @@ class ChangeStream:
                             "ts_us": clock.us,
                             "ts_ns": clock.ns,
                         },
+                        None,
+                        headers,
                     )
                 )
                 self.last_offset = offset
@@ -172,6 +193,7 @@ class ChangeStream:
                 sequence_prefix = self._sequence_prefix
             else:
                 self._other(decode(payload), lsn, out)
+                sequence_prefix = self._sequence_prefix  # a message outside a transaction moves it
         return out
 
     def _plain_inserts(self) -> bool:
@@ -194,6 +216,7 @@ class ChangeStream:
         after: dict[str, Any] | None,
         lsn: int,
         out: list[SourceRecord],
+        key_header: Header | None = None,
     ) -> None:
         self._index += 1
         if self._skip(self._index):
@@ -217,8 +240,8 @@ class ChangeStream:
             offset["incremental_snapshot"] = signals.state
             if signals.window == table.data_collection:
                 signals.changed(table.key(after if after is not None else before))  # type: ignore[arg-type]
-        transaction = self._transaction_block(table) if self._tx_metadata else None
-        self.events.change(table, op, before, after, src, offset, transaction, out)
+        transaction = self._transaction_block(table.data_collection, lsn) if self._tx_metadata else None
+        self.events.change(table, op, before, after, src, offset, transaction, out, key_header)
         if op == "d" and self.events.tombstones:
             # The tombstone is its own step of the transaction: give it its own offset.
             self._index += 1
@@ -265,11 +288,12 @@ class ChangeStream:
         self._sources[id(table)] = src
         return src
 
-    def _transaction_block(self, table: TableReader) -> dict[str, Any]:
+    def _transaction_block(self, data_collection: str, lsn: int) -> dict[str, Any]:
+        """The `transaction` block of an event; as Debezium's, its id names the event's own LSN."""
         self._tx_total += 1
-        n = self._tx_counts.get(table.data_collection, 0) + 1
-        self._tx_counts[table.data_collection] = n
-        return {"id": self._tx_id, "total_order": self._tx_total, "data_collection_order": n}
+        n = self._tx_counts.get(data_collection, 0) + 1
+        self._tx_counts[data_collection] = n
+        return {"id": f"{self._xid}:{lsn}", "total_order": self._tx_total, "data_collection_order": n}
 
     # -- the other messages ------------------------------------------------------------------
     def _begin(self, msg: Begin, lsn: int, out: list[SourceRecord]) -> None:
@@ -281,7 +305,7 @@ class ChangeStream:
         self._origin = None
         self._sources = {}
         if self._tx_metadata:
-            self._tx_id = f"{msg.xid}:{msg.final_lsn}"
+            self._tx_begun = True
             self._tx_counts = {}
             self._tx_total = 0
             self._index += 1
@@ -294,13 +318,14 @@ class ChangeStream:
                     "ts_usec": msg.commit_ts_us,
                     "event_index": self._index,
                 }
-                out.append(self.events.transaction_begin(self._tx_id, msg.commit_ts_us // 1000, offset))
+                out.append(self.events.transaction_begin(f"{msg.xid}:{lsn}", msg.commit_ts_us // 1000, offset))
                 self.last_offset = offset
 
     def _commit(self, msg: Commit, out: list[SourceRecord]) -> None:
         if self.position.skip_commit_lsn is not None and msg.commit_lsn >= self.position.skip_commit_lsn:
             self.position = Position(self.position.restart_lsn)  # past the replayed transaction
-        if self._tx_metadata and self._tx_total:
+        if self._tx_metadata and self._tx_begun:
+            self._tx_begun = False
             self._index += 1
             if not self._skip(self._index):
                 offset = {
@@ -311,7 +336,11 @@ class ChangeStream:
                     "ts_usec": self._ts_us,
                     "event_index": self._index,
                 }
-                out.append(self.events.transaction_end(self._tx_id, self._ts_us // 1000, self._tx_counts, offset))
+                tx_id = f"{self._xid}:{msg.end_lsn}"
+                # Debezium's per-table counts live in one HashMap for the task's life: its table only grows
+                self._tx_capacity = java_hashmap_capacity(len(self._tx_counts), self._tx_capacity)
+                ts_ms = self._ts_us // 1000
+                out.append(self.events.transaction_end(tx_id, ts_ms, self._tx_counts, offset, self._tx_capacity))
                 self.last_offset = offset
         if self._index:
             self._ends[(self._commit_lsn, self._index)] = msg.end_lsn
@@ -319,7 +348,14 @@ class ChangeStream:
                 self._ends.popitem(last=False)
         self.in_txn = False
         self.proc_lsn = msg.end_lsn
-        self.last_commit_lsn = msg.commit_lsn
+        self.last_commit_lsn = msg.end_lsn  # where Debezium says the commit is (its XLogData position)
+
+    def _read(self, read: Any, raw: list[Any], lsn: int) -> dict[str, Any] | None:
+        """A row through `read`, with conversion failures handled (None: skip the event)."""
+        try:
+            return read(raw)
+        except ConversionFailed as failed:
+            return self.failures.row(failed, f"LSN {format_lsn(lsn)}")
 
     def _update_or_delete(self, msg: Update | Delete, lsn: int, out: list[SourceRecord]) -> None:
         table = self.tables.get(msg.relid)
@@ -327,8 +363,9 @@ class ChangeStream:
             return
         if isinstance(msg, Delete):
             if "d" not in self._skipped:
-                before: dict[str, Any] | None = table.old_key_row(msg.old) if msg.old_is_key else table.row(msg.old)
-                self._emit(table, "d", before, None, lsn, out)
+                before = self._read(table.old_key_row if msg.old_is_key else table.row, msg.old, lsn)
+                if before is not None:
+                    self._emit(table, "d", before, None, lsn, out)
             return
         if "u" in self._skipped:
             return
@@ -336,13 +373,20 @@ class ChangeStream:
         if msg.old is not None and not msg.old_is_key and UNCHANGED in new:
             # REPLICA IDENTITY FULL: an unchanged TOASTed value is in the old row; use it, as Debezium
             new = [o if n is UNCHANGED and o is not UNCHANGED else n for n, o in zip(new, msg.old, strict=False)]
-        after = table.row(new)
-        old_row = table.old_key_row if msg.old_is_key else table.row
-        before = None if msg.old is None else old_row(msg.old)
+        after = self._read(table.row, new, lsn)
+        if after is None:
+            return
+        before = None
+        if msg.old is not None:
+            before = self._read(table.old_key_row if msg.old_is_key else table.row, msg.old, lsn)
+            if before is None:
+                return
         if before is not None and table.key_names and table.key(before) != table.key(after):
-            # The key changed: as Debezium, a delete of the old key (and its tombstone), then a create.
-            self._emit(table, "d", before, None, lsn, out)
-            self._emit(table, "c", None, after, lsn, out)
+            # The key changed: as Debezium, a delete of the old key (and its tombstone), then a create, each
+            # carrying the other key in a header.
+            key_schema = table.schemas.key
+            self._emit(table, "d", before, None, lsn, out, Header(NEWKEY_HEADER, table.key(after), key_schema))
+            self._emit(table, "c", None, after, lsn, out, Header(OLDKEY_HEADER, table.key(before), key_schema))
             return
         if msg.old_is_key:
             before = None  # only the old key was sent, and it did not change
@@ -367,6 +411,7 @@ class ChangeStream:
                     continue
                 src = self._source_for(table).copy()
                 src["lsn"] = lsn
+                src["sequence"] = f'{self._sequence_prefix}{lsn}"]'
                 offset = {
                     "lsn": lsn,
                     "lsn_commit": self._commit_lsn,
@@ -375,7 +420,7 @@ class ChangeStream:
                     "ts_usec": self._ts_us,
                     "event_index": self._index,
                 }
-                transaction = self._transaction_block(table) if self._tx_metadata else None
+                transaction = self._transaction_block(table.data_collection, lsn) if self._tx_metadata else None
                 out.append(self.events.truncate(table, src, offset, transaction))
                 self.last_offset = offset
         elif isinstance(msg, Message):
@@ -386,11 +431,15 @@ class ChangeStream:
             pass  # types are looked up in the catalog when a relation uses them
 
     def _message(self, msg: Message, lsn: int, out: list[SourceRecord]) -> None:
+        if self._messages is not None and not self._messages(msg.prefix):
+            return
+        transaction = None
         if msg.transactional and self.in_txn:
             self._index += 1
             if self._skip(self._index):
                 return
             src = self.events.source(ts_us=self._ts_us, xid=self._xid, lsn=msg.lsn)
+            src["sequence"] = f'{self._sequence_prefix}{msg.lsn}"]'
             offset: dict[str, Any] = {
                 "lsn": msg.lsn,
                 "lsn_commit": self._commit_lsn,
@@ -399,11 +448,14 @@ class ChangeStream:
                 "ts_usec": self._ts_us,
                 "event_index": self._index,
             }
-            ts_ms = self._ts_us // 1000
+            if self._tx_metadata:
+                # Debezium counts each message under a data collection of its own, named after a fresh object
+                transaction = self._transaction_block(f"{MESSAGE_COLLECTION}@{secrets.token_hex(4)}", msg.lsn)
         else:
             now_us = self.events.clock.us
             src = self.events.source(ts_us=now_us, lsn=msg.lsn)
+            self.last_commit_lsn = msg.lsn  # a message outside a transaction commits itself
+            src["sequence"] = f'["{msg.lsn}","{msg.lsn}"]'
             offset = {"lsn": msg.lsn, "lsn_proc": max(self.proc_lsn, msg.lsn), "ts_usec": now_us}
-            ts_ms = now_us // 1000
-        out.append(self.events.message(msg.prefix, msg.content, src, offset, ts_ms))
+        out.append(self.events.message(msg.prefix, msg.content, src, offset, self.events.clock.ms, transaction))
         self.last_offset = offset

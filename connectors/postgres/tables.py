@@ -24,6 +24,8 @@ class Tables:
             config["table.exclude.list"],
             config["column.include.list"],
             config["column.exclude.list"],
+            schema_include=config["schema.include.list"],
+            schema_exclude=config["schema.exclude.list"],
         )
         self.signal_table = signal
         self._custom_keys = [(re.compile(t, re.IGNORECASE), cols) for t, cols in config.message_key_columns()]
@@ -41,14 +43,16 @@ class Tables:
         not_null = {c.name: c.not_null for c in info.columns} if info is not None else {}
         columns = [ColumnDef(c.name, c.type_oid, c.typmod, not not_null.get(c.name, False)) for c in rel.columns]
         pk = info.primary_key if info is not None else tuple(c.name for c in rel.columns if c.is_key)
-        return self._reader(rel.namespace, rel.name, columns, pk)
+        return self._reader(rel.namespace, rel.name, columns, pk, streaming=True)
 
     def for_table(self, info: TableInfo) -> TableReader | None:
         """The reader of a table as the catalog describes it (snapshots)."""
         columns = [ColumnDef(c.name, c.type_oid, c.typmod, not c.not_null) for c in info.columns]
         return self._reader(info.schema, info.name, columns, info.primary_key)
 
-    def _reader(self, schema: str, name: str, columns: Sequence[ColumnDef], pk: Sequence[str]) -> TableReader | None:
+    def _reader(
+        self, schema: str, name: str, columns: Sequence[ColumnDef], pk: Sequence[str], streaming: bool = False
+    ) -> TableReader | None:
         if not self.captured(schema, name):
             return None
         full = f"{schema}.{name}"
@@ -72,4 +76,5 @@ class Tables:
             self._placeholder,
             field_names=self._field_names,
             schema_prefix=prefix,
+            streaming=streaming,
         )

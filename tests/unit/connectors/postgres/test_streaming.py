@@ -128,10 +128,11 @@ def test_transaction_metadata_begin_end_and_blocks():
         "srv.public.orders",
         "srv.transaction",
     ]
-    assert records[0].value["status"] == "BEGIN" and records[0].key == {"id": "701:1000"}
-    assert records[2].value["transaction"] == {"id": "701:1000", "total_order": 2, "data_collection_order": 2}
+    # As Debezium's, ids name the transaction and the LSN of each record: BEGIN's, each event's, the commit's end.
+    assert records[0].value["status"] == "BEGIN" and records[0].key == {"id": "701:900"}
+    assert records[2].value["transaction"] == {"id": "701:911", "total_order": 2, "data_collection_order": 2}
     end = records[3].value
-    assert end["status"] == "END" and end["event_count"] == 2
+    assert end["status"] == "END" and end["event_count"] == 2 and end["id"] == "701:1050"
     assert end["data_collections"] == [{"data_collection": "public.orders", "event_count": 2}]
 
 

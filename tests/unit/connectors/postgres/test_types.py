@@ -133,14 +133,12 @@ def test_binary_handling_modes(mode, expected):
     assert read(17, b"\\x01ff", modes=TypeModes(binary=mode))[1] == expected
 
 
-def test_time_precision_connect_keeps_python_temporal_values():
-    import datetime as dt
-
+def test_time_precision_connect_gives_connect_logical_types_in_their_wire_form():
     modes = TypeModes(time_precision="connect")
     schema, value = read(1082, b"2026-01-02", modes=modes)
-    assert schema.name == "org.apache.kafka.connect.data.Date" and value == dt.date(2026, 1, 2)
+    assert schema.name == "org.apache.kafka.connect.data.Date" and value == 20455  # days: no year limit
     schema, value = read(1114, b"2026-01-02 03:04:05", modes=modes)
-    assert schema.name == "org.apache.kafka.connect.data.Timestamp" and value == dt.datetime(2026, 1, 2, 3, 4, 5)
+    assert schema.name == "org.apache.kafka.connect.data.Timestamp" and value == 1767323045000
     schema, _ = read(1083, b"00:00:01", modes=TypeModes(time_precision="adaptive_time_microseconds"), typmod=3)
     assert schema.name == "io.debezium.time.MicroTime"
 
@@ -175,9 +173,13 @@ def test_excluded_columns_leave_rows_and_schemas():
     assert [f.name for f in reader.schemas.value.fields] == ["id"]
 
 
-def test_unknown_types_fall_back_to_their_text():
-    mapping = column_mapping(123456, -1, TypeModes(), lambda oid: None)
-    assert mapping.schema.type is Type.STRING
+def test_unknown_types_are_left_out_unless_included_as_bytes():
+    assert column_mapping(123456, -1, TypeModes(), lambda oid: None).schema is None
+    cols = [ColumnDef("id", 23, -1, False), ColumnDef("lsn", 3220, -1, True)]
+    reader = TableReader("public", "t", "p.public.t", cols, ["id"], TypeModes(), TYPES.get)
+    assert reader.row([b"1", b"0/16B3748"]) == {"id": 1}
+    included = TableReader("public", "t", "p.public.t", cols, ["id"], TypeModes(include_unknown=True), TYPES.get)
+    assert included.row([b"1", b"0/16B3748"]) == {"id": 1, "lsn": b"0/16B3748"}
 
 
 def _tuple(*values):
