@@ -83,6 +83,8 @@ class WorkerSourceTask(WorkerTask):
         self._key_converter = key_converter
         self._value_converter = value_converter
         self._header_converter = header_converter
+        # Connectors share one headers tuple across records (e.g. Debezium's context headers): converted once.
+        self._headers_seen: tuple[Any, str, list[tuple[str, bytes | None]]] = ((), "", [])
         self._chain = chain
         self._operator = operator
         self.errant_reporter = ErrantReporter(operator, Stage.TASK_POLL, class_name(task))
@@ -226,8 +228,13 @@ class WorkerSourceTask(WorkerTask):
         if record.timestamp is not None:
             kwargs["timestamp"] = record.timestamp
         if record.headers:
-            convert = self._header_converter.from_connect_header
-            kwargs["headers"] = [(h.key, convert(topic, h.key, h.schema, h.value)) for h in record.headers]
+            headers = record.headers
+            seen, seen_topic, converted = self._headers_seen
+            if headers is not seen or topic != seen_topic:
+                convert = self._header_converter.from_connect_header
+                converted = [(h.key, convert(topic, h.key, h.schema, h.value)) for h in headers]
+                self._headers_seen = (headers, topic, converted)
+            kwargs["headers"] = converted
         if self._per_record_commit:
             kwargs["on_delivery"] = self._record_callback(original)
         while True:

@@ -12,6 +12,7 @@ from connect.config.validators import ValidList
 from connect.data.avro_names import MODES as ADJUSTMENT_MODES
 from connect.data.avro_names import Adjust, field_name_adjuster, schema_name_adjuster
 from connect.errors import ConfigException
+from connectors.postgres.columns import ColumnRule, column_rules, is_pattern_key
 from connectors.postgres.failures import FailurePolicy
 from connectors.postgres.types import TypeModes
 from connectors.postgres.unsupported import rejected_pattern, unsupported_def
@@ -25,7 +26,8 @@ CONNECTION, REPLICATION, FILTERS, SNAPSHOT, EVENTS, ADVANCED = (
     "Advanced",
 )
 
-SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "never", "always", "when_needed")
+SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "never", "always", "when_needed", "configuration_based")
+CONFIGURATION_BASED = "snapshot.mode.configuration.based."
 # Naming an Avro converter in the connector's config makes field.name.adjustment.mode=none mean avro.
 AVRO_CONVERTERS = (
     "io.confluent.connect.avro.AvroConverter",
@@ -98,6 +100,74 @@ _IMPLEMENTED = (
         Importance.HIGH,
         "Logical name of the server: the prefix of every topic (`<prefix>.<schema>.<table>`) and the "
         "`source.name` of every event. Never change it once events were written.",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
+    .define(
+        "database.sslcert",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "File of the client's SSL certificate (libpq sslcert).",
+        group=CONNECTION,
+    )
+    .define(
+        "database.sslkey",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "File of the client's SSL private key (libpq sslkey).",
+        group=CONNECTION,
+    )
+    .define(
+        "database.sslpassword",
+        Type.PASSWORD,
+        None,
+        Importance.LOW,
+        "Password of the client's SSL private key (libpq sslpassword).",
+        group=CONNECTION,
+    )
+    .define(
+        "database.sslrootcert",
+        Type.STRING,
+        None,
+        Importance.LOW,
+        "File of the root certificates the server's certificate is checked against (libpq sslrootcert).",
+        group=CONNECTION,
+    )
+    .define(
+        "database.tcpKeepAlive",
+        Type.BOOLEAN,
+        True,
+        Importance.LOW,
+        "Send TCP keepalives on the connections to the server (libpq keepalives).",
+        group=CONNECTION,
+    )
+    .define(
+        "topic.delimiter",
+        Type.STRING,
+        ".",
+        Importance.LOW,
+        "What joins the parts of topic names: `<prefix><d><schema><d><table>`, `<prefix><d>transaction`, "
+        "`__debezium-heartbeat<d><prefix>`.",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
+    .define(
+        "topic.transaction",
+        Type.STRING,
+        "transaction",
+        Importance.LOW,
+        "Suffix of the transaction metadata topic (`<prefix><delimiter><topic.transaction>`).",
+        validator=NonEmptyString,
+        group=CONNECTION,
+    )
+    .define(
+        "topic.heartbeat.prefix",
+        Type.STRING,
+        "__debezium-heartbeat",
+        Importance.LOW,
+        "Prefix of the heartbeat topic (`<topic.heartbeat.prefix><delimiter><prefix>`).",
         validator=NonEmptyString,
         group=CONNECTION,
     )
@@ -220,6 +290,27 @@ _IMPLEMENTED = (
         group=FILTERS,
     )
     .define(
+        "column.propagate.source.type",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Regular expressions of `schema.table.column`: add the source type to the field schema's parameters "
+        "(`__debezium.source.column.type`, `.length`, `.scale`, `.name`). Also `column.truncate.to.N.chars`, "
+        "`column.mask.with.N.chars` and `column.mask.hash[.v2].ALG.with.salt.SALT` take lists of "
+        "`schema.table.column` expressions, as in Debezium.",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
+        "datatype.propagate.source.type",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "Regular expressions of `schema.table.TYPENAME`: as column.propagate.source.type, for columns of those types.",
+        validator=ValidRegex,
+        group=FILTERS,
+    )
+    .define(
         "skipped.operations",
         Type.LIST,
         "t",
@@ -235,8 +326,61 @@ _IMPLEMENTED = (
         Importance.HIGH,
         "initial: snapshot when no offset exists, then stream; initial_only: snapshot, then stop; no_data "
         "(or never): stream only; always: snapshot at every start; when_needed: snapshot when no offset "
-        "exists or the slot cannot serve it.",
+        "exists or the slot cannot serve it; configuration_based: as the snapshot.mode.configuration.based.* "
+        "keys say (custom, which names a Java class, is not supported).",
         validator=ValidString.in_(*SNAPSHOT_MODES),
+        group=SNAPSHOT,
+    )
+    .define(
+        "snapshot.select.statement.overrides",
+        Type.LIST,
+        "",
+        Importance.LOW,
+        "`schema.table` names whose snapshot reads the SELECT statement of key "
+        "`snapshot.select.statement.overrides.<schema>.<table>` instead of the whole table.",
+        group=SNAPSHOT,
+    )
+    .define(
+        CONFIGURATION_BASED + "snapshot.data",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "With snapshot.mode=configuration_based: snapshot the data at every start.",
+        group=SNAPSHOT,
+    )
+    .define(
+        CONFIGURATION_BASED + "snapshot.schema",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "With snapshot.mode=configuration_based: accepted for Debezium configs; this connector keeps no schema "
+        "history, so there is no schema to snapshot.",
+        group=SNAPSHOT,
+    )
+    .define(
+        CONFIGURATION_BASED + "start.stream",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "With snapshot.mode=configuration_based: stream changes (after the snapshot, if any).",
+        group=SNAPSHOT,
+    )
+    .define(
+        CONFIGURATION_BASED + "snapshot.on.schema.error",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "With snapshot.mode=configuration_based: accepted for Debezium configs; table schemas are read from the "
+        "stream, so there is no schema error to recover from.",
+        group=SNAPSHOT,
+    )
+    .define(
+        CONFIGURATION_BASED + "snapshot.on.data.error",
+        Type.BOOLEAN,
+        False,
+        Importance.LOW,
+        "With snapshot.mode=configuration_based: snapshot when the stored offset cannot be resumed (the slot is "
+        "gone), instead of failing.",
         group=SNAPSHOT,
     )
     .define(
@@ -506,16 +650,40 @@ _IMPLEMENTED = (
 CONFIG_DEF = _IMPLEMENTED.merge(unsupported_def())
 
 
-def rejected_keys(props: Mapping[str, Any]) -> dict[str, ConfigException]:
-    """Keys of Debezium's variable-name families that are not supported (e.g. `schema.history.internal.*`)."""
+OVERRIDES = "snapshot.select.statement.overrides"
+
+
+def snapshot_overrides(props: Mapping[str, Any]) -> dict[str, str]:
+    """`schema.table` → the SELECT its snapshot reads (`snapshot.select.statement.overrides`)."""
+    tables = props.get(OVERRIDES) or []
+    if isinstance(tables, str):
+        tables = [t.strip() for t in tables.split(",") if t.strip()]
     out = {}
+    for table in tables:
+        statement = props.get(f"{OVERRIDES}.{table}")
+        if not statement or not str(statement).strip():
+            raise ConfigException(OVERRIDES, props.get(OVERRIDES), f"{table} has no statement: set {OVERRIDES}.{table}")
+        out[table] = str(statement).strip().rstrip(";")
+    return out
+
+
+def rejected_keys(props: Mapping[str, Any]) -> dict[str, ConfigException]:
+    """Problems with keys of variable name: Debezium's unsupported families (e.g. `schema.history.internal.*`),
+    column rules (`column.mask.with.N.chars`...) that do not parse, snapshot overrides without a statement."""
+    out = {}
+    try:
+        snapshot_overrides(props)
+    except ConfigException as exc:
+        out[OVERRIDES] = exc
     for name, value in props.items():
         family = rejected_pattern(name)
-        if family is not None:
-            try:
+        try:
+            if family is not None:
                 family(name, value)
-            except ConfigException as exc:
-                out[name] = exc
+            elif is_pattern_key(name):
+                column_rules({name: value})
+        except ConfigException as exc:
+            out[name] = exc
     return out
 
 
@@ -529,14 +697,32 @@ class PostgresConfig:
     def parse(props: Mapping[str, Any]) -> PostgresConfig:
         for problem in rejected_keys(props).values():
             raise problem
-        return PostgresConfig(CONFIG_DEF.parse(props))
+        parsed = PostgresConfig(CONFIG_DEF.parse(props))
+        parsed.column_rules  # noqa: B018 -- a bad column.mask/truncate/hash key fails here, naming itself
+        return parsed
 
     def __getitem__(self, key: str) -> Any:
         return self.props[key]
 
     @property
+    def column_rules(self) -> list[ColumnRule]:
+        return column_rules(self.props)
+
+    @property
     def prefix(self) -> str:
         return self.props["topic.prefix"]
+
+    def topic(self, *parts: str) -> str:
+        """`<prefix><delimiter><part>...`: a table's topic, or the transaction topic."""
+        return self.props["topic.delimiter"].join((self.prefix, *parts))
+
+    @property
+    def transaction_topic(self) -> str:
+        return self.topic(self.props["topic.transaction"])
+
+    @property
+    def heartbeat_topic(self) -> str:
+        return self.props["topic.delimiter"].join((self.props["topic.heartbeat.prefix"], self.prefix))
 
     @property
     def modes(self) -> TypeModes:
@@ -556,6 +742,24 @@ class PostgresConfig:
         return FailurePolicy(
             self.props["event.converting.failure.handling.mode"], self.props["event.processing.failure.handling.mode"]
         )
+
+    def snapshot_plan(self, *, has_offset: bool, in_progress: bool, slot_missing: bool) -> tuple[bool, bool]:
+        """(snapshot now, stream afterwards), as `snapshot.mode` says, given the stored offset and the slot."""
+        mode = self.snapshot_mode
+        fresh = not has_offset or in_progress
+        if mode == "configuration_based":
+            p = self.props
+            snapshot = p[CONFIGURATION_BASED + "snapshot.data"] or (
+                has_offset and slot_missing and p[CONFIGURATION_BASED + "snapshot.on.data.error"]
+            )
+            return bool(snapshot), p[CONFIGURATION_BASED + "start.stream"]
+        if mode in ("initial", "initial_only"):
+            return fresh, mode == "initial"
+        if mode == "always":
+            return True, True
+        if mode == "when_needed":
+            return fresh or slot_missing, True
+        return False, True  # no_data
 
     @property
     def snapshot_mode(self) -> str:
@@ -603,6 +807,12 @@ class PostgresConfig:
         }
         if p.get("database.password") is not None:
             kwargs["password"] = p["database.password"].value
+        for key in ("sslcert", "sslkey", "sslrootcert"):
+            if p.get(f"database.{key}"):
+                kwargs[key] = p[f"database.{key}"]
+        if p.get("database.sslpassword") is not None:
+            kwargs["sslpassword"] = p["database.sslpassword"].value
+        kwargs["keepalives"] = 1 if p["database.tcpKeepAlive"] else 0
         kwargs.update(extra)
         return kwargs
 

@@ -32,7 +32,7 @@ class PostgresConnector(SourceConnector):
     def validate(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
         results = super().validate(props)
         for name, problem in rejected_keys(props).items():
-            results[name] = ConfigValue(name, props[name], errors=[str(problem)])
+            results.setdefault(name, ConfigValue(name, props.get(name))).errors.append(str(problem))
         if any(r.errors for r in results.values()):
             return results
         config = PostgresConfig.parse(props)

@@ -15,7 +15,7 @@ from connect.data import SourceRecord
 from connect.data.schema import INT64_SCHEMA, STRING_SCHEMA, Schema
 from connect.errors import ConnectException
 from connectors.postgres.catalog import Catalog
-from connectors.postgres.config import PostgresConfig
+from connectors.postgres.config import PostgresConfig, snapshot_overrides
 from connectors.postgres.events import EventBuilder, context_headers
 from connectors.postgres.offsets import Position, format_lsn, parse_lsn
 from connectors.postgres.outages import is_outage, outage
@@ -98,33 +98,24 @@ class Coordinator:
             tombstones=cfg["tombstones.on.delete"],
             binary_mode=cfg.modes.binary,
             headers=context_headers(cfg.prefix, self._task_id, cfg["extended.headers.enabled"]),
+            transaction_topic=cfg.transaction_topic,
         )
         self._catalog = catalog = Catalog(self._admin)
         tables = Tables(cfg, catalog)
         self._ensure_publication(catalog, tables)
         position = Position.from_offset(self._stored)
         slot = self._slot_state()
-        mode = cfg.snapshot_mode
-        if (
-            slot is None
-            and position is not None
-            and not position.snapshot_in_progress
-            and mode not in ("always", "when_needed")
-        ):
+        snapshot, self._streaming_enabled = cfg.snapshot_plan(
+            has_offset=position is not None and not position.snapshot_in_progress,
+            in_progress=position is not None and position.snapshot_in_progress,
+            slot_missing=slot is None,
+        )
+        if slot is None and position is not None and not position.snapshot_in_progress and not snapshot:
             raise ConnectException(
                 f"replication slot '{self._slot}' does not exist, but this connector has a stored offset: changes "
                 f"made since then are gone. Set snapshot.mode=when_needed (or always) to re-snapshot, or delete the "
                 f"connector's offsets to start afresh."
             )
-        snapshot = (
-            (position is None or position.snapshot_in_progress)
-            if mode in ("initial", "initial_only")
-            else (
-                mode == "always"
-                or (mode == "when_needed" and (position is None or position.snapshot_in_progress or slot is None))
-            )
-        )
-        self._streaming_enabled = mode != "initial_only"
         signal_table = cfg.props.get("signal.data.collection")
         self._signals = (
             IncrementalSnapshots(
@@ -143,6 +134,7 @@ class Coordinator:
             signals=self._signals,
             failures=cfg.failures,
             messages=cfg.message_filter(),
+            skip_unchanged=cfg["skip.messages.without.change"],
         )
         if snapshot:
             self._start_snapshot(catalog, tables, position, slot)
@@ -191,6 +183,7 @@ class Coordinator:
             resume_positions=position.snapshot_positions if position and position.snapshot_in_progress else None,
             report=self._report,
             failures=cfg.failures,
+            overrides=snapshot_overrides(cfg.props),
         )
         self._snapshot_lsn = lsn
         self._snapshot.start()
@@ -306,7 +299,7 @@ class Coordinator:
         return SourceRecord(
             self.partition,
             offset,
-            f"__debezium-heartbeat.{self.config.prefix}",
+            self.config.heartbeat_topic,
             None,
             HEARTBEAT_KEY_SCHEMA,
             {"serverName": self.config.prefix},

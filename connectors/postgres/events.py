@@ -65,13 +65,14 @@ class EventBuilder:
         tombstones: bool = True,
         binary_mode: str = "bytes",
         headers: tuple[Header, ...] = (),
+        transaction_topic: str | None = None,
     ) -> None:
         self.prefix = prefix
         self.partition = partition
         self.tombstones = tombstones
         self.headers = headers  # on every table record (changes, tombstones, truncates), as Debezium's
         self.clock = Clock()
-        self.transaction_topic = f"{prefix}.transaction"
+        self.transaction_topic = transaction_topic or f"{prefix}.transaction"
         self.message_topic = f"{prefix}.message"
         self._binary_mode = binary_mode
         self._message_schema = message_value_schema(binary_mode)

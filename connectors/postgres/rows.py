@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
+from connectors.postgres.columns import ColumnRule, column_change
 from connectors.postgres.pgoutput import _I32, UNCHANGED, read_tuple
 from connectors.postgres.schema import TableSchemas
 from connectors.postgres.types import (
@@ -78,6 +79,7 @@ class TableReader:
         field_names: Callable[[str], str] | None = None,
         schema_prefix: str | None = None,
         streaming: bool = False,
+        rules: Sequence[ColumnRule] = (),
     ) -> None:
         """`field_names` adjusts column names into event field names; `schema_prefix` (default: the topic)
         starts the Key/Value/Envelope schema names."""
@@ -93,6 +95,15 @@ class TableReader:
         self.names: tuple[str, ...] = tuple(c.name for c in kept)  # column names, as SQL knows them
         self.fields = self.names if field_names is None else tuple(map(field_names, self.names))  # in events
         self.loader_oids = [m.loader_oid for m in mappings]
+        key_fields = {  # keys keep their plain schemas: Debezium applies column rules to values only
+            f: (m.schema.as_optional() if c.optional else m.schema)  # type: ignore[union-attr]
+            for f, c, m in zip(self.fields, kept, mappings, strict=True)
+            if c.name in key
+        }
+        if rules:
+            mappings = [
+                _mapped(m, c, schema, table, rules, lookup, streaming) for c, m in zip(kept, mappings, strict=True)
+            ]
         field_schemas = [
             (f, m.schema.as_optional() if c.optional else m.schema)  # type: ignore[union-attr]
             for f, c, m in zip(self.fields, kept, mappings, strict=True)
@@ -100,7 +111,12 @@ class TableReader:
         self.key_names = tuple(k for k in key if k in self.names)  # key columns
         self.key_fields = tuple(self.fields[self.names.index(k)] for k in self.key_names)
         self.single_key = self.key_fields[0] if len(self.key_fields) == 1 else None
-        self.schemas = TableSchemas(schema_prefix or topic, field_schemas, self.key_fields)  # type: ignore[arg-type]
+        self.schemas = TableSchemas(
+            schema_prefix or topic,
+            field_schemas,  # type: ignore[arg-type]
+            self.key_fields,
+            key_fields,
+        )
         self.required = frozenset(name for name, s in field_schemas if not s.optional)
         self._placeholders = [
             toast_placeholder(s, *(() if placeholder is None else (placeholder,))) for _, s in field_schemas
@@ -159,7 +175,8 @@ class TableReader:
         failures: list[tuple[str, Any, Exception]] = []
         for name, field, convert, value in zip(self.names, self.fields, self._converters, loaded, strict=True):
             try:
-                row[field] = value if value is None or convert is None else convert(value)
+                nulls = getattr(convert, "accepts_null", False)
+                row[field] = value if convert is None or (value is None and not nulls) else convert(value)
             except Exception as exc:
                 row[field] = None
                 failures.append((name, value, exc))
@@ -171,11 +188,11 @@ class TableReader:
         columns = zip(self.names, self.fields, self._column_loaders, self._converters, raw, strict=True)
         for name, field, load, convert, value in columns:
             try:
-                if value is None:
-                    row[field] = None
+                loaded = None if value is None else load(value)
+                if convert is None or (loaded is None and not getattr(convert, "accepts_null", False)):
+                    row[field] = loaded
                 else:
-                    loaded = load(value)
-                    row[field] = loaded if convert is None else convert(loaded)
+                    row[field] = convert(loaded)
             except Exception as exc:
                 row[field] = None
                 failures.append((name, value, exc))
@@ -186,6 +203,32 @@ class TableReader:
             return row
         required = [name for name, _, _ in failures if self.fields[self.names.index(name)] in self.required]
         raise ConversionFailed(self.data_collection, failures, row, required)
+
+
+def _mapped(
+    mapping: ColumnMapping,
+    column: ColumnDef,
+    schema: str,
+    table: str,
+    rules: Sequence[ColumnRule],
+    lookup: TypeLookup,
+    streaming: bool,
+) -> ColumnMapping:
+    """A column's mapping with the first matching column rule applied (mask, hash, truncate, propagate)."""
+    change = column_change(rules, schema, table, column.name, column.type_oid, column.typmod, lookup, streaming)
+    if change is None or mapping.schema is None:
+        return mapping
+    field = mapping.schema
+    if change.parameters:
+        field = field.with_(parameters={**(field.parameters or {}), **change.parameters})
+    convert = mapping.convert
+    if change.convert is not None:
+        after = change.convert
+        if getattr(after, "accepts_null", False) or convert is None:
+            convert = after  # a mask replaces the value whatever it was
+        else:
+            convert = lambda v, first=convert: after(first(v))  # noqa: E731
+    return ColumnMapping(field, mapping.loader_oid, convert)
 
 
 Builder = Callable[[Sequence[Any]], dict[str, Any]]
@@ -212,6 +255,9 @@ def _generate(
     for i, (name, convert) in enumerate(zip(names, converters, strict=True)):
         if convert is None:
             items.append(f"{name!r}: a{i}")
+        elif getattr(convert, "accepts_null", False):
+            env[f"c{i}"] = convert
+            items.append(f"{name!r}: c{i}(a{i})")
         else:
             env[f"c{i}"] = convert
             items.append(f"{name!r}: None if a{i} is None else c{i}(a{i})")

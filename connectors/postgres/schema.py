@@ -5,7 +5,7 @@ Built once per relation (and once per connector for the shared ones), never per 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from connect.data import (
     OPTIONAL_BYTES_SCHEMA,
@@ -120,8 +120,14 @@ class TableSchemas:
 
     __slots__ = ("envelope", "key", "value")
 
-    def __init__(self, name: str, columns: Sequence[tuple[str, Schema]], key_columns: Sequence[str]) -> None:
-        by_name = dict(columns)
+    def __init__(
+        self,
+        name: str,
+        columns: Sequence[tuple[str, Schema]],
+        key_columns: Sequence[str],
+        key_fields: Mapping[str, Schema] | None = None,
+    ) -> None:
+        by_name = {**dict(columns), **(key_fields or {})}
         self.value = Schema.struct(f"{name}.Value", list(columns), optional=True)
         self.key = (
             Schema.struct(f"{name}.Key", [(field, by_name[field]) for field in key_columns]) if key_columns else None

@@ -135,8 +135,10 @@ class Snapshot:
         resume_positions: Mapping[str, list[str]] | None = None,
         report: Callable[[dict[str, Any]], None] | None = None,
         failures: FailurePolicy | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self._conninfo = conninfo
+        self._overrides = overrides or {}  # snapshot.select.statement.overrides: schema.table → SELECT
         self._failures = failures or FailurePolicy()
         self._events = events
         self._lsn = lsn
@@ -313,9 +315,14 @@ class Snapshot:
                 ts_us=self._ts_us, snapshot="true", schema=info.schema, table=info.name, xid=xid, lsn=self._lsn
             )
             source["sequence"] = f'[null,"{self._lsn}"]'
-            query, oids = self._query(conn, info, reader, self._positions.get(table))
+            override = self._overrides.get(table)
+            if override is None:
+                query, oids = self._query(conn, info, reader, self._positions.get(table))
+                fetch = self._fetch_size
+            else:  # the user's SELECT, its columns taken by name: no positions, so read whole on a resume
+                query, oids = self._override_query(conn, reader, override), reader.loader_oids
+                fetch = 0
             width = len(reader.names)
-            fetch = self._fetch_size
             partition, topic = events.partition, reader.topic
             key_schema, envelope_schema = reader.schemas.key, reader.schemas.envelope
             convert, key_of = reader.convert, reader.key
@@ -326,7 +333,7 @@ class Snapshot:
             first_in_table = True
             in_chunk = 0
             chunk_end: list[str] | None = None  # set by a chunk's last row, sent with it once a next row shows
-            for loaded_rows in copy_out(conn, query, oids, min(fetch, 512)):
+            for loaded_rows in copy_out(conn, query, oids, min(fetch or 512, 512)):
                 if not loaded_rows:
                     yield table, [], False, None  # waiting on the server
                     continue
@@ -403,3 +410,12 @@ class Snapshot:
             where,
         )
         return query.as_bytes(conn), [*reader.loader_oids, 25, 25]
+
+    @staticmethod
+    def _override_query(conn: psycopg.Connection, reader: TableReader, select: str) -> bytes:
+        """The COPY of a table through its `snapshot.select.statement.overrides` SELECT."""
+        query = sql.SQL("COPY (SELECT {} FROM ({}) AS snapshot_override) TO STDOUT").format(
+            sql.SQL(", ").join(sql.Identifier(n) for n in reader.names),
+            sql.SQL(select),  # type: ignore[arg-type]
+        )
+        return query.as_bytes(conn)

@@ -58,9 +58,11 @@ class ChangeStream:
         signals: IncrementalSnapshots | None = None,
         failures: FailurePolicy | None = None,
         messages: Callable[[str], bool] | None = None,
+        skip_unchanged: bool = False,
     ) -> None:
         self.events = events
         self._messages = messages  # which logical decoding message prefixes to emit (None: all)
+        self._skip_unchanged = skip_unchanged
         self.failures = failures or FailurePolicy()
         self.signals = signals
         self.signal_tables: dict[int, TableReader] = {}
@@ -390,6 +392,8 @@ class ChangeStream:
             return
         if msg.old_is_key:
             before = None  # only the old key was sent, and it did not change
+        elif self._skip_unchanged and before == after:
+            return  # skip.messages.without.change: no captured column changed (known under REPLICA IDENTITY FULL)
         self._emit(table, "u", before, after, lsn, out)
 
     def _other(self, msg: Any, lsn: int, out: list[SourceRecord]) -> None:

@@ -32,6 +32,7 @@ class Tables:
         self._placeholder = config["unavailable.value.placeholder"]
         self._schema_names = config.schema_names()
         self._field_names = config.field_names()
+        self._rules = config.column_rules
 
     def captured(self, schema: str, name: str) -> bool:
         return self.filter.table(schema, name)
@@ -62,7 +63,7 @@ class Tables:
                 key = cols
                 break
         keep = [self.filter.column(schema, name, c.name) for c in columns]
-        topic = f"{self._config.prefix}.{schema}.{name}"
+        topic = self._config.topic(schema, name)
         prefix = topic if self._schema_names is None else self._schema_names(topic)
         return TableReader(
             schema,
@@ -77,4 +78,5 @@ class Tables:
             field_names=self._field_names,
             schema_prefix=prefix,
             streaming=streaming,
+            rules=self._rules,
         )

@@ -137,12 +137,11 @@ def _numeric(typmod: int, modes: TypeModes) -> ColumnMapping:
 
 
 def _money(modes: TypeModes) -> ColumnMapping:
-    to_decimal = values.money(modes.money_digits)
     if modes.decimal == "double":
-        return ColumnMapping(Schema(Type.FLOAT64), TEXT, lambda v: float(to_decimal(v)))
+        return ColumnMapping(Schema(Type.FLOAT64), TEXT, lambda v: float(values.money_value(v)))
     if modes.decimal == "string":
-        return ColumnMapping(Schema(Type.STRING), TEXT, lambda v: format(to_decimal(v), "f"))
-    return ColumnMapping(_decimal_schema(modes.money_digits, None), TEXT, to_decimal)
+        return ColumnMapping(Schema(Type.STRING), TEXT, lambda v: format(values.money_value(v), "f"))
+    return ColumnMapping(_decimal_schema(modes.money_digits, None), TEXT, values.money(modes.money_digits))
 
 
 def _precision(typmod: int) -> int:
@@ -222,8 +221,8 @@ def _scalar(oid: int, typmod: int, modes: TypeModes, streaming: bool) -> ColumnM
             return ColumnMapping(Schema(Type.BOOLEAN), BOOL, None)
         case 25 | 1043 | 1042 | 18 | 829 | 774 | 869 | 650 | 3904 | 3926 | 3906 | 3908 | 3910 | 3912:
             return _string()
-        case 19:  # name: Debezium's stream decoder has no reading for it
-            return _string(convert=(lambda _: None) if streaming else None)
+        case 19:  # name: Debezium's stream decoder has no reading for it (but the unknown types' one)
+            return _string(convert=(lambda _: None) if streaming and not modes.include_unknown else None)
         case 1700:
             return _numeric(typmod, modes)
         case 790:
@@ -355,7 +354,11 @@ def _element(oid: int, typmod: int, modes: TypeModes) -> ColumnMapping | None:
             return _string(ZONED_TIME, temporal.zoned_time)
         case 1231:
             mapping = _numeric(typmod, modes)
-            return mapping._replace(loader_oid=TEXT, convert=_from_text(mapping.convert, mapping.loader_oid))
+            # NaN and infinities fail an array in every mode
+            convert = {"string": values.finite_decimal_string, "double": values.finite_decimal_double}.get(
+                modes.decimal, mapping.convert
+            )
+            return mapping._replace(loader_oid=TEXT, convert=_from_text(convert, mapping.loader_oid))
         case 1001:
             return ColumnMapping(_binary_schema(modes), BYTEA, values.binary(modes.binary))
     return None
@@ -388,8 +391,8 @@ def _array(oid: int, element: int, typmod: int, modes: TypeModes, lookup: TypeLo
     if info is not None and info.kind == "e":  # enum elements are required: a NULL one fails the array
         item = _named(Type.STRING, ENUM, {"allowed": ",".join(info.labels)})
         return ColumnMapping(Schema.array(item), TEXT_ARRAY, _each(None, nulls=False))
-    if info is not None and info.kind == "d":
-        return _UNMAPPED  # Debezium finds no schema for arrays of domains
+    if info is not None and info.kind == "d":  # Debezium has no schema for arrays of domains: unknown types
+        return _UNMAPPED if not modes.include_unknown else _unknown_array(modes)
     if info is not None and info.name in ("hstore", "ltree", "citext"):
         inner = _extension(info, modes)
         assert inner is not None and inner.schema is not None
@@ -406,9 +409,10 @@ def _array(oid: int, element: int, typmod: int, modes: TypeModes, lookup: TypeLo
 
 
 def _unknown_array(modes: TypeModes) -> ColumnMapping:
+    """An array of an unknown type with include.unknown.datatypes: each element's text, required."""
     item = _unknown(modes)
     assert item.schema is not None
-    return ColumnMapping(Schema.array(item.schema), TEXT_ARRAY, _each(item.convert))
+    return ColumnMapping(Schema.array(item.schema), TEXT_ARRAY, _each(item.convert, nulls=False))
 
 
 # -- placeholders and fallbacks ---------------------------------------------------------------

@@ -52,6 +52,10 @@ KEYS: tuple[Unsupported, ...] = (
     Unsupported("database.include.list", "the connector captures the one database of database.dbname"),
     Unsupported("database.exclude.list", "the connector captures the one database of database.dbname"),
     Unsupported("read.only", "incremental snapshots write watermarks to the signal table", ("false",)),
+    Unsupported("database.initial.statements", "no statements are run on connecting"),
+    Unsupported(
+        "table.ignore.builtin", "system schemas (pg_catalog, information_schema) are never captured", ("true",)
+    ),
     # replication slot and publication
     Unsupported("slot.failover", "failover slots (Postgres 17) are not created", ("false",)),
     Unsupported("slot.stream.params", "pgoutput is started with fixed options (proto_version, publication_names)"),
@@ -150,7 +154,6 @@ PREFIXES: tuple[Unsupported, ...] = (
     Unsupported("openlineage.integration.", "OpenLineage events are not emitted"),
     Unsupported("notification.", "snapshot progress is reported in the task status instead"),
     Unsupported("signal.kafka.", "signals come from signal.data.collection only"),
-    Unsupported("snapshot.mode.configuration.based.", "snapshot.mode=configuration_based is not supported"),
     Unsupported("driver.", "there is no JDBC driver to pass properties to"),
 )
 

@@ -30,25 +30,39 @@ def variable_scale_decimal(text: str) -> dict[str, Any]:
     return {"scale": len(frac), "value": unscaled.to_bytes(twos_complement_length(unscaled), "big", signed=True)}
 
 
+_SPECIAL_NAMES = {"NaN": "NAN", "Infinity": "POSITIVE_INFINITY", "-Infinity": "NEGATIVE_INFINITY"}
+
+
 def decimal_string(value: Decimal) -> str:
-    return format(value, "f") if value.is_finite() else str(value)
+    """decimal.handling.mode=string: the plain digits; NaN and infinities by Debezium's names for them."""
+    return format(value, "f") if value.is_finite() else _SPECIAL_NAMES[str(value)]
+
+
+def finite_decimal_double(value: Decimal) -> float:
+    """An array element in double mode: NaN and infinities fail the array, as in Debezium."""
+    return float(finite_decimal(value))
+
+
+def finite_decimal_string(value: Decimal) -> str:
+    """An array element in string mode: NaN and infinities fail the array, as in Debezium."""
+    return format(finite_decimal(value), "f")
 
 
 def decimal_double(value: Decimal) -> float:
     return float(value)
 
 
+def money_value(text: str) -> Decimal:
+    """money's text ('-$1,234.50', '($5.00)') → its Decimal."""
+    negative = text.startswith("-") or text.startswith("(")
+    value = Decimal("".join(ch for ch in text if ch.isdigit() or ch == "."))
+    return -value if negative else value
+
+
 def money(digits: int) -> Callable[[str], Decimal]:
-    """money's text ('-$1,234.50', '($5.00)') → a Decimal with `digits` fraction digits (money.fraction.digits)."""
+    """money → a Decimal with `digits` fraction digits (money.fraction.digits, for decimal.handling.mode=precise)."""
     quantum = Decimal(1).scaleb(-digits)
-
-    def convert(text: str) -> Decimal:
-        negative = text.startswith("-") or text.startswith("(")
-        cleaned = "".join(ch for ch in text if ch.isdigit() or ch == ".")
-        value = Decimal(cleaned).quantize(quantum, ROUND_HALF_UP)
-        return -value if negative else value
-
-    return convert
+    return lambda text: money_value(text).quantize(quantum, ROUND_HALF_UP)
 
 
 # -- bit strings -----------------------------------------------------------------------------------

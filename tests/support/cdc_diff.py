@@ -33,26 +33,31 @@ class Record:
 
 
 def read_records(bootstrap: str, prefix: str) -> dict[str, list[Record]]:
-    """Every record of the topics named `<prefix>.*`, per topic, from the start to the end (one partition each)."""
+    """Every record of the topics named `<prefix>.*`, per topic, from the start to the end (one partition each),
+    read by one consumer assigned to all of them at once."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     topics = sorted(t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix + "."))
     consumer = Consumer(
         {"bootstrap.servers": bootstrap, "group.id": f"diff-{uuid.uuid4().hex}", "enable.auto.commit": False}
     )
-    out: dict[str, list[Record]] = {}
+    out: dict[str, list[Record]] = {topic.replace(prefix, "PREFIX", 1): [] for topic in topics}
     try:
+        wanted: dict[str, int] = {}
+        assignment = []
         for topic in topics:
-            parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-            assert len(parts) == 1, f"{topic} has {len(parts)} partitions"
             low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
-            records: list[Record] = []
             if high > low:
-                consumer.assign([TopicPartition(topic, 0, low)])
-                while len(records) < high - low:
-                    for m in consumer.consume(min(10_000, high - low - len(records)), 5.0):
-                        if m.error() is None:
-                            records.append(_record(m, prefix))
-            out[topic.replace(prefix, "PREFIX", 1)] = records
+                wanted[topic] = high - low
+                assignment.append(TopicPartition(topic, 0, low))
+        consumer.assign(assignment)
+        remaining = sum(wanted.values())
+        deadline = time.monotonic() + 120
+        while remaining > 0 and time.monotonic() < deadline:
+            for m in consumer.consume(min(10_000, remaining), 1.0):
+                if m.error() is None and len(out[m.topic().replace(prefix, "PREFIX", 1)]) < wanted[m.topic()]:
+                    out[m.topic().replace(prefix, "PREFIX", 1)].append(_record(m, prefix))
+                    remaining -= 1
+        assert remaining == 0, f"{remaining} records of {prefix}.* could not be read"
     finally:
         consumer.close()
     return out
