@@ -19,6 +19,7 @@ from connect.converters.json_values import (
     reader_for,
     schemaless_default,
     schemaless_pairs,
+    with_lone_surrogates_escaped,
     writer_for,
 )
 from connect.converters.plans import Plan
@@ -184,7 +185,13 @@ value.converter.schemas.enable=false
                     )
             else:
                 plan = written.plan
-                payload = _dumps(value if plan is None else plan(value), default=schemaless_default)
+                converted = value if plan is None else plan(value)
+                try:
+                    payload = _dumps(converted, default=schemaless_default)
+                except TypeError as exc:
+                    if "surrogates" not in str(exc):
+                        raise
+                    payload = _dumps(with_lone_surrogates_escaped(converted), default=schemaless_default)
         except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
             raise DataException(
                 f"Converting Kafka Connect data to byte[] failed due to serialization error: {exc}"

@@ -173,6 +173,39 @@ def schemaless_default(value: Any) -> Any:
     raise TypeError(f"Type is not JSON serializable: {type_name(value)}")
 
 
+_STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escaped(text: str) -> orjson.Fragment:
+    """A string holding a lone UTF-16 surrogate (e.g. Java's substring through an emoji), written as Jackson
+    writes it: the surrogate as a \\uXXXX escape, everything else as it is."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _STRING_ESCAPES:
+            out.append(_STRING_ESCAPES[ch])
+        elif code < 0x20 or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04X}" if code < 0x20 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return orjson.Fragment(('"' + "".join(out) + '"').encode())
+
+
+def with_lone_surrogates_escaped(value: Any) -> Any:
+    """The value with each string orjson cannot encode (a lone surrogate in it) as a pre-written JSON fragment."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+            return value
+        except UnicodeEncodeError:
+            return _escaped(value)
+    if isinstance(value, dict):
+        return {k: with_lone_surrogates_escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [with_lone_surrogates_escaped(v) for v in value]
+    return value
+
+
 def schemaless_pairs(value: Any) -> Any:
     """Maps with a non-string key become arrays of [key, value] pairs, as Kafka Connect writes them."""
     if isinstance(value, dict):

@@ -173,7 +173,8 @@ def _hasher(rule: ColumnRule, length: int | None) -> Convert:
 
 
 def _truncate(size: int) -> Convert:
-    """Java's substring: the first `size` UTF-16 code units (a pair cut in half becomes '?', as Java encodes it)."""
+    """Java's substring: the first `size` UTF-16 code units (a pair cut in half leaves a lone surrogate, which
+    JsonConverter writes as its \\u escape, as Kafka Connect's Jackson does)."""
 
     def convert(value: Any) -> Any:
         if not isinstance(value, str) or len(value) <= size // 2:
@@ -181,10 +182,7 @@ def _truncate(size: int) -> Convert:
         units = value.encode("utf-16-le", "surrogatepass")
         if len(units) <= 2 * size:
             return value
-        cut = units[: 2 * size]
-        if 0xD8 <= cut[-1] <= 0xDB:  # a high surrogate without its pair
-            cut = cut[:-2] + "?".encode("utf-16-le")
-        return cut.decode("utf-16-le")
+        return units[: 2 * size].decode("utf-16-le", "surrogatepass")
 
     return convert
 

@@ -14,8 +14,9 @@ raises ValueError; the row reader then writes null, as Debezium does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 Converter = Callable[[str], object]
 
@@ -303,11 +304,19 @@ def _interval_parts(text: str) -> tuple[int, int, int, int, int, Decimal]:
     return years, months, days, hours, minutes, seconds
 
 
+def _pgjdbc_seconds(seconds: Decimal) -> float:
+    """The seconds as pgjdbc's PGInterval hands them over: whole seconds plus rounded microseconds, in a double."""
+    value = float(seconds)
+    whole = int(value)
+    micros = math.floor((value - whole) * 1e6 + 0.5)  # Java's Math.round
+    return whole + micros / 1e6
+
+
 def interval_micros(text: str) -> int:
     """MicroDuration: Debezium's double arithmetic, a month being 365.25/12 days, saturating at 64 bits."""
     years, months, days, hours, minutes, seconds = _interval_parts(text)
     total_days = (years * 12 + months) * DAYS_PER_MONTH_AVG + days
-    total = (((total_days * 24 + hours) * 60) + minutes) * 60 + float(seconds)
+    total = (((total_days * 24 + hours) * 60) + minutes) * 60 + _pgjdbc_seconds(seconds)
     micros = total * 1e6
     if micros >= LONG_MAX:
         return LONG_MAX
@@ -319,5 +328,7 @@ def interval_micros(text: str) -> int:
 def interval_iso(text: str) -> str:
     """io.debezium.time.Interval: 'P1Y2M3DT4H5M6.5S'."""
     years, months, days, hours, minutes, seconds = _interval_parts(text)
-    secs = format(Decimal(repr(float(seconds))).normalize(), "f") if seconds else "0"
+    # BigDecimal.valueOf(double), cut (not rounded) to nine decimals, trailing zeros stripped
+    exact = Decimal(repr(_pgjdbc_seconds(seconds))).quantize(Decimal("1e-9"), ROUND_DOWN)
+    secs = format(exact.normalize(), "f") if exact else "0"
     return f"P{years}Y{months}M{days}DT{hours}H{minutes}M{secs}S"

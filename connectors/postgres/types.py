@@ -311,6 +311,15 @@ def _fails(value: Any) -> Any:
     raise ValueError("Debezium cannot convert this value")
 
 
+def _box_array(text: str) -> list[None]:
+    """box[]: only an array of NULLs (or an empty one) is something Debezium can read."""
+    inner = text.strip()[1:-1]
+    items = [item.strip() for item in inner.split(";")] if inner else []
+    if any(item.upper() != "NULL" for item in items):
+        raise ValueError("Debezium cannot convert this value")
+    return [None] * len(items)
+
+
 def _each(convert: Converter | None, *, nulls: bool = True) -> Converter | None:
     """A conversion of every element; `nulls` False: a NULL element fails the whole array."""
     if convert is None and nulls:
@@ -402,6 +411,8 @@ def _array(oid: int, element: int, typmod: int, modes: TypeModes, lookup: TypeLo
     if element in _GEOMETRIC:  # Debezium declares them but cannot read the elements JDBC hands it
         schema = _GEOMETRIC_MAPPINGS[element].schema
         assert schema is not None
+        if element == 603:  # box[] separates its elements with ';', which the text[] loader does not know
+            return ColumnMapping(Schema.array(schema.as_optional()), TEXT, _box_array)
         return ColumnMapping(Schema.array(schema.as_optional()), TEXT_ARRAY, _each(_fails))
     if element == 3614:  # tsvector: required elements
         return ColumnMapping(Schema.array(_named(Type.STRING, TSVECTOR)), TEXT_ARRAY, _each(None, nulls=False))

@@ -8,6 +8,7 @@ a report can say how much of each family is equal.
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import time
@@ -66,7 +67,11 @@ def read_records(bootstrap: str, prefix: str) -> dict[str, list[Record]]:
 def _json(data: bytes | None, prefix: str) -> Any:
     if data is None:
         return None
-    return orjson.loads(data.replace(prefix.encode(), b"PREFIX"))
+    data = data.replace(prefix.encode(), b"PREFIX")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:  # e.g. a lone surrogate escaped by Jackson: the standard parser keeps it
+        return json.loads(data)
 
 
 def _record(message: Any, prefix: str) -> Record:

@@ -31,6 +31,7 @@ from tests.support.pg_workload import Workload
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 SEED = int(os.environ.get("SLUICE_WORKLOAD_SEED", "20261203"))
+SCALE = int(os.environ.get("SLUICE_WORKLOAD_SCALE", "1"))  # more rows and transactions for a deeper run
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def database(services, unique_name) -> Iterator[psycopg.Connection]:
 def test_events_equal_debeziums_field_by_field(services, unique_name, database, tmp_path):
     setting_up = time.monotonic()
     schema = unique_name
-    workload = Workload(schema, SEED)
+    workload = Workload(schema, SEED, rows_per_table=20 * SCALE, transactions=200 * SCALE)
     snapshot = workload.snapshot()
     for stmt in workload.setup() + snapshot:
         database.execute(stmt)
