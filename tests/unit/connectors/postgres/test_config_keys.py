@@ -248,3 +248,22 @@ def test_snapshot_overrides_need_their_statement():
             "snapshot.select.statement.overrides.public.orders": "SELECT * FROM public.orders WHERE id > 10",
         }
     )
+
+
+def test_connect_validate_names_an_unsupported_debezium_key(tmp_path, capsys):
+    import json
+
+    from connect.cli import main
+
+    config = {
+        **BASE,
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "slot.failover": "true",
+        "schema.history.internal.kafka.topic": "history",
+    }
+    path = tmp_path / "pg.json"
+    path.write_text(json.dumps({"name": "pg", "config": config}))
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "slot.failover: " in out and "slot.failover is not supported" in out
+    assert "schema.history.internal.kafka.topic is not supported" in out
