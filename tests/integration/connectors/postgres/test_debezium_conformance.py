@@ -19,9 +19,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
 from connect.runtime.standalone import StandaloneHerder
+from tests.fixtures.pipeline import postgres_source
 from tests.integration.connectors.postgres.slots import drop_slot
 from tests.support.anchor import AnchorWorker
 from tests.support.cdc_diff import Comparison, read_records, wait_for_records, wait_for_topic
@@ -90,20 +90,15 @@ def pairs(schema: str) -> list[Pair]:
     ]
 
 
-def connector_config(services, schema: str, name: str, pair: Pair) -> dict[str, str]:
-    info = conninfo_to_dict(services.pg_dsn)
+def connector_config(services, name: str, pair: Pair) -> dict[str, str]:
+    """One side's config (the same keys for both): Debezium's class name, slot, publication and prefix `name`."""
     converter = "org.apache.kafka.connect.json.JsonConverter"
+    config = postgres_source(services, name, "", **pair.options)
+    if "table.include.list" not in pair.options:
+        del config["table.include.list"]
     return {
+        **config,
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "database.hostname": info.get("host", "127.0.0.1"),
-        "database.port": str(info.get("port", 5432)),
-        "database.user": info["user"],
-        "database.password": info.get("password", ""),
-        "database.dbname": info["dbname"],
-        "topic.prefix": name,
-        "slot.name": name,
-        "publication.name": name,
-        "publication.autocreate.mode": "filtered",
         "plugin.name": "pgoutput",
         "skipped.operations": "none",
         # the shared database may carry other tests' non-transactional messages, which reach every slot
@@ -112,7 +107,6 @@ def connector_config(services, schema: str, name: str, pair: Pair) -> dict[str, 
         "value.converter": converter,
         "key.converter.schemas.enable": str(pair.schemas).lower(),
         "value.converter.schemas.enable": str(pair.schemas).lower(),
-        **pair.options,
     }
 
 
@@ -163,12 +157,10 @@ def test_events_equal_debeziums_field_by_field(services, unique_name, database, 
     print(f"\nset up in {began - setting_up:.1f}s")
     try:
         for pair in runs:
-            anchor.create(
-                f"{unique_name}_d{pair.tag}", connector_config(services, schema, f"{unique_name}_d{pair.tag}", pair)
-            )
+            anchor.create(f"{unique_name}_d{pair.tag}", connector_config(services, f"{unique_name}_d{pair.tag}", pair))
             herder.put_connector_config(
                 f"{unique_name}_o{pair.tag}",
-                {**connector_config(services, schema, f"{unique_name}_o{pair.tag}", pair), "slot.drop.on.stop": "true"},
+                connector_config(services, f"{unique_name}_o{pair.tag}", pair),
                 allow_replace=False,
             )
         slots = {f"{unique_name}_{side}{p.tag}" for p in runs for side in "do"}
