@@ -103,8 +103,8 @@ def _read_float(value: Any) -> Any:
     return value
 
 
-def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Plan | None]:
-    """Leaf conversions; bytes only for `top` itself, or everywhere when `top` is None."""
+def _write_leaf(opts: JsonOptions, top: Schema | None, floats: bool = True) -> Callable[[Schema], Plan | None]:
+    """Leaf conversions; bytes only for `top` itself, or everywhere when `top` is None; floats unless told not."""
 
     def leaf(schema: Schema) -> Plan | None:
         name = schema.name
@@ -119,7 +119,7 @@ def _write_leaf(opts: JsonOptions, top: Schema | None) -> Callable[[Schema], Pla
             return _TIME_WRITER
         if name == TIMESTAMP:
             return _TIMESTAMP_WRITER
-        if schema.type is Type.FLOAT64 or schema.type is Type.FLOAT32:
+        if floats and (schema.type is Type.FLOAT64 or schema.type is Type.FLOAT32):
             return _write_float
         if schema.type is Type.BYTES:
             # Bytes inside a struct, array or map are left to orjson's default hook (the same base64),
@@ -144,13 +144,69 @@ def _write_pairs(key_plan: Plan | None, value_plan: Plan | None) -> Plan:
 
 def writer_for(schema: Schema, opts: JsonOptions, *, nulls: bool = True, every_bytes: bool = False) -> Plan | None:
     """The plan turning a value of `schema` into what orjson writes (with `schemaless_default`), or None
-    when it already is; `every_bytes` also turns nested bytes into text, for a plain `orjson.dumps`."""
-    return PlanBuilder(
-        _write_leaf(opts, None if every_bytes else schema),
-        _write_pairs,
-        writing=True,
-        replace_null_with_default=opts.replace_null_with_default,
-    ).build(schema, nulls=nulls)
+    when it already is; `every_bytes` also turns nested bytes into text, for a plain `orjson.dumps`.
+
+    When floats are all that needs a look (the common case of a change event with a double column), the
+    plan is a generated guard that reads just those fields and takes the full plan only for a NaN or an
+    infinity, instead of walking the value.
+    """
+
+    def build(floats: bool) -> Plan | None:
+        return PlanBuilder(
+            _write_leaf(opts, None if every_bytes else schema, floats),
+            _write_pairs,
+            writing=True,
+            replace_null_with_default=opts.replace_null_with_default,
+        ).build(schema, nulls=nulls)
+
+    full = build(True)
+    if full is None or build(False) is not None:
+        return full
+    paths = _float_paths(schema) if schema.type is Type.STRUCT else None
+    return full if paths is None else _float_guard(paths, full)
+
+
+def _float_paths(schema: Schema, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]] | None:
+    """Where the float fields of nested structs are; None when one is in an array or a map (no cheap guard)."""
+    if schema.type in (Type.FLOAT32, Type.FLOAT64):
+        return [prefix]
+    if schema.type is Type.STRUCT:
+        paths: list[tuple[str, ...]] = []
+        for f in schema.fields:
+            found = _float_paths(f.schema, (*prefix, f.name))
+            if found is None:
+                return None
+            paths += found
+        return paths
+    inner = [s for s in (schema.key_schema, schema.value_schema) if s is not None]
+    if any(_float_paths(s) != [] for s in inner):
+        return None  # floats in an array or a map
+    return []
+
+
+def _float_guard(paths: list[tuple[str, ...]], full: Plan) -> Plan:
+    """A check of the float fields at `paths` (generated once per schema): the value as it is when all are
+    finite, else what the full plan makes of it."""
+    lines = ["def guard(value):", "  try:"]
+    for n, path in enumerate(paths):
+        indent, holder = "    ", "value"
+        for depth, name in enumerate(path[:-1]):
+            lines += [f"{indent}v{n}_{depth} = {holder}.get({name!r})", f"{indent}if v{n}_{depth} is not None:"]
+            indent, holder = indent + "    ", f"v{n}_{depth}"
+        lines += [
+            f"{indent}x = {holder}.get({path[-1]!r})",
+            f"{indent}if x is not None and x - x != 0:",
+            f"{indent}    return full(value)",
+        ]
+    lines += [
+        "  except (AttributeError, TypeError):",
+        "    return full(value)  # not a struct, or not a number: the full plan says why",
+        "  return value",
+    ]
+    env: dict[str, Any] = {"full": full}
+    exec(compile("\n".join(lines), "<float guard>", "exec"), env)  # code built from field names only
+    guard: Plan = env["guard"]
+    return guard
 
 
 def to_json_value(schema: Schema, value: Any, opts: JsonOptions) -> Any:
