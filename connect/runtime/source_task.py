@@ -83,7 +83,8 @@ class WorkerSourceTask(WorkerTask):
         self._key_converter = key_converter
         self._value_converter = value_converter
         self._header_converter = header_converter
-        # Connectors share one headers tuple across records (e.g. Debezium's context headers): converted once.
+        # Connectors share one headers tuple across records (e.g. Debezium's context headers): converted once
+        # (only a tuple: a list may have changed since).
         self._headers_seen: tuple[Any, str, list[tuple[str, bytes | None]]] = ((), "", [])
         self._chain = chain
         self._operator = operator
@@ -230,7 +231,7 @@ class WorkerSourceTask(WorkerTask):
         if record.headers:
             headers = record.headers
             seen, seen_topic, converted = self._headers_seen
-            if headers is not seen or topic != seen_topic:
+            if headers is not seen or topic != seen_topic or type(headers) is not tuple:
                 convert = self._header_converter.from_connect_header
                 converted = [(h.key, convert(topic, h.key, h.schema, h.value)) for h in headers]
                 self._headers_seen = (headers, topic, converted)
