@@ -31,8 +31,8 @@ class PostgresConnector(SourceConnector):
 
     def validate(self, props: Mapping[str, Any]) -> dict[str, ConfigValue]:
         results = super().validate(props)
-        for name, problem in rejected_keys(props).items():
-            results.setdefault(name, ConfigValue(name, props.get(name))).errors.append(str(problem))
+        for name, rejected in rejected_keys(props).items():
+            results.setdefault(name, ConfigValue(name, props.get(name))).errors.append(str(rejected))
         if any(r.errors for r in results.values()):
             return results
         config = PostgresConfig.parse(props)

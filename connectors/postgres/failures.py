@@ -33,7 +33,8 @@ class FailurePolicy:
         """The row to emit after `failed` (null in the failed columns), or None when the event is skipped."""
         if failed.required:
             columns = ", ".join(failed.required)
-            return self.event(ConnectException(f"{failed} (NOT NULL column {columns} cannot be null)"), where)
+            self.event(ConnectException(f"{failed} (NOT NULL column {columns} cannot be null)"), where)
+            return None
         if self.converting == "fail":
             raise ConnectException(
                 f"{failed} at {where}. Set {CONVERTING_KEY}=warn (or skip) to write null for values that cannot be "
@@ -53,4 +54,3 @@ class FailurePolicy:
             log.warning("skipping the event at %s: %s", where, error)
         else:
             log.debug("skipping the event at %s: %s", where, error)
-        return None

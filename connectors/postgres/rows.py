@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
+from connect.data.schema import Schema
 from connectors.postgres.columns import ColumnRule, column_change
 from connectors.postgres.pgoutput import _I32, UNCHANGED, read_tuple
 from connectors.postgres.schema import TableSchemas
@@ -55,7 +56,7 @@ class ConversionFailed(Exception):
 
 
 def _shown(raw: Any) -> str:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray, memoryview)) else repr(raw)
+    text = bytes(raw).decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray, memoryview)) else repr(raw)
     return repr(text[:80] + ("..." if len(text) > 80 else ""))
 
 
@@ -96,27 +97,17 @@ class TableReader:
         self.fields = self.names if field_names is None else tuple(map(field_names, self.names))  # in events
         self.loader_oids = [m.loader_oid for m in mappings]
         key_fields = {  # keys keep their plain schemas: Debezium applies column rules to values only
-            f: (m.schema.as_optional() if c.optional else m.schema)  # type: ignore[union-attr]
-            for f, c, m in zip(self.fields, kept, mappings, strict=True)
-            if c.name in key
+            f: _field_schema(m, c) for f, c, m in zip(self.fields, kept, mappings, strict=True) if c.name in key
         }
         if rules:
             mappings = [
                 _mapped(m, c, schema, table, rules, lookup, streaming) for c, m in zip(kept, mappings, strict=True)
             ]
-        field_schemas = [
-            (f, m.schema.as_optional() if c.optional else m.schema)  # type: ignore[union-attr]
-            for f, c, m in zip(self.fields, kept, mappings, strict=True)
-        ]
+        field_schemas = [(f, _field_schema(m, c)) for f, c, m in zip(self.fields, kept, mappings, strict=True)]
         self.key_names = tuple(k for k in key if k in self.names)  # key columns
         self.key_fields = tuple(self.fields[self.names.index(k)] for k in self.key_names)
         self.single_key = self.key_fields[0] if len(self.key_fields) == 1 else None
-        self.schemas = TableSchemas(
-            schema_prefix or topic,
-            field_schemas,  # type: ignore[arg-type]
-            self.key_fields,
-            key_fields,
-        )
+        self.schemas = TableSchemas(schema_prefix or topic, field_schemas, self.key_fields, key_fields)
         self.required = frozenset(name for name, s in field_schemas if not s.optional)
         self._placeholders = [
             toast_placeholder(s, *(() if placeholder is None else (placeholder,))) for _, s in field_schemas
@@ -203,6 +194,13 @@ class TableReader:
             return row
         required = [name for name, _, _ in failures if self.fields[self.names.index(name)] in self.required]
         raise ConversionFailed(self.data_collection, failures, row, required)
+
+
+def _field_schema(mapping: ColumnMapping, column: ColumnDef) -> Schema:
+    schema = mapping.schema
+    if schema is None:  # such columns are left out before
+        raise ValueError(f"column {column.name} has no schema")
+    return schema.as_optional() if column.optional else schema
 
 
 def _mapped(

@@ -253,7 +253,7 @@ def test_snapshot_overrides_need_their_statement():
 def test_connect_validate_names_an_unsupported_debezium_key(tmp_path, capsys):
     import json
 
-    from connect.cli import main
+    from sluice.cli import main
 
     config = {
         **BASE,
