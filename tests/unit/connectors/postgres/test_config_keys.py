@@ -146,6 +146,12 @@ DEBEZIUM_KEYS = [
     "flush.lsn.source",
     "lsn.flush.mode",
     "read.only",
+    # CommonConnectorConfig's, read by the configuration_based snapshot mode
+    "snapshot.mode.configuration.based.snapshot.data",
+    "snapshot.mode.configuration.based.snapshot.schema",
+    "snapshot.mode.configuration.based.start.stream",
+    "snapshot.mode.configuration.based.snapshot.on.schema.error",
+    "snapshot.mode.configuration.based.snapshot.on.data.error",
 ]
 
 DEBEZIUM_FAMILIES = [
