@@ -57,3 +57,27 @@ class ConnectorConfigError(BadRequestException):
             + "\nYou can also find the above list of errors at the endpoint "
             "`/connector-plugins/{connectorType}/config/validate`"
         )
+
+
+class RebalanceNeededException(ConnectException):
+    """A cluster worker cannot serve the request until a rebalance in progress completes (REST 409)."""
+
+
+class RequestTargetException(ConnectException):
+    """Another worker of the cluster must serve the request: the one at `url` (None: none known yet)."""
+
+    def __init__(self, message: str, url: str | None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class NotLeaderException(RequestTargetException):
+    """Only the cluster's leader serves this request; `url` is the leader's."""
+
+
+class NotAssignedException(RequestTargetException):
+    """Only the worker running the connector or task serves this request; `url` is that worker's."""
+
+
+class ForbiddenException(ConnectException):
+    """A request the worker refuses, e.g. an internal request whose signature does not verify (REST 403)."""

@@ -10,11 +10,11 @@ from fastapi.openapi.utils import get_openapi
 from connect.runtime.herder import Herder
 from connect.runtime.worker_config import WorkerConfig
 from connect.secrets import install_log_masking
-from rest import errors
+from rest import errors, forwarding
 from rest.auth import OPEN_PATHS, AuthMiddleware, Credentials
 from rest.loggers import LoggerLevels
 from rest.middleware import BodyLimit, HeadAsGet
-from rest.routes import admin, connectors, health, plugins
+from rest.routes import admin, connectors, health, internal, plugins
 
 DESCRIPTION = (
     "The Kafka Connect REST API: same paths, JSON shapes, status codes and error body "
@@ -35,9 +35,10 @@ def create_app(herder: Herder, config: WorkerConfig | None = None) -> FastAPI:
     app.state.herder = herder
     app.state.worker_config = config
     app.state.logger_levels = LoggerLevels()
-    for module in (health, connectors, plugins, admin):
+    for module in (health, connectors, internal, plugins, admin):
         app.include_router(module.router)
     errors.install(app)
+    forwarding.install(app)
     # Added innermost first: HEAD is rewritten before auth, which refuses before any body is read.
     app.add_middleware(BodyLimit, max_bytes=max_body)
     if credentials.enabled:

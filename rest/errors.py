@@ -16,7 +16,9 @@ from connect.errors import (
     BadRequestException,
     ConfigException,
     ConnectException,
+    ForbiddenException,
     NotFoundException,
+    RebalanceNeededException,
 )
 from connect.secrets import mask_text
 
@@ -40,10 +42,12 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 def status_of(exc: ConnectException) -> int:
     if isinstance(exc, NotFoundException):
         return 404
-    if isinstance(exc, AlreadyExistsException):
+    if isinstance(exc, AlreadyExistsException | RebalanceNeededException):
         return 409
     if isinstance(exc, BadRequestException | ConfigException):
         return 400
+    if isinstance(exc, ForbiddenException):
+        return 403
     return 500
 
 
@@ -84,6 +88,12 @@ def validation_message(exc: RequestValidationError) -> str:
 async def _on_connect_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConnectException)
     status = status_of(exc)
+    if isinstance(exc, RebalanceNeededException):
+        return error_response(
+            status,
+            "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent "
+            "config change)",
+        )
     if status == 500:
         log.error("REST %s %s failed", request.method, request.url.path, exc_info=exc)
     return error_response(status, str(exc) or type(exc).__name__)

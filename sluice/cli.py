@@ -1,4 +1,5 @@
-"""The `connect` command: run a standalone worker (the runtime and its REST API), list plugins, validate a config."""
+"""The `connect` command: run a standalone or distributed worker (the runtime and its REST API), list plugins,
+validate a config."""
 
 from __future__ import annotations
 
@@ -77,6 +78,36 @@ def _standalone(args: argparse.Namespace) -> int:
     return 0
 
 
+def _distributed(args: argparse.Namespace) -> int:
+    """A worker of a cluster: configs come through REST (any worker), work is shared with the group."""
+    from connect.runtime.distributed.herder import DistributedHerder
+    from connect.runtime.gc_tuning import tune_for_throughput
+
+    tune_for_throughput()
+    herder = DistributedHerder(read_worker_props(Path(args.worker)))
+    herder.start_stores()  # the config topic read to its end before anything is served or run
+    try:
+        from rest.server import RestServer
+
+        rest = RestServer(herder, herder.config)
+        rest.start()
+        herder.join(rest.url)
+        log.info(
+            "worker %s joined group %s; REST API at %s", herder.worker.worker_id, herder.cluster.group_id, rest.url
+        )
+    except BaseException:
+        herder.stop()
+        raise
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    log.info("stopping: tasks commit their offsets, then the worker leaves the group")
+    herder.stop()
+    rest.stop()
+    return 0
+
+
 def _plugins(args: argparse.Namespace) -> int:
     from connect.plugins import PluginKind, default_registry
 
@@ -106,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("worker", help="worker.properties")
     p.add_argument("connectors", nargs="*", help="connector configs (.json or .properties)")
     p.set_defaults(func=_standalone)
+    p = sub.add_parser("distributed", help="run a worker of a cluster (workers sharing group.id)")
+    p.add_argument("worker", help="worker.properties with group.id and the three storage topics")
+    p.set_defaults(func=_distributed)
     p = sub.add_parser("plugins", help="list installed plugins")
     p.set_defaults(func=_plugins)
     p = sub.add_parser("validate", help="validate a connector config file")

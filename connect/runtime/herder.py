@@ -87,6 +87,15 @@ class PluginInfo:
         return {"class": self.class_name, "type": self.type, "version": self.version}
 
 
+@dataclass(frozen=True, slots=True)
+class InternalRequestSignature:
+    """A request one cluster worker sent another, signed with the leader's session key (KIP-507)."""
+
+    algorithm: str  # X-Connect-Request-Signature-Algorithm, e.g. HmacSHA256
+    signature: bytes  # X-Connect-Authorization, base64-decoded
+    body: bytes
+
+
 @dataclass(slots=True)
 class WorkerInfo:
     version: str
@@ -169,3 +178,14 @@ class Herder(Protocol):
         ...
 
     def health(self) -> dict[str, Any]: ...
+
+    # -- internal: requests one worker of a cluster sends another -----------------------------------
+    def put_task_configs(
+        self, name: str, configs: list[dict[str, Any]], signature: InternalRequestSignature | None
+    ) -> None:
+        """`POST /connectors/{name}/tasks`: the connector's owner hands the leader new task configs."""
+        ...
+
+    def fence_zombies(self, name: str, signature: InternalRequestSignature | None) -> None:
+        """`PUT /connectors/{name}/fence`: the leader fences the former tasks' producers (exactly-once source)."""
+        ...

@@ -17,7 +17,15 @@ from connect.config.definition import password_keys
 from connect.errors import BadRequestException, ConnectorConfigError, NotFoundException
 from connect.plugins import PluginKind, PluginRegistry, plugin_version
 from connect.runtime.connector_config import enriched_definition
-from connect.runtime.herder import ConnectorInfo, ConnectorStatus, PluginInfo, StateInfo, TaskInfo, WorkerInfo
+from connect.runtime.herder import (
+    ConnectorInfo,
+    ConnectorStatus,
+    InternalRequestSignature,
+    PluginInfo,
+    StateInfo,
+    TaskInfo,
+    WorkerInfo,
+)
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.validation import plugin_definition, validate_connector_config
 from connect.runtime.worker import Worker
@@ -245,6 +253,15 @@ class HerderBase:
             report["message"] = f"{len(degraded)} task(s) wait for a system that is unreachable."
             report["degraded"] = degraded
         return report
+
+    # -- internal requests: a cluster's (standalone has none) ----------------------------------
+    def put_task_configs(
+        self, name: str, configs: list[dict[str, Any]], signature: InternalRequestSignature | None
+    ) -> None:
+        raise BadRequestException("This worker is not part of a cluster: it does not take task configs from others.")
+
+    def fence_zombies(self, name: str, signature: InternalRequestSignature | None) -> None:
+        raise BadRequestException("This worker is not part of a cluster: it runs no exactly-once source connectors.")
 
     # -- statuses, as the Worker reports them ------------------------------------------------
     def _record_connector(self, name: str, state: State, trace: str | None) -> None:

@@ -17,6 +17,7 @@ from connect.plugins import PluginKind, PluginRegistry
 from connect.runtime.connector_config import ConnectorConfig
 from connect.runtime.errors import DeadLetterQueueReporter, LogReporter, RetryWithToleranceOperator
 from connect.runtime.errors.context import ErrorContext, RawMessage
+from connect.runtime.exactly_once import ExactlyOnceSettings
 from connect.runtime.kafka_clients import KafkaClients
 from connect.runtime.metrics import TaskMetrics
 from connect.runtime.sink_task import WorkerSinkTask
@@ -31,10 +32,17 @@ from connect.storage.offsets import OffsetBackingStore
 
 
 class TaskBuilder:
-    def __init__(self, registry: PluginRegistry, clients: KafkaClients, offset_store: OffsetBackingStore) -> None:
+    def __init__(
+        self,
+        registry: PluginRegistry,
+        clients: KafkaClients,
+        offset_store: OffsetBackingStore,
+        exactly_once: ExactlyOnceSettings | None = None,
+    ) -> None:
         self.registry = registry
         self.clients = clients
         self.offset_store = offset_store
+        self.exactly_once = exactly_once
 
     def converter(self, key: str, plugin: PluginSettings, is_key: bool) -> Converter:
         converter = self.registry.load(PluginKind.CONVERTER, plugin.class_name)()

@@ -19,6 +19,7 @@ from connect.errors import ConfigException
 from connect.plugins import PluginRegistry
 from connect.runtime.connector_config import ConnectorConfig, connector_class, is_sink
 from connect.runtime.connector_offsets import SinkOffsets, SourceOffsets
+from connect.runtime.exactly_once import ExactlyOnceSettings
 from connect.runtime.kafka_clients import KafkaClients
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.task_builder import TaskBuilder
@@ -41,6 +42,8 @@ class Worker:
         offset_store: OffsetBackingStore,
         status_store: StatusBackingStore,
         worker_id: str | None = None,
+        *,
+        exactly_once: ExactlyOnceSettings | None = None,
     ) -> None:
         self.config = config
         self.registry = registry
@@ -48,7 +51,7 @@ class Worker:
         self.status_store = status_store
         self.worker_id = worker_id or config.worker_id
         self.clients = KafkaClients(config)
-        self._builder = TaskBuilder(registry, self.clients, offset_store)
+        self._builder = TaskBuilder(registry, self.clients, offset_store, exactly_once)
         self._source_offsets = SourceOffsets(offset_store)
         self._sink_offsets = SinkOffsets(self.clients)
         self._shutdown_timeout = config.task_shutdown_graceful_timeout_ms / 1000

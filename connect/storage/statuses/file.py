@@ -9,13 +9,6 @@ import os
 from pathlib import Path
 
 from connect.storage.json_file import read_json, write_json
-from connect.storage.statuses.base import (
-    CONNECTOR_PREFIX,
-    TASK_PREFIX,
-    TOPIC_PREFIX,
-    decode_status,
-    decode_topic,
-)
 from connect.storage.statuses.memory import MemoryStatusBackingStore
 
 
@@ -28,14 +21,7 @@ class FileStatusBackingStore(MemoryStatusBackingStore):
         records = read_json(self._path, "statuses")
         with self._lock:
             for key, value in records.items():
-                if key.startswith(CONNECTOR_PREFIX):
-                    self._connectors[key[len(CONNECTOR_PREFIX) :]] = decode_status(value)
-                elif key.startswith(TASK_PREFIX):
-                    name, _, index = key[len(TASK_PREFIX) :].rpartition("-")
-                    self._tasks.setdefault(name, {})[int(index)] = decode_status(value)
-                elif key.startswith(TOPIC_PREFIX):
-                    topic = decode_topic(value)
-                    self._topics.setdefault(topic.connector, {})[topic.topic] = topic
+                self._apply_record(key, value)
 
     def _persist(self) -> None:
         write_json(self._path, self._records())

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from connect.runtime.states import TaskId
 from connect.storage.statuses.base import (
     CONNECTOR_PREFIX,
+    TASK_PREFIX,
+    TOPIC_PREFIX,
+    TOPIC_SEPARATOR,
     Status,
     TopicStatus,
+    decode_status,
+    decode_topic,
     encode_status,
     encode_topic,
     task_key,
@@ -92,6 +99,28 @@ class MemoryStatusBackingStore:
         for name, topics in self._topics.items():
             out.update({topic_key(topic, name): encode_topic(s) for topic, s in topics.items()})
         return out
+
+    def _apply_record(self, key: str, value: Mapping[str, Any] | None) -> None:
+        """Apply one status-topic record (None deletes); call with the lock held."""
+        if key.startswith(CONNECTOR_PREFIX):
+            name = key[len(CONNECTOR_PREFIX) :]
+            if value is None:
+                self._connectors.pop(name, None)
+            else:
+                self._connectors[name] = decode_status(value)
+        elif key.startswith(TASK_PREFIX):
+            name, _, index = key[len(TASK_PREFIX) :].rpartition("-")
+            if value is None:
+                self._tasks.get(name, {}).pop(int(index), None)
+            else:
+                self._tasks.setdefault(name, {})[int(index)] = decode_status(value)
+        elif key.startswith(TOPIC_PREFIX):
+            topic, _, name = key[len(TOPIC_PREFIX) :].rpartition(TOPIC_SEPARATOR)
+            if value is None:
+                self._topics.get(name, {}).pop(topic, None)
+            else:
+                status = decode_topic(value)
+                self._topics.setdefault(status.connector, {})[status.topic] = status
 
     def _persist(self) -> None:
         """Called under the lock after every change (the file store writes its file here)."""

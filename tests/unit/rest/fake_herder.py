@@ -279,3 +279,9 @@ class FakeHerder:
             "connectors": {s: states.count(s) for s in set(states)},
             "tasks": {},
         }
+
+    def put_task_configs(self, name: str, configs: list[dict[str, Any]], signature: Any) -> None:
+        raise BadRequestException("This worker is not part of a cluster: it does not take task configs from others.")
+
+    def fence_zombies(self, name: str, signature: Any) -> None:
+        raise BadRequestException("This worker is not part of a cluster: it runs no exactly-once source connectors.")
