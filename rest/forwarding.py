@@ -22,8 +22,9 @@ from rest.errors import error_response
 log = logging.getLogger(__name__)
 
 FORWARD_TIMEOUT = 90.0  # Kafka Connect's REST request timeout
-_PASSED_HEADERS = ("content-type", "authorization", "accept", "x-connect-authorization")
-_PASSED_HEADERS += ("x-connect-request-signature-algorithm",)
+_PASSED_HEADERS = frozenset(
+    ("content-type", "authorization", "accept", "x-connect-authorization", "x-connect-request-signature-algorithm")
+)
 
 
 async def _forward(request: Request, exc: Exception) -> Response:
@@ -37,7 +38,9 @@ async def _forward(request: Request, exc: Exception) -> Response:
             409,
             "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.",
         )
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "forward"]
+    params: list[tuple[str, str | int | float | bool | None]] = [
+        (k, v) for k, v in request.query_params.multi_items() if k != "forward"
+    ]
     params.append(("forward", "true" if forward is None else "false"))
     target = exc.url.rstrip("/") + request.url.path
     headers = {k: v for k, v in request.headers.items() if k.lower() in _PASSED_HEADERS}
