@@ -159,8 +159,20 @@ SOURCE_CONFIG = (
         Type.STRING,
         "poll",
         Importance.LOW,
-        "Transaction boundaries with exactly-once sources: poll, interval or connector.",
+        "Transaction boundaries with exactly-once sources: poll (each batch a task polls is one transaction), "
+        "interval (a transaction every `transaction.boundary.interval.ms`) or connector (the connector decides; "
+        "no built-in connector does).",
         validator=ValidString.in_("poll", "interval", "connector"),
+        group=COMMON,
+    )
+    .define(
+        "transaction.boundary.interval.ms",
+        Type.LONG,
+        None,
+        Importance.LOW,
+        "With `transaction.boundary=interval`: how often a transaction is committed (default: the worker's "
+        "`offset.flush.interval.ms`).",
+        validator=Range.at_least(0),
         group=COMMON,
     )
 )
@@ -380,6 +392,9 @@ class ConnectorConfig:
     max_poll_records: int
     props: Mapping[str, Any]  # the config as given, providers resolved: what the connector starts with
     worker: WorkerConfig
+    exactly_once_required: bool = False  # sources: `exactly.once.support=required`
+    transaction_boundary: str = "poll"  # sources with exactly-once support: poll | interval | connector
+    transaction_boundary_interval_ms: int | None = None
 
     @property
     def is_sink(self) -> bool:
@@ -431,4 +446,7 @@ class ConnectorConfig:
             max_poll_records=SINK_CONSUMER_CONFIG.parse({**worker.consumer, **consumer_overrides})["max.poll.records"],
             props=resolved,
             worker=worker,
+            exactly_once_required=not sink and p["exactly.once.support"] == "required",
+            transaction_boundary="poll" if sink else p["transaction.boundary"],
+            transaction_boundary_interval_ms=None if sink else p["transaction.boundary.interval.ms"],
         )

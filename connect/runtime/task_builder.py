@@ -123,7 +123,17 @@ class TaskBuilder:
         assert isinstance(task, SourceTask)
         producer_config = self.clients.producer_config(config, f"-{task_id.task}")
         creator = TopicCreator(self.clients.admin, config.topic_creation)
-        return WorkerSourceTask(
+        runner: Any = WorkerSourceTask
+        extra: dict[str, Any] = {}
+        if self.exactly_once is not None:
+            runner, extra = self._exactly_once(task_id, config, producer_config)
+        elif config.exactly_once_required:
+            raise ConfigException(
+                "exactly.once.support",
+                "required",
+                "this worker has no exactly-once source support (exactly.once.source.support=enabled, distributed)",
+            )
+        return runner(  # type: ignore[no-any-return]
             task_id,
             task,
             task_props,
@@ -140,7 +150,28 @@ class TaskBuilder:
             listener=listener,
             metrics=metrics,
             start_paused=start_paused,
+            **extra,
         )
+
+    def _exactly_once(
+        self, task_id: TaskId, config: ConnectorConfig, producer_config: dict[str, Any]
+    ) -> tuple[type[WorkerSourceTask], dict[str, Any]]:
+        """The transactional runner and its settings; the producer gets the task's transactional id."""
+        from connect.runtime.exactly_once_source_task import ExactlyOnceWorkerSourceTask
+
+        assert self.exactly_once is not None
+        if config.transaction_boundary == "connector":
+            raise ConfigException(
+                "transaction.boundary", "connector", "this connector does not define its own transaction boundaries"
+            )
+        producer_config["transactional.id"] = self.exactly_once.transactional_id(task_id.connector, task_id.task)
+        producer_config["partitioner"] = "murmur2_random"  # offset records land where Java's producer puts them
+        interval = config.transaction_boundary_interval_ms or config.worker.offset_flush_interval_ms
+        return ExactlyOnceWorkerSourceTask, {
+            "exactly_once": self.exactly_once,
+            "boundary": config.transaction_boundary,
+            "boundary_interval_ms": interval,
+        }
 
 
 class _CountingDlq:

@@ -1,0 +1,193 @@
+"""A cluster of worker processes shares six connectors, takes in a fourth worker, and survives SIGTERM and kill -9.
+
+A CDC → Elasticsearch pipeline runs through all of it while a writer keeps inserting and
+updating rows, each update bumping the row's version: at the end every (key, version) the
+writer committed is in the CDC topic, and every document in the index has its row's last
+version. Nothing is lost, whichever worker ran the source or the sink when.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import orjson
+import psycopg
+import pytest
+
+from sluice.local_cluster import WorkerProcess
+from tests.fixtures.pipeline import postgres_source
+from tests.integration.connect.distributed.conftest import api, owners
+from tests.integration.connectors.elasticsearch.es_index import EsIndex
+from tests.support.kafka import read_topic, wait_until
+
+DATAGEN = 4  # datagen connectors, beside the CDC source and the Elasticsearch sink
+TASKS = 3
+
+
+class Writer(threading.Thread):
+    """Inserts rows and bumps versions of random earlier rows, one transaction at a time, until stopped."""
+
+    def __init__(self, dsn: str, table: str) -> None:
+        super().__init__(daemon=True)
+        self.dsn, self.table = dsn, table
+        self.versions: dict[int, int] = {1: 1}  # id -> last committed version (row 1: the seed, snapshotted)
+        self.written: set[tuple[int, int]] = {(1, 1)}  # every committed (id, version)
+        self.stopping = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                step = 0
+                while not self.stopping.is_set():
+                    step += 1
+                    if step % 3 == 0 and self.versions:
+                        key = (step * 7919) % len(self.versions) + 1
+                        version = self.versions[key] + 1
+                        conn.execute(f'UPDATE "{self.table}" SET version = %s WHERE id = %s', (version, key))
+                    else:
+                        key, version = len(self.versions) + 1, 1
+                        conn.execute(f'INSERT INTO "{self.table}" VALUES (%s, %s, %s)', (key, 1, "x" * 40))
+                    self.versions[key] = version
+                    self.written.add((key, version))
+                    time.sleep(0.04)
+        except BaseException as exc:
+            self.error = exc
+
+
+def balanced(found: dict[str, str], names: set[str]) -> tuple[Counter[str], Counter[str]]:
+    connectors = Counter(w for item, w in found.items() if item in names)
+    tasks = Counter(w for item, w in found.items() if item not in names)
+    return connectors, tasks
+
+
+def spread(counts: Counter[str], workers: list[WorkerProcess]) -> int:
+    sizes = [counts.get(w.worker_id, 0) for w in workers]
+    return max(sizes) - min(sizes)
+
+
+@pytest.mark.timeout(600)
+def test_six_connectors_spread_rebalance_and_survive_sigterm_and_kill(pg, make_cluster, services, unique_name):
+    table = unique_name
+    pg.execute(f'CREATE TABLE "{table}" (id int PRIMARY KEY, version int NOT NULL, note text)')
+    pg.execute(f"INSERT INTO \"{table}\" VALUES (1, 1, 'seed')")
+    cluster = make_cluster("rebalance")
+    first = [cluster.add_worker() for _ in range(3)]
+    writer = Writer(services.pg_dsn, table)
+    topic = f"{unique_name}.public.{table}"
+    cdc, es = f"{unique_name}-cdc", f"{unique_name}-es"
+    gens = [f"{unique_name}-gen{i}" for i in range(DATAGEN)]
+    names = [cdc, es, *gens]
+    with EsIndex(services.es_url, topic) as index, api(first[1]) as follower:
+        # Every write goes through a follower: forwarded to the leader.
+        source = postgres_source(
+            services, unique_name, table, **{"slot.drop.on.stop": "false", "topic.creation.default.partitions": "3"}
+        )
+        assert follower.post("/connectors", json={"name": cdc, "config": source}).status_code == 201
+        read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) > 0, timeout=60)  # the seed: streaming
+        writer.start()
+        sink = {
+            "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+            "topics": topic,
+            "connection.url": services.es_url,
+            "tasks.max": str(TASKS),
+        }
+        assert follower.post("/connectors", json={"name": es, "config": sink}).status_code == 201
+        for name in gens:
+            gen = {"connector.class": "datagen", "kafka.topic": f"{unique_name}-gen", "rate": "20", "tasks.max": "3"}
+            assert follower.post("/connectors", json={"name": name, "config": gen}).status_code == 201
+
+        # Three workers: 2 connectors each, 16 tasks as 5/5/6.
+        ids = {w.worker_id for w in first}
+        found = wait_all_running_cdc(first[0], names, ids)
+        connectors, tasks = balanced(found, set(names))
+        assert sorted(connectors.values()) == [2, 2, 2], found
+        assert spread(tasks, first) <= 1, found
+
+        # A fourth worker takes a fair share (4 of 16 tasks), and only what it takes moves.
+        fourth = cluster.add_worker()
+        everyone = [*first, fourth]
+
+        def fourth_has_its_share() -> bool:
+            now = owners(fourth, names)
+            counts = balanced(now, set(names))
+            return (
+                len(now) == len(found) and counts[1].get(fourth.worker_id, 0) == 4 and spread(counts[1], everyone) <= 1
+            )
+
+        wait_until(fourth_has_its_share, timeout=90, message="the fourth worker's share")
+        after = owners(fourth, names)
+        moved = {item for item in found if after[item] != found[item]}
+        assert moved == {item for item, owner in after.items() if owner == fourth.worker_id}
+        assert sorted(balanced(after, set(names))[0].values()) in ([1, 1, 2, 2], [1, 1, 1, 3])
+
+        # SIGTERM: the worker stops its tasks and leaves; its work moves after the scheduled delay.
+        assert first[0].terminate() == 0
+        live = {w.worker_id for w in everyone[1:]}
+        wait_all_running_cdc(fourth, names, live)
+        # kill -9: the group notices after session.timeout.ms; the work moves after the delay.
+        first[1].kill()
+        live = {first[2].worker_id, fourth.worker_id}
+        final = wait_all_running_cdc(fourth, names, live)
+        assert set(final.values()) == live
+
+        writer.stopping.set()
+        writer.join(30)
+        assert writer.error is None, writer.error
+        versions = dict(writer.versions)
+
+        behind: list[int] = []
+
+        def index_current() -> bool:
+            docs = index.sources()
+            behind[:] = [k for k, v in versions.items() if docs.get(str(k), {}).get("version") != v]
+            return not behind and len(docs) == len(versions)
+
+        try:
+            wait_until(index_current, timeout=120, message="every document at its row's last version")
+        except AssertionError:
+            raise AssertionError(f"{len(behind)} documents behind their rows, e.g. ids {behind[:5]}") from None
+        messages = read_topic(services.kafka_bootstrap, topic, lambda ms: _versions(ms) >= writer.written, 60)
+        missing = writer.written - _versions(messages)
+        assert not missing, f"{len(missing)} (id, version) pairs lost, e.g. {sorted(missing)[:5]}"
+    with api(fourth) as client:
+        client.delete(f"/connectors/{cdc}")
+    wait_until(
+        lambda: (
+            pg.execute(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active", (unique_name,)
+            ).fetchone()[0]
+            == 0
+        ),
+        timeout=30,
+        message="the slot released",
+    )
+
+
+def wait_all_running_cdc(worker: WorkerProcess, names: list[str], on: set[str]) -> dict[str, str]:
+    """Every connector and task RUNNING on the workers `on`: the CDC source has 1 task, the others 3."""
+    found: dict[str, str] = {}
+    wanted = len(names) + 1 + (len(names) - 1) * TASKS
+
+    def settled() -> bool:
+        nonlocal found
+        found = owners(worker, names)
+        return len(found) == wanted and set(found.values()) <= on
+
+    wait_until(settled, timeout=120, message=f"everything running on {sorted(on)} (last seen {found})")
+    return found
+
+
+def _versions(messages: list[Any]) -> set[tuple[int, int]]:
+    out = set()
+    for message in messages:
+        if message.value() is None:
+            continue
+        value = orjson.loads(message.value())
+        after = value.get("payload", value).get("after")
+        if after:
+            out.add((int(after["id"]), int(after["version"])))
+    return out
