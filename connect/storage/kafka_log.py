@@ -234,16 +234,35 @@ class KafkaBasedLog:
         if remaining:
             raise ConnectException(f"{remaining} record(s) to {self.spec.name} not acknowledged within {timeout:.0f} s")
 
-    def send_and_wait(self, records: list[tuple[str | bytes, bytes | None]], timeout: float = 30.0) -> None:
-        """Write records and wait for Kafka's acknowledgement; raise ConnectException naming the error if any failed."""
+    def send_and_wait(self, records: list[tuple[str | bytes, bytes | None]], timeout: float = 30.0) -> dict[int, int]:
+        """Write records and wait for Kafka's acknowledgement; raise ConnectException naming the error if any failed.
+        Returns the last offset written per partition."""
         errors: list[KafkaError] = []
+        written: dict[int, int] = {}
 
-        def delivered(err: KafkaError | None, _msg: Message) -> None:
+        def delivered(err: KafkaError | None, msg: Message) -> None:
             if err is not None:
                 errors.append(err)
+            else:
+                written[msg.partition()] = max(written.get(msg.partition(), -1), msg.offset())
 
         for key, value in records:
             self.send(key, value, delivered)
         self.flush(timeout)
         if errors:
             raise ConnectException(f"writing to topic {self.spec.name} failed: {errors[0]}")
+        return written
+
+    def wait_applied(self, written: Mapping[int, int], timeout: float = 30.0) -> bool:
+        """Wait until the records at these offsets (partition -> offset) were applied; False on timeout.
+        (A read_committed reader applies a transaction's records once its commit marker is written.)"""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not all(self._positions.get(p, 0) > offset for p, offset in written.items()):
+                if self._error is not None:
+                    raise ConnectException(f"reading topic {self.spec.name} failed: {self._error}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(min(remaining, 0.5))
+        return True

@@ -79,6 +79,7 @@ class DistributedHerder(HerderBase):
             self._sync_timeout,
         )
         self._write_lock = threading.Lock()  # one leader write at a time
+        self._leading = False
         self._fence_lock = threading.Lock()
         self._client = InternalClient(self.cluster, self.kafka_configs.session_key)
         self.stores.preflight = self.fence_before_start
@@ -179,8 +180,12 @@ class DistributedHerder(HerderBase):
 
     def after_assignment(self) -> None:
         if self.membership is None or not self.membership.is_leader():
+            self._leading = False
             return
-        self.stores.claim_write_privileges()
+        if not self._leading:  # just elected: fence a former leader's config writer (exactly-once)
+            with self._write_lock:
+                self.stores.claim_write_privileges()
+            self._leading = True
         self._clean_statuses()
         self.periodic()
 

@@ -239,28 +239,36 @@ class KafkaConfigBackingStore:
 
     # -- writes (the leader's) ---------------------------------------------------------------
     def claim_write_privileges(self) -> None:
-        """With a transactional writer: (re)initialize it, fencing out any former leader's writer."""
+        """With a transactional writer: a new one, whose initialization fences out any former leader's writer."""
         if self._fencing_props is None:
             return
-        if self._fenced_writer is None:
-            self._fenced_writer = Producer(self._fencing_props)
-        self._fenced_writer.init_transactions(30)
+        if self._fenced_writer is not None:
+            self._fenced_writer.flush(5)
+        writer = Producer(self._fencing_props)
+        writer.init_transactions(30)
+        self._fenced_writer = writer
 
     def _write(self, records: list[tuple[str, Any]], timeout: float = 30.0) -> None:
         """Write the records (as one transaction when fenced) and wait until this store has read them back."""
         encoded = [(k, None if v is None else orjson.dumps(v)) for k, v in records]
         if self._fenced_writer is not None:
             writer = self._fenced_writer
+            written: dict[int, int] = {}
+
+            def delivered(err: Any, msg: Message) -> None:
+                if err is None:
+                    written[msg.partition()] = max(written.get(msg.partition(), -1), msg.offset())
+
             try:
                 writer.begin_transaction()
                 for key, value in encoded:
-                    writer.produce(self._log.spec.name, value, key)
+                    writer.produce(self._log.spec.name, value, key, on_delivery=delivered)
                 writer.commit_transaction(timeout)
             except Exception as exc:
                 raise ConnectException(f"writing to the config topic failed (fenced out?): {exc}") from exc
         else:
-            self._log.send_and_wait(list(encoded), timeout)
-        if not self._log.read_to_end(timeout):
+            written = self._log.send_and_wait(list(encoded), timeout)
+        if not self._log.wait_applied(written, timeout):
             raise ConnectException("the config topic write was not read back in time")
 
     def put_connector_config(self, connector: str, config: Config, target_state: TargetState | None = None) -> None:
