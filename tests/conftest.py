@@ -6,7 +6,12 @@ everything else, so no other test meets a service that is down or restarting.
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.worker", "tests.fixtures.pipeline"]
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.worker",
+    "tests.fixtures.pipeline",
+    "tests.fixtures.cluster",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

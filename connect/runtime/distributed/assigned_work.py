@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -138,11 +139,14 @@ class AssignedWork:
             "stop_all": self._stop_all,
             "restart_task": self._restart_task,
         }
+        next_periodic = time.monotonic() + RETRY_SECONDS
         while True:
-            try:
-                kind, arg = self._events.get(timeout=RETRY_SECONDS)
-            except queue.Empty:
+            if time.monotonic() >= next_periodic:
                 self._periodic()
+                next_periodic = time.monotonic() + RETRY_SECONDS
+            try:
+                kind, arg = self._events.get(timeout=max(0.0, next_periodic - time.monotonic()))
+            except queue.Empty:
                 continue
             if kind == "quit":
                 return
@@ -161,6 +165,8 @@ class AssignedWork:
     def _periodic(self) -> None:
         for name in list(self._republish):
             self._reconfigure(name)
+        for name in {t.connector for t in self._tasks}:  # topics first used here, for GET .../topics anywhere
+            self.worker.record_active_topics(name)
         try:
             self.cluster.periodic()
         except Exception as exc:

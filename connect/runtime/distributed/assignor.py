@@ -119,6 +119,7 @@ class IncrementalCooperativeAssignor:
         self._previous_generation = -1
         self._previous_members: set[str] = set()
         self._successive_revocations = 0
+        self.last_active = Work()  # what the members said they ran in the last round
 
     def _now(self) -> int:
         return int(self._clock() * 1000)
@@ -184,6 +185,7 @@ class IncrementalCooperativeAssignor:
         active = Work(
             {c for w in members.values() for c in w.connectors}, {t for w in members.values() for t in w.tasks}
         )
+        self.last_active = active
         if self._previous_revocation:
             revoked = self._previous_revocation
             if revoked.connectors & active.connectors or revoked.tasks & active.tasks:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -327,11 +328,29 @@ class DistributedHerder(HerderBase):
 
     def alter_connector_offsets(self, name: str, offsets: list[dict[str, Any]]) -> str:
         self._as_leader("process external offsets modification requests")
+        self._await_tasks_stopped(name)
         return super().alter_connector_offsets(name, offsets)
 
     def reset_connector_offsets(self, name: str) -> str:
         self._as_leader("process external offsets modification requests")
+        self._await_tasks_stopped(name)
         return super().reset_connector_offsets(name)
+
+    def _await_tasks_stopped(self, name: str) -> None:
+        """A STOPPED connector's tasks stop on every worker through a rebalance: offsets change only once a
+        completed round shows none of them running anywhere (else a stopping task's last commit could win)."""
+        self._require_stopped(name)
+
+        def none_running() -> bool:
+            state = self.leader_state
+            running = [] if state is None else [t for load in state.running.values() for t in load.tasks]
+            return not any(t.connector == name for t in [*self.assignor.last_active.tasks, *running])
+
+        deadline = time.monotonic() + self.cluster.rebalance_timeout_ms / 1000
+        while not none_running():
+            if time.monotonic() > deadline:
+                raise RebalanceNeededException(f"tasks of {name} still run somewhere in the cluster")
+            time.sleep(0.05)
 
     # -- internal requests ------------------------------------------------------------------------
     def _verify(self, signature: InternalRequestSignature | None) -> None:

@@ -16,23 +16,27 @@ import requests
 from kafka_connect import KafkaConnect
 from requests.exceptions import HTTPError
 
-from rest.server import RestServer
 from tests.support.kafka import read_topic, wait_until
 
 USER, PASSWORD = "alice", "s3cret"
 RECORDS = 200
 
 
-@pytest.fixture
-def worker(rest_worker) -> RestServer:
-    return rest_worker(
-        **{
-            "key.converter.schemas.enable": "false",
-            "value.converter.schemas.enable": "false",
-            "offset.flush.interval.ms": "100",
-            "rest.auth.basic.users": f"{USER}:{PASSWORD}",
-        }
-    )
+PROPS = {
+    "key.converter.schemas.enable": "false",
+    "value.converter.schemas.enable": "false",
+    "offset.flush.interval.ms": "100",
+    "rest.auth.basic.users": f"{USER}:{PASSWORD}",
+}
+
+
+@pytest.fixture(params=["standalone", "cluster"])
+def worker(request, rest_worker) -> Any:
+    """A standalone worker, or the second worker of a two-worker cluster (its writes are forwarded to the
+    leader); both have a `url`."""
+    if request.param == "cluster":
+        return request.getfixturevalue("cluster_worker")(**PROPS)
+    return rest_worker(**PROPS)
 
 
 class Offsets:
@@ -61,7 +65,7 @@ def seqs(bootstrap: str, topic: str, at_least: int) -> list[int]:
     return sorted(orjson.loads(m.value())["seq"] for m in messages)
 
 
-def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services, unique_name: str, tmp_path: Path):
+def test_kafka_connect_client_drives_the_lifecycle(worker: Any, services, unique_name: str, tmp_path: Path):
     kc = KafkaConnect(url=worker.url, auth=f"{USER}:{PASSWORD}")
     offsets = Offsets(worker.url)
     topic, src, sink = unique_name, f"{unique_name}-gen", f"{unique_name}-file"
@@ -102,14 +106,17 @@ def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services,
     )
     wait_until(lambda: out.exists() and len(out.read_text().splitlines()) >= RECORDS, message="records in the file")
     assert kc.get_connector_task_status(src, 0)["state"] == "RUNNING"
-    assert kc.list_connector_topics(src) == {src: {"topics": [topic]}}
+    wait_until(lambda: kc.list_connector_topics(src) == {src: {"topics": [topic]}}, message="the active topic")
 
-    # pause, resume
+    # pause, resume (in a cluster, the workers running them act on it a moment later)
+    def states() -> list[str]:
+        status = kc.get_connector_status(src)
+        return [status["connector"]["state"], *(t["state"] for t in status["tasks"])]
+
     kc.pause_connector(src)
-    assert kc.get_connector_status(src)["connector"]["state"] == "PAUSED"
-    assert kc.get_connector_status(src)["tasks"][0]["state"] == "PAUSED"
+    wait_until(lambda: states() == ["PAUSED", "PAUSED"], message="connector and task PAUSED")
     kc.resume_connector(src)
-    assert kc.get_connector_status(src)["connector"]["state"] == "RUNNING"
+    wait_until(lambda: states() == ["RUNNING", "RUNNING"], message="connector and task RUNNING")
 
     # restart: the connector alone (204), then with its tasks (202 and the status)
     assert kc.restart_connector(src) is None
@@ -133,7 +140,7 @@ def test_kafka_connect_client_drives_the_lifecycle(worker: RestServer, services,
     too_early = offsets.alter(src, [{"partition": {"datagen": f"{src}/0"}, "offset": {"seq": 149}}])
     assert too_early.status_code == 400 and "STOPPED" in too_early.json()["message"]
     kc.stop_connector(src)
-    assert kc.get_connector_status(src)["connector"]["state"] == "STOPPED"
+    wait_until(lambda: kc.get_connector_status(src)["connector"]["state"] == "STOPPED", message="STOPPED")
     altered = offsets.alter(src, [{"partition": {"datagen": f"{src}/0"}, "offset": {"seq": 149}}])
     assert altered.status_code == 200
     assert altered.json() == {"message": "The offsets for this connector have been altered successfully"}
