@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 from confluent_kafka import KafkaException
 
+from connect.data import SourceRecord
 from connect.errors import ConnectException
 from connect.runtime.exactly_once import ExactlyOnceSettings
 from connect.runtime.source_task import WorkerSourceTask, committed
@@ -46,8 +47,9 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
         super().__init__(*args, **kwargs)
         self._eos = exactly_once
         self._per_poll = boundary == "poll"
-        self._interval = boundary_interval_ms / 1000
-        self._next_commit = time.monotonic() + self._interval
+        # The base loop commits every _flush_interval: here, the transaction boundary's interval.
+        self._flush_interval = boundary_interval_ms / 1000
+        self._next_flush = time.monotonic() + self._flush_interval
         self._in_transaction = False
 
     def initialize_task(self) -> None:
@@ -71,28 +73,18 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
                 log.info("task %s waits for zombie fencing: %s", self.id, exc)
                 self._stopping.wait(1.0)
 
-    def iteration(self) -> None:
-        records = self.task.poll()
-        if records:
-            self._metrics.polled.inc(len(records))
-            self._metrics.batch_size.observe(len(records))
-            if not self._in_transaction:
-                self._producer.begin_transaction()
-                self._in_transaction = True
-            self.send(records)
-        self._producer.poll(0)
-        self._raise_send_error()
-        if self._in_transaction and (self._per_poll or time.monotonic() >= self._next_commit):
+    def send(self, records: list[SourceRecord]) -> None:
+        """A batch opens the transaction (if none is open); with `transaction.boundary=poll` it also closes it."""
+        if not self._in_transaction:
+            self._producer.begin_transaction()
+            self._in_transaction = True
+        super().send(records)
+        if self._per_poll:
             self.commit_offsets()
-
-    def while_paused(self) -> None:
-        if self._in_transaction:
-            self.commit_offsets()
-        super().while_paused()
 
     def commit_offsets(self, timeout: float | None = None) -> bool:
         """Write the offsets the transaction's records reached, then commit records and offsets together."""
-        self._next_commit = time.monotonic() + self._interval
+        self._next_flush = time.monotonic() + self._flush_interval
         if not self._in_transaction:
             return True
         started = time.monotonic()
