@@ -3,9 +3,11 @@
 The herder raises NotLeaderException (writes: only the leader changes configs) or
 NotAssignedException (a task restart: only its owner) with the URL of the worker that can
 serve; this handler replays the request there and answers with that worker's response,
-status, body and all. The first worker adds `forward=true` (one more hop allowed, e.g. the
-leader on to a task's owner), the next `forward=false`; a request that would need a third
-hop, or arrives before any leader is known, gets Kafka Connect's 409.
+status, body and all - after a write, once this worker has read it back from the config
+topic, so a client reads its own writes on the worker it talks to. The first worker adds
+`forward=true` (one more hop allowed, e.g. the leader on to a task's owner), the next
+`forward=false`; a request that would need a third hop, or arrives before any leader is
+known, gets Kafka Connect's 409.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from connect.errors import RequestTargetException
@@ -51,6 +54,8 @@ async def _forward(request: Request, exc: Exception) -> Response:
             answer = await client.request(request.method, target, params=params, content=body, headers=headers)
     except httpx.HTTPError as error:
         return error_response(500, f"IO Error trying to forward REST request: {error}")
+    if request.method != "GET" and answer.status_code < 300:  # a write: read it back here before answering
+        await run_in_threadpool(request.app.state.herder.refresh)
     kept = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "location")}
     return Response(answer.content, status_code=answer.status_code, headers=kept)
 

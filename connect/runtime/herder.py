@@ -179,6 +179,11 @@ class Herder(Protocol):
 
     def health(self) -> dict[str, Any]: ...
 
+    def refresh(self) -> None:
+        """Make reads reflect every config change accepted so far (a cluster worker reads the config topic to
+        its end; after a write it forwarded to the leader, so it reads its own write)."""
+        ...
+
     # -- internal: requests one worker of a cluster sends another -----------------------------------
     def put_task_configs(
         self, name: str, configs: list[dict[str, Any]], signature: InternalRequestSignature | None

@@ -152,6 +152,19 @@ class HerderBase:
             config = self._config(name, snapshot)
             return [TaskInfo(TaskId(name, i), self._masked(config, c)) for i, c in enumerate(snapshot.tasks(name))]
 
+    def _restart_plan(self, name: str, include_tasks: bool, only_failed: bool) -> tuple[ConnectorStatus, bool]:
+        """As Kafka Connect answers a restart: the status before it, RESTARTING for what restarts; and whether the
+        connector itself restarts."""
+        status = self.statuses.connector(name)
+        restart_connector = not only_failed or (status is not None and status.state is State.FAILED)
+        answer = self.connector_status(name)
+        if restart_connector:
+            answer.connector.state = State.RESTARTING
+        for task in answer.tasks:
+            if include_tasks and (not only_failed or task.state is State.FAILED):
+                task.state = State.RESTARTING
+        return answer, restart_connector
+
     def task_status(self, name: str, task: int) -> StateInfo:
         status = self.connector_status(name)
         for t in status.tasks:
@@ -253,6 +266,9 @@ class HerderBase:
             report["message"] = f"{len(degraded)} task(s) wait for a system that is unreachable."
             report["degraded"] = degraded
         return report
+
+    def refresh(self) -> None:
+        """Nothing to catch up with: a standalone worker's writes are its own."""
 
     # -- internal requests: a cluster's (standalone has none) ----------------------------------
     def put_task_configs(

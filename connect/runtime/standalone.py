@@ -164,15 +164,7 @@ class StandaloneHerder(HerderBase):
             snapshot = self.configs.snapshot()
             self._config(name, snapshot)
             target = snapshot.target_state(name) or TargetState.STARTED
-            status = self.statuses.connector(name)
-            restart_connector = not only_failed or (status is not None and status.state is State.FAILED)
-            # As Kafka Connect: the answer is the status before the restart, RESTARTING for what restarts.
-            answer = self.connector_status(name)
-            if restart_connector:
-                answer.connector.state = State.RESTARTING
-            for task in answer.tasks:
-                if include_tasks and (not only_failed or task.state is State.FAILED):
-                    task.state = State.RESTARTING
+            answer, restart_connector = self._restart_plan(name, include_tasks, only_failed)
             if target is TargetState.STOPPED:  # a stopped connector stays stopped, with no tasks
                 return answer
             if restart_connector and include_tasks and not only_failed:

@@ -45,7 +45,7 @@ from connect.runtime.distributed.membership import WorkerMembership
 from connect.runtime.distributed.protocol import Assignment, WorkerState
 from connect.runtime.distributed.session import expired, new_session_key, verify
 from connect.runtime.distributed.stores import ClusterStores
-from connect.runtime.herder import ConnectorInfo, ConnectorStatus, InternalRequestSignature, StateInfo
+from connect.runtime.herder import ConnectorInfo, ConnectorStatus, InternalRequestSignature
 from connect.runtime.herder_base import HerderBase
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.worker import Worker
@@ -122,6 +122,9 @@ class DistributedHerder(HerderBase):
         if self.work.assignment is None:
             out["status"], out["message"] = "starting", "Worker has not joined the cluster yet."
         return out
+
+    def refresh(self) -> None:
+        self.kafka_configs.read_to_end(self._sync_timeout)
 
     # -- membership listener (called by WorkerMembership) ---------------------------------------
     def config_offset(self) -> int:
@@ -288,25 +291,15 @@ class DistributedHerder(HerderBase):
     def restart_connector(
         self, name: str, *, include_tasks: bool = False, only_failed: bool = False
     ) -> ConnectorStatus:
-        """Written to the config topic; each worker restarts what it runs. Answers the plan (RESTARTING)."""
+        """Written to the config topic; each worker restarts what it runs of the connector. Answers the plan."""
         self._as_leader("process restart requests")
         with self._write_lock:
             self._fresh()
-            status = self.connector_status(name)
-            if self.configs.snapshot().target_state(name) is TargetState.STOPPED:
-                return status
-            self.kafka_configs.put_restart_request(RestartRequest(name, include_tasks, only_failed))
-
-        def planned(info: StateInfo, restarts: bool) -> StateInfo:
-            state = State.RESTARTING if restarts and (not only_failed or info.state is State.FAILED) else info.state
-            return StateInfo(state, info.worker_id, info.trace, info.id, info.details)
-
-        return ConnectorStatus(
-            name,
-            planned(status.connector, True),
-            [planned(t, include_tasks) for t in status.tasks],
-            status.type,
-        )
+            self._config(name)
+            answer, _ = self._restart_plan(name, include_tasks, only_failed)
+            if self.configs.snapshot().target_state(name) is not TargetState.STOPPED:  # a stopped one stays so
+                self.kafka_configs.put_restart_request(RestartRequest(name, include_tasks, only_failed))
+        return answer
 
     def restart_task(self, name: str, task: int) -> None:
         snapshot = self.configs.snapshot()

@@ -30,8 +30,12 @@ def exists(connector: Connector) -> bool:
         return False
 
 
-def test_kafka_connect_api_drives_the_lifecycle(rest_worker, unique_name: str, tmp_path: Path):
-    worker = rest_worker(**{"rest.auth.basic.users": f"{USER}:{PASSWORD}", "value.converter.schemas.enable": "false"})
+@pytest.mark.parametrize("mode", ["standalone", "cluster"])
+def test_kafka_connect_api_drives_the_lifecycle(request, mode: str, unique_name: str, tmp_path: Path):
+    """Against a standalone worker, or the second worker of a two-worker cluster (writes forwarded to the
+    leader; states reached a moment later, so they are waited for)."""
+    props = {"rest.auth.basic.users": f"{USER}:{PASSWORD}", "value.converter.schemas.enable": "false"}
+    worker = request.getfixturevalue("cluster_worker" if mode == "cluster" else "rest_worker")(**props)
     cluster = Cluster(Api(url=worker.url, username=USER, password=PASSWORD))
     with pytest.raises(GenericUnauthorized):
         Cluster(Api(url=worker.url)).connectors  # noqa: B018 - the property is the call
@@ -56,9 +60,9 @@ def test_kafka_connect_api_drives_the_lifecycle(rest_worker, unique_name: str, t
     wait_until(lambda: out.exists() and len(out.read_text().splitlines()) >= RECORDS, message="records in the file")
 
     source.pause()
-    assert source.state == "PAUSED" and [t.state for t in source.tasks] == ["PAUSED"]
+    wait_until(lambda: source.state == "PAUSED" and [t.state for t in source.tasks] == ["PAUSED"], message="PAUSED")
     source.resume()
-    assert source.state == "RUNNING"
+    wait_until(lambda: source.state == "RUNNING", message="RUNNING")
     source.restart()
     source.restart_all_tasks()
     source.cycle_connector()  # pause, restart every task, resume
@@ -66,7 +70,7 @@ def test_kafka_connect_api_drives_the_lifecycle(rest_worker, unique_name: str, t
 
     sink.config = {**sink.config, "file.format": "record"}
     assert sink.config["file.format"] == "record"
-    assert sink.tasks[0].config["file.format"] == "record"
+    wait_until(lambda: sink.tasks[0].config["file.format"] == "record", message="the task config regenerated")
 
     # loggers: the client only sets a logger the worker lists, so list ours first, and put it back after
     name = f"sluice.client.{unique_name}"

@@ -285,3 +285,6 @@ class FakeHerder:
 
     def fence_zombies(self, name: str, signature: Any) -> None:
         raise BadRequestException("This worker is not part of a cluster: it runs no exactly-once source connectors.")
+
+    def refresh(self) -> None:
+        pass
