@@ -119,6 +119,17 @@ def worker_page() -> str:
     return GENERATED + "\n\n" + WORKER_CONFIG.to_markdown("Worker configuration", intro)
 
 
+def distributed_page() -> str:
+    from connect.runtime.distributed.config import DISTRIBUTED_CONFIG
+
+    intro = (
+        "The keys `connect distributed worker.properties` adds to the [worker configuration](worker.md): the "
+        "cluster's group, its three internal topics, rebalancing and exactly-once source support. Workers with the "
+        "same `group.id` and topics form one cluster; see [distributed mode](../distributed.md)."
+    )
+    return GENERATED + "\n\n" + DISTRIBUTED_CONFIG.to_markdown("Distributed worker configuration", intro)
+
+
 def connector_page(registry: PluginRegistry) -> str:
     from connect.runtime.connector_config import SINK_CONFIG, SOURCE_CONFIG, enriched_definition
 
@@ -152,6 +163,7 @@ def generate(registry: PluginRegistry | None = None) -> dict[str, str]:
     }
     pages[f"{PLUGINS}/README.md"] = index_page(plugins)
     pages["config/worker.md"] = worker_page()
+    pages["config/distributed-worker.md"] = distributed_page()
     pages["config/connector.md"] = connector_page(registry)
     return pages
 

@@ -89,10 +89,11 @@ class LocalCluster:
     python: str = sys.executable
     workers: list[WorkerProcess] = field(default_factory=list)
 
-    def add_worker(self, wait: bool = True, **overrides: Any) -> WorkerProcess:
-        """Start one more worker; with `wait`, return once its REST API answers and it joined the group."""
+    def add_worker(self, wait: bool = True, detach: bool = False, **overrides: Any) -> WorkerProcess:
+        """Start one more worker; with `wait`, return once its REST API answers and it joined the group; with
+        `detach`, in its own session, so it outlives this process (scripts/cluster)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        number = len(self.workers) + 1
+        number = max((w.number for w in self.workers), default=0) + 1
         port = free_port()
         props = {
             **self.properties,
@@ -108,6 +109,7 @@ class LocalCluster:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                start_new_session=detach,
             )
         self.workers.append(worker)
         if wait:
