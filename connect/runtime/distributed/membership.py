@@ -282,6 +282,7 @@ class WorkerMembership:
 
     def _lose_membership(self) -> None:
         """Stop everything (the group may hand it to others), then join again as a new member."""
+        log.warning("membership lost: stopping every connector and task here before joining again")
         self._listener.on_membership_lost()
         with self._lock:
             self.assignment = None

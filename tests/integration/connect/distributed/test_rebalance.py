@@ -8,6 +8,7 @@ version. Nothing is lost, whichever worker ran the source or the sink when.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import Counter
@@ -191,3 +192,47 @@ def _versions(messages: list[Any]) -> set[tuple[int, int]]:
         if after:
             out.add((int(after["id"]), int(after["version"])))
     return out
+
+
+@pytest.mark.timeout(300)
+def test_a_frozen_worker_stops_its_work_before_it_rejoins(make_cluster, unique_name):
+    """SIGSTOP a worker past session.timeout.ms: the others take its tasks; when it wakes (SIGCONT) it finds its
+    membership gone and stops everything it ran before joining again, so no task runs twice for long."""
+    cluster = make_cluster("frozen")
+    workers = [cluster.add_worker(), cluster.add_worker()]
+    names = [f"{unique_name}-{i}" for i in range(2)]
+    with api(workers[1]) as client:
+        for name in names:
+            config = {"connector.class": "datagen", "kafka.topic": name, "rate": "50", "tasks.max": "2"}
+            assert client.post("/connectors", json={"name": name, "config": config}).status_code == 201
+    ids = {w.worker_id for w in workers}
+    found = wait_all_running_tasks(workers[0], names, ids)
+    frozen = next(w for w in workers if w.worker_id in set(found.values()) and w is not workers[0])
+    awake = workers[0]
+    assert frozen.process is not None
+    frozen.process.send_signal(signal.SIGSTOP)
+    try:
+        wait_all_running_tasks(awake, names, {awake.worker_id})
+    finally:
+        frozen.process.send_signal(signal.SIGCONT)
+    wait_until(lambda: "membership lost" in frozen.log(), timeout=60, message="the woken worker to notice")
+    # It rejoins empty-handed and gets a fair share back: every task runs once, on one of the two.
+    final = wait_all_running_tasks(awake, names, ids)
+    assert Counter(final.values())[frozen.worker_id] >= 1
+
+
+def wait_all_running_tasks(worker: WorkerProcess, names: list[str], on: set[str]) -> dict[str, str]:
+    """The 2 connectors and their 2 tasks each RUNNING on the workers `on`."""
+    found: dict[str, str] = {}
+
+    def settled() -> bool:
+        nonlocal found
+        found = owners(worker, names)
+        return (
+            len(found) == 3 * len(names)
+            and set(found.values()) <= on
+            and (len(on) == 1 or len(set(found.values())) > 1)
+        )
+
+    wait_until(settled, timeout=90, message=f"everything running on {sorted(on)} (last seen {found})")
+    return found

@@ -1,0 +1,370 @@
+"""Cluster bench: total throughput with 1, 2 and 3 distributed worker processes beside one standalone process, and
+the handover time after kill -9.
+
+    python bench/cluster.py [--records 100000] [--rows 50000] [--workers 1,2,3] [--kafka ...] [--pg ...]
+
+(1) datagen: 6 connectors of one task each, `--records` records of 200 bytes per task, as fast as they go.
+    The single-process figure is `connect standalone` running the same 6 connectors, in the same run; then a
+    cluster of N workers. Throughput is measured while the topics go from 20% to 80% of all records (their end
+    offsets), so the start-up of workers and tasks is left out.
+(2) CDC: 3 Postgres source connectors, each streaming its own table: `--rows` rows inserted per table by one
+    INSERT ... SELECT once every slot streams; records/s from 20% to 80% of them in Kafka. Same baseline.
+(3) handover: two workers, a datagen task on each; kill -9 the one running the first task's (not the leader),
+    and time until its topic grows again on the other (session.timeout.ms=6000,
+    scheduled.rebalance.max.delay.ms=2000).
+
+Each line gives the total, the ratio to N x the single process (BENCH.md's target: >= 0.75 up to where the
+box's cores saturate), the workers' CPU seconds and their peak RSS. Postgres, Kafka and the workers share
+the machine's cores (`nproc` is printed): past that many busy processes, totals stop growing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from _measure import delete_topics
+from confluent_kafka import Consumer, TopicPartition
+from psycopg.conninfo import conninfo_to_dict
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sluice.local_cluster import LocalCluster, cluster_properties, free_port
+
+TICKS = os.sysconf("SC_CLK_TCK")
+FAST = {
+    "session.timeout.ms": 6000,
+    "heartbeat.interval.ms": 1000,
+    "scheduled.rebalance.max.delay.ms": 2000,
+    "offset.flush.interval.ms": 1000,
+    "offset.storage.partitions": 5,
+    "status.storage.partitions": 2,
+    "key.converter.schemas.enable": "false",
+    "value.converter.schemas.enable": "false",
+}
+
+
+# -- measuring processes and topics ---------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def end_offsets(consumer: Consumer, topics: list[str]) -> int:
+    total = 0
+    for topic in topics:
+        with contextlib.suppress(Exception):  # not created yet
+            known = consumer.list_topics(topic, timeout=5).topics.get(topic)  # refreshes this topic's metadata
+            if known is not None and known.error is None:
+                total += consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1]
+    return total
+
+
+def timed_fill(kafka: str, topics: list[str], total: int, start: Callable[[], object], timeout: float = 900) -> float:
+    """Records/s while the topics go from 20% to 80% of `total` records: the steady state, without the start-up of
+    workers and tasks (a cluster starts its connectors one rebalance after another) or the last stragglers."""
+    consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}"})
+    low, high = int(total * 0.2), int(total * 0.8)
+    try:
+        start()
+        deadline = time.monotonic() + timeout
+        t_low = None
+        while (seen := end_offsets(consumer, topics)) < high:
+            if t_low is None and seen >= low:
+                t_low, at_low = time.monotonic(), seen
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{seen} of {total} records after {timeout:.0f} s")
+            time.sleep(0.02)
+        t_high = time.monotonic()
+        if t_low is None:
+            raise RuntimeError("the run was too short to measure: raise --records/--rows")
+        return (seen - at_low) / (t_high - t_low)
+    finally:
+        consumer.close()
+
+
+# -- the two kinds of worker ------------------------------------------------------------------------
+class Standalone:
+    """`connect standalone` with the connectors given, in its own process."""
+
+    def __init__(self, workdir: Path, kafka: str, connectors: dict[str, dict[str, str]]) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        props = {"bootstrap.servers": kafka, "listeners": f"http://127.0.0.1:{port}", **FAST}
+        props.update({"key.converter": "JsonConverter", "value.converter": "JsonConverter"})
+        props["offset.storage.file.filename"] = str(workdir / "offsets.json")
+        (workdir / "worker.properties").write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        files = []
+        for name, config in connectors.items():
+            path = workdir / f"{name}.json"
+            path.write_text(json.dumps({"name": name, "config": config}))
+            files.append(str(path))
+        self.log = (workdir / "worker.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sluice.cli", "standalone", str(workdir / "worker.properties"), *files],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.pids = [self.process.pid]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(60)
+        self.log.close()
+
+
+class Cluster:
+    """N distributed workers; the connectors created through the last one's REST API."""
+
+    def __init__(self, workdir: Path, kafka: str, workers: int, connectors: dict[str, dict[str, str]]) -> None:
+        name = f"bench-cluster-{uuid.uuid4().hex[:8]}"
+        self.name = name
+        props = cluster_properties(kafka, name, **FAST)
+        self.cluster = LocalCluster(workdir, props)
+        started = [self.cluster.add_worker() for _ in range(workers)]
+        self.pids = [w.process.pid for w in started if w.process]
+        self.connectors = connectors
+        self.url = started[-1].url
+
+    def create(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=60) as client:
+            for name, config in self.connectors.items():
+                response = client.post("/connectors", json={"name": name, "config": config})
+                response.raise_for_status()
+
+    def stop(self) -> None:
+        self.cluster.stop()
+        delete_topics(self.cluster.properties["bootstrap.servers"], [f"{self.name}-{t}" for t in INTERNAL])
+
+
+INTERNAL = ("configs", "offsets", "status")
+
+
+def usage(pids: list[int]) -> tuple[float, float]:
+    return sum(cpu_seconds(p) for p in pids), max(peak_rss_mb(p) for p in pids)
+
+
+def report(label: str, rate: float, single: float, processes: int, cpu: float, rss: float) -> None:
+    ratio = rate / (processes * single) if single else float("nan")
+    print(
+        f"  {label:<24} {rate:>10,.0f} records/s   {ratio:5.2f} x (N x single)   "
+        f"CPU {cpu:6.1f} s   peak RSS {rss:5.0f} MB/worker",
+        flush=True,
+    )
+
+
+# -- (1) datagen --------------------------------------------------------------------------------------
+def datagen_connectors(prefix: str, tasks: int, records: int) -> dict[str, dict[str, str]]:
+    return {
+        f"{prefix}-gen{i}": {
+            "connector.class": "datagen",
+            "kafka.topic": f"{prefix}-gen{i}",
+            "max.records": str(records),
+            "record.size": "200",
+            "key.cardinality": "1000",
+            "topic.creation.default.partitions": "1",
+            "topic.creation.default.replication.factor": "1",
+        }
+        for i in range(tasks)
+    }
+
+
+def datagen(kafka: str, root: Path, workers: list[int], records: int, tasks: int = 6) -> None:
+    print(f"datagen: {tasks} connectors x 1 task x {records:,} records of 200 bytes", flush=True)
+    single = 0.0
+    for n in [0, *workers]:
+        prefix = f"bench-{uuid.uuid4().hex[:6]}"
+        connectors = datagen_connectors(prefix, tasks, records)
+        started: list[Standalone | Cluster] = []
+
+        def start(n: int = n, prefix: str = prefix, connectors: dict = connectors, started: list = started) -> None:
+            if n == 0:
+                started.append(Standalone(root / f"{prefix}-standalone", kafka, connectors))
+            else:
+                cluster = Cluster(root / prefix, kafka, n, connectors)
+                started.append(cluster)
+                cluster.create()
+            return None
+
+        try:
+            rate = timed_fill(kafka, list(connectors), tasks * records, start)
+            single = rate if n == 0 else single
+            cpu, rss = usage(started[0].pids)
+            report("single process" if n == 0 else f"cluster of {n}", rate, single, max(n, 1), cpu, rss)
+        finally:
+            for worker in started:
+                worker.stop()
+            delete_topics(kafka, list(connectors))
+
+
+# -- (2) CDC ----------------------------------------------------------------------------------------
+def cdc_connector(pg: dict[str, Any], name: str) -> dict[str, str]:
+    return {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "database.hostname": str(pg.get("host", "127.0.0.1")),
+        "database.port": str(pg.get("port", 5432)),
+        "database.user": str(pg["user"]),
+        "database.password": str(pg.get("password", "")),
+        "database.dbname": str(pg["dbname"]),
+        "topic.prefix": name,
+        "slot.name": name,
+        "publication.name": name,
+        "publication.autocreate.mode": "filtered",
+        "table.include.list": f"public.{name}",
+        "snapshot.mode": "no_data",
+        "slot.drop.on.stop": "true",
+        "topic.creation.default.partitions": "1",
+        "topic.creation.default.replication.factor": "1",
+    }
+
+
+def cdc(kafka: str, dsn: str, root: Path, workers: list[int], rows: int, connectors: int = 3) -> None:
+    print(f"CDC: {connectors} Postgres connectors, {rows:,} rows inserted per table, streamed", flush=True)
+    pg = conninfo_to_dict(dsn)
+    single = 0.0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for n in [0, *workers]:
+            names = [f"bench_cdc_{uuid.uuid4().hex[:6]}" for _ in range(connectors)]
+            for name in names:
+                conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, v text, n numeric, ts timestamptz)")
+            configs = {name: cdc_connector(pg, name) for name in names}
+            topics = [f"{name}.public.{name}" for name in names]
+            worker: Any = None
+            try:
+                if n == 0:
+                    worker = Standalone(root / f"{names[0]}-standalone", kafka, configs)
+                else:
+                    worker = Cluster(root / names[0], kafka, n, configs)
+                    worker.create()
+                _wait_slots_active(conn, names)
+
+                def insert(names: list[str] = names) -> None:
+                    for name in names:
+                        conn.execute(
+                            f"INSERT INTO {name} SELECT g, 'value ' || g, g / 3.0, now() "
+                            f"FROM generate_series(1, {rows}) g"
+                        )
+
+                rate = timed_fill(kafka, topics, connectors * rows, insert)
+                if n == 0:
+                    single = rate
+                cpu, rss = usage(worker.pids)
+                report("single process" if n == 0 else f"cluster of {n}", rate, single, max(n, 1), cpu, rss)
+            finally:
+                if worker is not None:
+                    worker.stop()
+                for name in names:
+                    conn.execute(f"DROP TABLE IF EXISTS {name}")
+                    conn.execute(f'DROP PUBLICATION IF EXISTS "{name}"')
+                    conn.execute(
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        "WHERE slot_name = %s AND NOT active",
+                        (name,),
+                    )
+                delete_topics(kafka, topics)
+
+
+def _wait_slots_active(conn: psycopg.Connection, slots: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        active = conn.execute(
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ANY(%s) AND active", (slots,)
+        ).fetchone()
+        if active and active[0] == len(slots):
+            return
+        time.sleep(0.05)
+    raise TimeoutError("the connectors' slots did not all stream")
+
+
+# -- (3) handover -----------------------------------------------------------------------------------
+def handover(kafka: str, root: Path) -> None:
+    prefix = f"bench-{uuid.uuid4().hex[:6]}"
+    connectors = {
+        name: {**config, "max.records": "-1", "rate": "500"}
+        for name, config in datagen_connectors(prefix, 2, 0).items()
+    }
+    cluster = Cluster(root / prefix, kafka, 2, connectors)
+    consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}"})
+    try:
+        cluster.create()
+        leader = cluster.cluster.workers[0]  # the first to join leads
+        follower = cluster.cluster.workers[1]
+
+        def owner(name: str) -> str:
+            status = httpx.get(f"{leader.url}/connectors/{name}/status", timeout=30).json()
+            tasks = status.get("tasks", [])
+            return tasks[0]["worker_id"] if tasks and tasks[0]["state"] == "RUNNING" else ""
+
+        deadline = time.monotonic() + 60
+        while not all(owner(n) for n in connectors) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        victim_topic = next((n for n in connectors if owner(n) == follower.worker_id), None)
+        if victim_topic is None:
+            print("handover: the follower runs no task; skipped", flush=True)
+            return
+        time.sleep(2)
+        before = end_offsets(consumer, [victim_topic])
+        killed = time.monotonic()
+        follower.kill()
+        # Records acknowledged before the kill may still land for a moment; the handover ends when the topic
+        # grows past the last offset the killed task's records reached plus the new owner's first batch.
+        settled = end_offsets(consumer, [victim_topic])
+        while end_offsets(consumer, [victim_topic]) <= max(before, settled) + 50:
+            if time.monotonic() - killed > 120:
+                raise TimeoutError("the killed worker's task did not resume")
+            time.sleep(0.05)
+        print(
+            f"handover after kill -9 of a worker: {time.monotonic() - killed:.1f} s until its task writes again "
+            f"elsewhere (session.timeout.ms=6000 + scheduled.rebalance.max.delay.ms=2000 + restart)",
+            flush=True,
+        )
+    finally:
+        consumer.close()
+        cluster.stop()
+        delete_topics(kafka, list(connectors))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=300_000, help="datagen records per task (6 tasks)")
+    ap.add_argument("--rows", type=int, default=100_000, help="CDC rows per table (3 tables)")
+    ap.add_argument("--workers", default="1,2,3")
+    ap.add_argument("--kafka", default=os.environ.get("SLUICE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
+    ap.add_argument(
+        "--pg", default=os.environ.get("SLUICE_PG_DSN", "postgresql://sluice:sluice@127.0.0.1:15432/sluice")
+    )
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: datagen,cdc,handover")
+    args = ap.parse_args()
+    workers = [int(n) for n in args.workers.split(",")]
+    skip = set(args.skip.split(","))
+    print(f"{os.cpu_count()} cores on this machine (shared with everything else running); load {os.getloadavg()}")
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+        root = Path(tmp)
+        if "datagen" not in skip:
+            datagen(args.kafka, root, workers, args.records)
+        if "cdc" not in skip:
+            cdc(args.kafka, args.pg, root, workers, args.rows)
+        if "handover" not in skip:
+            handover(args.kafka, root)
+
+
+if __name__ == "__main__":
+    main()
