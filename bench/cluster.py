@@ -1,21 +1,22 @@
 """Cluster bench: total throughput with 1, 2 and 3 distributed worker processes beside one standalone process, and
 the handover time after kill -9.
 
-    python bench/cluster.py [--records 100000] [--rows 50000] [--workers 1,2,3] [--kafka ...] [--pg ...]
+    python bench/cluster.py [--records 300000] [--rows 100000] [--workers 1,2,3] [--kafka ...] [--pg ...]
 
 (1) datagen: 6 connectors of one task each, `--records` records of 200 bytes per task, as fast as they go.
-    The single-process figure is `connect standalone` running the same 6 connectors, in the same run; then a
-    cluster of N workers. Throughput is measured while the topics go from 20% to 80% of all records (their end
-    offsets), so the start-up of workers and tasks is left out.
+    The single-process figure is `connect standalone` running the same 6 connectors, measured right before
+    each cluster of N workers (the machine is shared: its load drifts). Throughput is measured while the
+    topics go from 20% to 80% of all records (their end offsets): the start-up of workers and tasks is left out.
 (2) CDC: 3 Postgres source connectors, each streaming its own table: `--rows` rows inserted per table by one
     INSERT ... SELECT once every slot streams; records/s from 20% to 80% of them in Kafka. Same baseline.
-(3) handover: two workers, a datagen task on each; kill -9 the one running the first task's (not the leader),
+(3) handover: two workers, a datagen task on each; kill -9 the one running the first task (not the leader),
     and time until its topic grows again on the other (session.timeout.ms=6000,
     scheduled.rebalance.max.delay.ms=2000).
 
-Each line gives the total, the ratio to N x the single process (BENCH.md's target: >= 0.75 up to where the
-box's cores saturate), the workers' CPU seconds and their peak RSS. Postgres, Kafka and the workers share
-the machine's cores (`nproc` is printed): past that many busy processes, totals stop growing.
+Each line gives the total, its ratio to the single process and to N x the single process (BENCH.md's target:
+>= 0.75 up to where the box's cores saturate), how busy all the machine's cores were during the window, the
+workers' CPU seconds and their peak RSS. Postgres, Kafka and the workers share the machine's cores (`nproc`
+is printed): once they are all busy, totals stop growing.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import httpx
 import psycopg
 from _measure import delete_topics
 from confluent_kafka import Consumer, TopicPartition
+from pg_cdc import connector_config
 from psycopg.conninfo import conninfo_to_dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -68,6 +70,13 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def box_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def end_offsets(consumer: Consumer, topics: list[str]) -> int:
     total = 0
     for topic in topics:
@@ -78,9 +87,12 @@ def end_offsets(consumer: Consumer, topics: list[str]) -> int:
     return total
 
 
-def timed_fill(kafka: str, topics: list[str], total: int, start: Callable[[], object], timeout: float = 900) -> float:
+def timed_fill(
+    kafka: str, topics: list[str], total: int, start: Callable[[], object], timeout: float = 900
+) -> tuple[float, float]:
     """Records/s while the topics go from 20% to 80% of `total` records: the steady state, without the start-up of
-    workers and tasks (a cluster starts its connectors one rebalance after another) or the last stragglers."""
+    workers and tasks (a cluster starts its connectors one rebalance after another) or the last stragglers; and
+    how busy the machine's cores were meanwhile (0-1, everything running on it counted)."""
     consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}"})
     low, high = int(total * 0.2), int(total * 0.8)
     try:
@@ -89,14 +101,15 @@ def timed_fill(kafka: str, topics: list[str], total: int, start: Callable[[], ob
         t_low = None
         while (seen := end_offsets(consumer, topics)) < high:
             if t_low is None and seen >= low:
-                t_low, at_low = time.monotonic(), seen
+                t_low, at_low, busy_low = time.monotonic(), seen, box_busy()
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{seen} of {total} records after {timeout:.0f} s")
             time.sleep(0.02)
-        t_high = time.monotonic()
+        t_high, busy_high = time.monotonic(), box_busy()
         if t_low is None:
             raise RuntimeError("the run was too short to measure: raise --records/--rows")
-        return (seen - at_low) / (t_high - t_low)
+        busy = (busy_high[0] - busy_low[0]) / max(1, busy_high[1] - busy_low[1])
+        return (seen - at_low) / (t_high - t_low), busy
     finally:
         consumer.close()
 
@@ -162,11 +175,11 @@ def usage(pids: list[int]) -> tuple[float, float]:
     return sum(cpu_seconds(p) for p in pids), max(peak_rss_mb(p) for p in pids)
 
 
-def report(label: str, rate: float, single: float, processes: int, cpu: float, rss: float) -> None:
+def report(label: str, rate: float, single: float, processes: int, cpu: float, rss: float, busy: float) -> None:
     ratio = rate / (processes * single) if single else float("nan")
     print(
-        f"  {label:<24} {rate:>10,.0f} records/s   {ratio:5.2f} x (N x single)   "
-        f"CPU {cpu:6.1f} s   peak RSS {rss:5.0f} MB/worker",
+        f"  {label:<16} {rate:>9,.0f} records/s  {rate / single:4.2f} x single  {ratio:4.2f} x (N x single)  "
+        f"cores busy {busy:4.0%}  CPU {cpu:5.1f} s  peak RSS {rss:4.0f} MB/worker",
         flush=True,
     )
 
@@ -189,97 +202,86 @@ def datagen_connectors(prefix: str, tasks: int, records: int) -> dict[str, dict[
 
 def datagen(kafka: str, root: Path, workers: list[int], records: int, tasks: int = 6) -> None:
     print(f"datagen: {tasks} connectors x 1 task x {records:,} records of 200 bytes", flush=True)
-    single = 0.0
-    for n in [0, *workers]:
-        prefix = f"bench-{uuid.uuid4().hex[:6]}"
-        connectors = datagen_connectors(prefix, tasks, records)
-        started: list[Standalone | Cluster] = []
+    for n in workers:
+        single = 0.0
+        for processes in (0, n):  # the single process first, right before each cluster size
+            prefix = f"bench-{uuid.uuid4().hex[:6]}"
+            connectors = datagen_connectors(prefix, tasks, records)
+            started: list[Standalone | Cluster] = []
 
-        def start(n: int = n, prefix: str = prefix, connectors: dict = connectors, started: list = started) -> None:
-            if n == 0:
-                started.append(Standalone(root / f"{prefix}-standalone", kafka, connectors))
-            else:
-                cluster = Cluster(root / prefix, kafka, n, connectors)
-                started.append(cluster)
-                cluster.create()
-            return None
+            def start(n: int = processes, prefix: str = prefix, connectors: dict = connectors, started: list = started):
+                if n == 0:
+                    started.append(Standalone(root / f"{prefix}-standalone", kafka, connectors))
+                else:
+                    cluster = Cluster(root / prefix, kafka, n, connectors)
+                    started.append(cluster)
+                    cluster.create()
 
-        try:
-            rate = timed_fill(kafka, list(connectors), tasks * records, start)
-            single = rate if n == 0 else single
-            cpu, rss = usage(started[0].pids)
-            report("single process" if n == 0 else f"cluster of {n}", rate, single, max(n, 1), cpu, rss)
-        finally:
-            for worker in started:
-                worker.stop()
-            delete_topics(kafka, list(connectors))
+            try:
+                rate, busy = timed_fill(kafka, list(connectors), tasks * records, start)
+                single = rate if processes == 0 else single
+                cpu, rss = usage(started[0].pids)
+                label = "single process" if processes == 0 else f"cluster of {n}"
+                report(label, rate, single, max(processes, 1), cpu, rss, busy)
+            finally:
+                for worker in started:
+                    worker.stop()
+                delete_topics(kafka, list(connectors))
 
 
 # -- (2) CDC ----------------------------------------------------------------------------------------
 def cdc_connector(pg: dict[str, Any], name: str) -> dict[str, str]:
-    return {
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "database.hostname": str(pg.get("host", "127.0.0.1")),
-        "database.port": str(pg.get("port", 5432)),
-        "database.user": str(pg["user"]),
-        "database.password": str(pg.get("password", "")),
-        "database.dbname": str(pg["dbname"]),
-        "topic.prefix": name,
-        "slot.name": name,
-        "publication.name": name,
-        "publication.autocreate.mode": "filtered",
-        "table.include.list": f"public.{name}",
-        "snapshot.mode": "no_data",
-        "slot.drop.on.stop": "true",
-        "topic.creation.default.partitions": "1",
-        "topic.creation.default.replication.factor": "1",
-    }
+    """pg_cdc.py's connector, streaming only (no snapshot), topics of one partition."""
+    config = connector_config(pg, name, name, "no_data")
+    config.update({"topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1"})
+    return config
 
 
 def cdc(kafka: str, dsn: str, root: Path, workers: list[int], rows: int, connectors: int = 3) -> None:
     print(f"CDC: {connectors} Postgres connectors, {rows:,} rows inserted per table, streamed", flush=True)
     pg = conninfo_to_dict(dsn)
-    single = 0.0
     with psycopg.connect(dsn, autocommit=True) as conn:
-        for n in [0, *workers]:
-            names = [f"bench_cdc_{uuid.uuid4().hex[:6]}" for _ in range(connectors)]
-            for name in names:
-                conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, v text, n numeric, ts timestamptz)")
-            configs = {name: cdc_connector(pg, name) for name in names}
-            topics = [f"{name}.public.{name}" for name in names]
-            worker: Any = None
-            try:
-                if n == 0:
-                    worker = Standalone(root / f"{names[0]}-standalone", kafka, configs)
-                else:
-                    worker = Cluster(root / names[0], kafka, n, configs)
-                    worker.create()
-                _wait_slots_active(conn, names)
-
-                def insert(names: list[str] = names) -> None:
-                    for name in names:
-                        conn.execute(
-                            f"INSERT INTO {name} SELECT g, 'value ' || g, g / 3.0, now() "
-                            f"FROM generate_series(1, {rows}) g"
-                        )
-
-                rate = timed_fill(kafka, topics, connectors * rows, insert)
-                if n == 0:
-                    single = rate
-                cpu, rss = usage(worker.pids)
-                report("single process" if n == 0 else f"cluster of {n}", rate, single, max(n, 1), cpu, rss)
-            finally:
-                if worker is not None:
-                    worker.stop()
+        for n in workers:
+            single = 0.0
+            for processes in (0, n):
+                names = [f"bench_cdc_{uuid.uuid4().hex[:6]}" for _ in range(connectors)]
                 for name in names:
-                    conn.execute(f"DROP TABLE IF EXISTS {name}")
-                    conn.execute(f'DROP PUBLICATION IF EXISTS "{name}"')
-                    conn.execute(
-                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                        "WHERE slot_name = %s AND NOT active",
-                        (name,),
-                    )
-                delete_topics(kafka, topics)
+                    conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, v text, n numeric, ts timestamptz)")
+                configs = {name: cdc_connector(pg, name) for name in names}
+                topics = [f"{name}.public.{name}" for name in names]
+                worker: Any = None
+                try:
+                    if processes == 0:
+                        worker = Standalone(root / f"{names[0]}-standalone", kafka, configs)
+                    else:
+                        worker = Cluster(root / names[0], kafka, processes, configs)
+                        worker.create()
+                    _wait_slots_active(conn, names)
+
+                    def insert(names: list[str] = names) -> None:
+                        for name in names:
+                            conn.execute(
+                                f"INSERT INTO {name} SELECT g, 'value ' || g, g / 3.0, now() "
+                                f"FROM generate_series(1, {rows}) g"
+                            )
+
+                    rate, busy = timed_fill(kafka, topics, connectors * rows, insert)
+                    single = rate if processes == 0 else single
+                    cpu, rss = usage(worker.pids)
+                    label = "single process" if processes == 0 else f"cluster of {n}"
+                    report(label, rate, single, max(processes, 1), cpu, rss, busy)
+                finally:
+                    if worker is not None:
+                        worker.stop()
+                    for name in names:
+                        conn.execute(f"DROP TABLE IF EXISTS {name}")
+                        conn.execute(f'DROP PUBLICATION IF EXISTS "{name}"')
+                        conn.execute(
+                            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                            "WHERE slot_name = %s AND NOT active",
+                            (name,),
+                        )
+                    delete_topics(kafka, topics)
 
 
 def _wait_slots_active(conn: psycopg.Connection, slots: list[str], timeout: float = 120) -> None:

@@ -42,6 +42,14 @@ def read_worker_props(path: Path) -> dict[str, str]:
     return {**parse_properties(path.read_text(encoding="utf-8")), **env_overrides()}
 
 
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
 def _standalone(args: argparse.Namespace) -> int:
     from connect.runtime.gc_tuning import tune_for_throughput
     from connect.runtime.standalone import StandaloneHerder
@@ -68,10 +76,7 @@ def _standalone(args: argparse.Namespace) -> int:
         created, _ = herder.put_connector_config(name, config, allow_replace=True)
         log.info("connector %s %s", name, "created" if created else "updated")
     herder.start_connectors()  # those stored by an earlier run (config.storage.file.filename) and not given here
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    wait_for_signal()
     log.info("stopping")
     rest.stop()
     herder.stop()
@@ -98,10 +103,7 @@ def _distributed(args: argparse.Namespace) -> int:
     except BaseException:
         herder.stop()
         raise
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    wait_for_signal()
     log.info("stopping: tasks commit their offsets, then the worker leaves the group")
     herder.stop()
     rest.stop()

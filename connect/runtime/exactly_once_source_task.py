@@ -27,7 +27,7 @@ from confluent_kafka import KafkaException
 from connect.data import SourceRecord
 from connect.errors import ConnectException
 from connect.runtime.exactly_once import ExactlyOnceSettings
-from connect.runtime.source_task import WorkerSourceTask, committed
+from connect.runtime.source_task import WorkerSourceTask
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,7 @@ class ExactlyOnceWorkerSourceTask(WorkerSourceTask):
             reason = "was fenced out by a newer instance of this task" if fenced else f"could not commit: {error}"
             raise ConnectException(f"task {self.id}'s transaction {reason}") from exc
         self._in_transaction = False
-        self._metrics.commit_seconds.observe(time.monotonic() - started)
-        self._metrics.written.inc(records)
-        if offsets:
-            try:
-                self.task.committed_offsets(committed(offsets))
-                self.task.commit()
-            except Exception as exc:
-                log.warning("task %s commit hook failed: %s", self.id, exc)
+        self._committed(offsets, records, started)
         return True
 
     def _abort(self) -> None:

@@ -152,6 +152,17 @@ class HerderBase:
             config = self._config(name, snapshot)
             return [TaskInfo(TaskId(name, i), self._masked(config, c)) for i, c in enumerate(snapshot.tasks(name))]
 
+    def _patched(self, name: str, patch: Mapping[str, Any | None]) -> dict[str, Any]:
+        """The connector's config with `patch` merged in (a None value removes the key)."""
+        with self._lock:
+            config = dict(self._config(name))
+        for key, value in patch.items():
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value
+        return config
+
     def _restart_plan(self, name: str, include_tasks: bool, only_failed: bool) -> tuple[ConnectorStatus, bool]:
         """As Kafka Connect answers a restart: the status before it, RESTARTING for what restarts; and whether the
         connector itself restarts."""

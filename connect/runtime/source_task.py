@@ -331,6 +331,11 @@ class WorkerSourceTask(WorkerTask):
                     {k: v for k, v in offsets.items() if k not in self._submitted.offsets_for_batch()}
                 )
                 return False
+        self._committed(offsets, records, started)
+        return True
+
+    def _committed(self, offsets: Mapping[bytes, Any], records: int, started: float) -> None:
+        """Offsets are durable: count, and tell the task (the Postgres source confirms its slot then)."""
         self._metrics.commit_seconds.observe(time.monotonic() - started)
         self._metrics.written.inc(records)
         if offsets:
@@ -339,7 +344,6 @@ class WorkerSourceTask(WorkerTask):
                 self.task.commit()
             except Exception as exc:
                 log.warning("task %s commit hook failed: %s", self.id, exc)
-        return True
 
     def close_task(self, failed: bool) -> None:
         self._metrics.running.set(0)

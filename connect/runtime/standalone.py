@@ -114,14 +114,7 @@ class StandaloneHerder(HerderBase):
             return not existing, self.connector_info(name)
 
     def patch_connector_config(self, name: str, patch: Mapping[str, Any | None]) -> ConnectorInfo:
-        with self._lock:
-            config = dict(self._config(name))
-        for k, v in patch.items():
-            if v is None:
-                config.pop(k, None)
-            else:
-                config[k] = v
-        return self.put_connector_config(name, config, allow_replace=True)[1]
+        return self.put_connector_config(name, self._patched(name, patch), allow_replace=True)[1]
 
     def delete_connector(self, name: str) -> None:
         with self._lock:

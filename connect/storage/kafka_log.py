@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
@@ -75,6 +76,16 @@ def ensure_compacted_topic(admin: AdminClient, spec: TopicSpec, timeout: float =
             f"'cleanup.policy=compact' to guarantee consistency and durability of its records, but found "
             f"'cleanup.policy={policy}'. Change the topic's cleanup policy or name another topic."
         )
+
+
+def decode_record(message: Message) -> tuple[str, Any]:
+    """A store record's key as text and value as JSON (None for a tombstone); ValueError when malformed."""
+    raw_key, raw_value = message.key(), message.value()
+    key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
+    try:
+        return key, None if raw_value is None else orjson.loads(raw_value)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"record {key} at offset {message.offset()} is not JSON: {exc}") from None
 
 
 class KafkaBasedLog:
@@ -165,6 +176,10 @@ class KafkaBasedLog:
                     log.warning("cannot read the end offsets of %s: %s", self.spec.name, exc)
                     return False
                 time.sleep(0.2)
+        return self._wait_positions(target, deadline)
+
+    def _wait_positions(self, target: Mapping[int, int], deadline: float) -> bool:
+        """Wait until the reader's position in each partition reached `target` (the offset after the last record)."""
         with self._changed:
             while not all(self._positions.get(p, 0) >= end for p, end in target.items()):
                 if self._error is not None:
@@ -256,13 +271,4 @@ class KafkaBasedLog:
     def wait_applied(self, written: Mapping[int, int], timeout: float = 30.0) -> bool:
         """Wait until the records at these offsets (partition -> offset) were applied; False on timeout.
         (A read_committed reader applies a transaction's records once its commit marker is written.)"""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not all(self._positions.get(p, 0) > offset for p, offset in written.items()):
-                if self._error is not None:
-                    raise ConnectException(f"reading topic {self.spec.name} failed: {self._error}")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._changed.wait(min(remaining, 0.5))
-        return True
+        return self._wait_positions({p: offset + 1 for p, offset in written.items()}, time.monotonic() + timeout)

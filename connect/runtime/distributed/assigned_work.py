@@ -195,6 +195,10 @@ class AssignedWork:
         for task in assignment.tasks:
             if task not in self._tasks:
                 self._start_task(task)
+        if self.configs.snapshot().offset > assignment.config_offset:
+            # The config changed after the leader assigned (a request to rejoin made while this join completed
+            # is lost with it): as Kafka Connect, rejoin so the leader assigns from the newer config.
+            self.cluster.request_rejoin("the config changed during the rebalance")
         self.cluster.after_assignment()
 
     def _stop(self, connectors: Iterable[str], tasks: Collection[TaskId]) -> None:

@@ -253,13 +253,7 @@ class DistributedHerder(HerderBase):
 
     def patch_connector_config(self, name: str, patch: Mapping[str, Any | None]) -> ConnectorInfo:
         self._as_leader("set connector configs")
-        config = dict(self._config(name))
-        for key, value in patch.items():
-            if value is None:
-                config.pop(key, None)
-            else:
-                config[key] = value
-        return self.put_connector_config(name, config, allow_replace=True)[1]
+        return self.put_connector_config(name, self._patched(name, patch), allow_replace=True)[1]
 
     def delete_connector(self, name: str) -> None:
         self._as_leader("delete connector configs")

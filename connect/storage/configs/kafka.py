@@ -37,7 +37,7 @@ from connect.storage.configs.base import (
     Config,
     ConfigUpdateListener,
 )
-from connect.storage.kafka_log import KafkaBasedLog
+from connect.storage.kafka_log import KafkaBasedLog, decode_record
 
 log = logging.getLogger(__name__)
 
@@ -208,15 +208,13 @@ class KafkaConfigBackingStore:
             return self._state.session_key
 
     def _on_record(self, message: Message) -> None:
-        raw_key, raw_value = message.key(), message.value()
-        key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
         try:
-            value = None if raw_value is None else orjson.loads(raw_value)
+            key, value = decode_record(message)
             with self._lock:
-                event = self._state.apply(key, value)
                 self._state.offset = message.offset() + 1
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            log.error("config log: skipping a malformed record %s at offset %d: %s", key, message.offset(), exc)
+                event = self._state.apply(key, value)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("config log: skipping a malformed record at offset %d: %s", message.offset(), exc)
             return
         if event is not None and self._listener is not None:
             self._notify(*event)

@@ -16,7 +16,7 @@ import orjson
 from confluent_kafka import Message
 
 from connect.runtime.states import State, TaskId
-from connect.storage.kafka_log import KafkaBasedLog
+from connect.storage.kafka_log import KafkaBasedLog, decode_record
 from connect.storage.statuses.base import (
     CONNECTOR_PREFIX,
     Status,
@@ -58,14 +58,12 @@ class KafkaStatusBackingStore(MemoryStatusBackingStore):
         return self._log.read_to_end(timeout)
 
     def _on_record(self, message: Message) -> None:
-        raw_key, raw_value = message.key(), message.value()
-        key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
         try:
-            value = None if raw_value is None else orjson.loads(raw_value)
+            key, value = decode_record(message)
             with self._lock:
                 self._apply_record(key, value)
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            log.error("status log: skipping a malformed record %s at offset %d: %s", key, message.offset(), exc)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("status log: skipping a malformed record at offset %d: %s", message.offset(), exc)
 
     def _send(self, key: str, value: Any) -> None:
         self._log.send(key, None if value is None else orjson.dumps(value), self._on_delivery)
