@@ -5,10 +5,11 @@ the handover time after kill -9.
 
 (1) datagen: 6 connectors of one task each, `--records` records of 200 bytes per task, as fast as they go.
     The single-process figure is `connect standalone` running the same 6 connectors, measured right before
-    each cluster of N workers (the machine is shared: its load drifts). Throughput is measured while the
-    topics go from 20% to 80% of all records (their end offsets): the start-up of workers and tasks is left out.
+    each cluster of N workers (the machine is shared: its load drifts). Throughput is measured while every
+    topic is being written (from all at 10% of their records to the first at 90%): start-up and stragglers are
+    left out.
 (2) CDC: 3 Postgres source connectors, each streaming its own table: `--rows` rows inserted per table by one
-    INSERT ... SELECT once every slot streams; records/s from 20% to 80% of them in Kafka. Same baseline.
+    INSERT ... SELECT per table, all at once, when every slot streams; measured as (1). Same baseline.
 (3) handover: two workers, a datagen task on each; kill -9 the one running the first task (not the leader),
     and time until its topic grows again on the other (session.timeout.ms=6000,
     scheduled.rebalance.max.delay.ms=2000).
@@ -28,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -77,39 +79,46 @@ def box_busy() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def end_offsets(consumer: Consumer, topics: list[str]) -> int:
-    total = 0
+def end_offsets(consumer: Consumer, topics: list[str]) -> dict[str, int]:
+    """Each topic's record count (its one partition's end offset; 0 while it does not exist)."""
+    out = dict.fromkeys(topics, 0)
     for topic in topics:
         with contextlib.suppress(Exception):  # not created yet
             known = consumer.list_topics(topic, timeout=5).topics.get(topic)  # refreshes this topic's metadata
             if known is not None and known.error is None:
-                total += consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1]
-    return total
+                out[topic] = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1]
+    return out
 
 
 def timed_fill(
-    kafka: str, topics: list[str], total: int, start: Callable[[], object], timeout: float = 900
+    kafka: str, topics: list[str], per_topic: int, start: Callable[[], object], timeout: float = 900
 ) -> tuple[float, float]:
-    """Records/s while the topics go from 20% to 80% of `total` records: the steady state, without the start-up of
-    workers and tasks (a cluster starts its connectors one rebalance after another) or the last stragglers; and
-    how busy the machine's cores were meanwhile (0-1, everything running on it counted)."""
+    """Total records/s while every topic is being written: from the moment all have 10% of their `per_topic`
+    records to the moment the first has 90% - the steady state, with every task running (a cluster starts its
+    connectors one rebalance after another) and none finished; and how busy the machine's cores were meanwhile
+    (0-1, everything running on it counted)."""
     consumer = Consumer({"bootstrap.servers": kafka, "group.id": f"bench-{uuid.uuid4().hex}"})
-    low, high = int(total * 0.2), int(total * 0.8)
+    low, high = per_topic // 10, per_topic * 9 // 10
     try:
         start()
         deadline = time.monotonic() + timeout
-        t_low = None
-        while (seen := end_offsets(consumer, topics)) < high:
-            if t_low is None and seen >= low:
-                t_low, at_low, busy_low = time.monotonic(), seen, box_busy()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{seen} of {total} records after {timeout:.0f} s")
+        began: tuple[float, int, tuple[int, int]] | None = None
+        while True:
+            counts = end_offsets(consumer, topics)
+            now = time.monotonic()
+            if began is None and min(counts.values()) >= low:
+                began = (now, sum(counts.values()), box_busy())
+            if began is not None and max(counts.values()) >= high:
+                break
+            if now > deadline:
+                raise TimeoutError(f"{counts} of {per_topic} records each after {timeout:.0f} s")
             time.sleep(0.02)
-        t_high, busy_high = time.monotonic(), box_busy()
-        if t_low is None:
-            raise RuntimeError("the run was too short to measure: raise --records/--rows")
-        busy = (busy_high[0] - busy_low[0]) / max(1, busy_high[1] - busy_low[1])
-        return (seen - at_low) / (t_high - t_low), busy
+        busy_end = box_busy()
+        t0, n0, busy0 = began
+        if now - t0 <= 0:
+            raise RuntimeError("no window with every topic being written: raise --records/--rows")
+        busy = (busy_end[0] - busy0[0]) / max(1, busy_end[1] - busy0[1])
+        return (sum(counts.values()) - n0) / (now - t0), busy
     finally:
         consumer.close()
 
@@ -218,7 +227,7 @@ def datagen(kafka: str, root: Path, workers: list[int], records: int, tasks: int
                     cluster.create()
 
             try:
-                rate, busy = timed_fill(kafka, list(connectors), tasks * records, start)
+                rate, busy = timed_fill(kafka, list(connectors), records, start)
                 single = rate if processes == 0 else single
                 cpu, rss = usage(started[0].pids)
                 label = "single process" if processes == 0 else f"cluster of {n}"
@@ -259,13 +268,14 @@ def cdc(kafka: str, dsn: str, root: Path, workers: list[int], rows: int, connect
                     _wait_slots_active(conn, names)
 
                     def insert(names: list[str] = names) -> None:
-                        for name in names:
-                            conn.execute(
-                                f"INSERT INTO {name} SELECT g, 'value ' || g, g / 3.0, now() "
-                                f"FROM generate_series(1, {rows}) g"
-                            )
+                        """One INSERT per table, all at once (one connection each): the tables stream together."""
+                        threads = [threading.Thread(target=_insert, args=(dsn, name, rows)) for name in names]
+                        for thread in threads:
+                            thread.start()
+                        for thread in threads:
+                            thread.join()
 
-                    rate, busy = timed_fill(kafka, topics, connectors * rows, insert)
+                    rate, busy = timed_fill(kafka, topics, rows, insert)
                     single = rate if processes == 0 else single
                     cpu, rss = usage(worker.pids)
                     label = "single process" if processes == 0 else f"cluster of {n}"
@@ -282,6 +292,11 @@ def cdc(kafka: str, dsn: str, root: Path, workers: list[int], rows: int, connect
                             (name,),
                         )
                     delete_topics(kafka, topics)
+
+
+def _insert(dsn: str, table: str, rows: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"INSERT INTO {table} SELECT g, 'value ' || g, g / 3.0, now() FROM generate_series(1, {rows}) g")
 
 
 def _wait_slots_active(conn: psycopg.Connection, slots: list[str], timeout: float = 120) -> None:
@@ -323,13 +338,13 @@ def handover(kafka: str, root: Path) -> None:
             print("handover: the follower runs no task; skipped", flush=True)
             return
         time.sleep(2)
-        before = end_offsets(consumer, [victim_topic])
+        before = end_offsets(consumer, [victim_topic])[victim_topic]
         killed = time.monotonic()
         follower.kill()
         # Records acknowledged before the kill may still land for a moment; the handover ends when the topic
         # grows past the last offset the killed task's records reached plus the new owner's first batch.
-        settled = end_offsets(consumer, [victim_topic])
-        while end_offsets(consumer, [victim_topic]) <= max(before, settled) + 50:
+        settled = end_offsets(consumer, [victim_topic])[victim_topic]
+        while end_offsets(consumer, [victim_topic])[victim_topic] <= max(before, settled) + 50:
             if time.monotonic() - killed > 120:
                 raise TimeoutError("the killed worker's task did not resume")
             time.sleep(0.05)
