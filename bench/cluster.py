@@ -302,8 +302,12 @@ def _insert(dsn: str, table: str, rows: int) -> None:
 def _wait_slots_active(conn: psycopg.Connection, slots: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        # A slot is active while it is still being created (waiting for running transactions to end): rows
+        # committed before its consistent point are not streamed, so wait for its walsender to stream.
         active = conn.execute(
-            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ANY(%s) AND active", (slots,)
+            "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid "
+            "WHERE s.slot_name = ANY(%s) AND r.state = 'streaming'",
+            (slots,),
         ).fetchone()
         if active and active[0] == len(slots):
             return
