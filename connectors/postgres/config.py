@@ -226,15 +226,6 @@ _IMPLEMENTED = (
         group=REPLICATION,
     )
     .define(
-        "retriable.restart.connector.wait.ms",
-        Type.INT,
-        10000,
-        Importance.LOW,
-        "Longest wait between reconnection attempts after the server went away.",
-        validator=Range.at_least(0),
-        group=REPLICATION,
-    )
-    .define(
         "schema.include.list",
         Type.LIST,
         "",

@@ -43,6 +43,10 @@ class Unsupported:
 
 _JAVA = "it names a Java class or service that only exists in Debezium's JVM"
 _METRICS = "Debezium's JMX metrics have no counterpart here; metrics are served at /metrics"
+_OUTAGES = (
+    "a server that is down, restarting or still holding the slot is an outage, waited out by the worker's one "
+    "rule for every connector (0.25 s doubling to 5 s, without limit; the task stays RUNNING and says why)"
+)
 _NO_HISTORY = "the PostgreSQL connector keeps no schema history (Debezium ignores it for PostgreSQL too)"
 
 KEYS: tuple[Unsupported, ...] = (
@@ -59,8 +63,9 @@ KEYS: tuple[Unsupported, ...] = (
     # replication slot and publication
     Unsupported("slot.failover", "failover slots (Postgres 17) are not created", ("false",)),
     Unsupported("slot.stream.params", "pgoutput is started with fixed options (proto_version, publication_names)"),
-    Unsupported("slot.max.retries", "creating or reading the slot is retried with retriable.restart.connector.wait.ms"),
-    Unsupported("slot.retry.delay.ms", "retries wait retriable.restart.connector.wait.ms"),
+    Unsupported("slot.max.retries", _OUTAGES),
+    Unsupported("slot.retry.delay.ms", _OUTAGES),
+    Unsupported("retriable.restart.connector.wait.ms", _OUTAGES),
     Unsupported("slot.seek.to.known.offset.on.start", "streaming resumes from the stored offset", ("false",)),
     Unsupported("create.slot.command.timeout", "slot creation waits for running transactions without a timeout"),
     Unsupported(
