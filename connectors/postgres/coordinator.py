@@ -14,12 +14,13 @@ from psycopg import sql
 from connect.data import SourceRecord
 from connect.data.schema import INT64_SCHEMA, STRING_SCHEMA, Schema
 from connect.errors import ConnectException
-from connectors.postgres.catalog import Catalog
+from connectors.postgres.catalog import Catalog, TableInfo
 from connectors.postgres.config import PostgresConfig, snapshot_overrides
 from connectors.postgres.events import EventBuilder, context_headers
 from connectors.postgres.offsets import Position, format_lsn, parse_lsn
 from connectors.postgres.outages import is_outage, outage
 from connectors.postgres.replication import ReplicationConnection, ReplicationError
+from connectors.postgres.rows import TableReader
 from connectors.postgres.signals import IncrementalSnapshots
 from connectors.postgres.snapshot import Snapshot
 from connectors.postgres.streaming import ChangeStream
@@ -67,6 +68,13 @@ class Coordinator:
         self.events: EventBuilder | None = None
         self._signals: IncrementalSnapshots | None = None
         self._resume_incremental: Mapping[str, Any] | None = None
+        # The initial snapshot's tables, and where it stands as of the last record poll returned: an outage
+        # interrupts it, and it resumes from there (`_snapshot_resume`) once the server is back.
+        self._snapshot_tables: list[tuple[TableInfo, TableReader]] = []
+        self._snapshot_lsn = 0  # the slot's consistent point: streaming starts there after the snapshot
+        self._snapshot_sent: Position | None = None
+        self._snapshot_resume: Position | None = None
+        self._snapshot_interruptions = 0
 
     # -- start -------------------------------------------------------------------------------
     @property
@@ -150,8 +158,12 @@ class Coordinator:
         cfg = self.config
         name = None
         if slot is None and self._streaming_enabled:
-            self._repl = ReplicationConnection(cfg.conninfo())
-            lsn, name = self._repl.create_slot(self._slot, export_snapshot=True)
+            lsn, name = self._create_slot()
+            if position is not None and position.snapshot_in_progress:
+                # The chunks read so far were read before this slot's consistent point: changes made to them
+                # since are not in its stream, so the snapshot starts over.
+                log.warning("slot %s is gone: the interrupted snapshot starts over from a new slot", self._slot)
+                position = None
         elif slot is None:  # initial_only: no stream follows, so no slot (it would pin WAL for ever)
             assert self._admin is not None
             lsn = parse_lsn(self._admin.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0])  # type: ignore[index]
@@ -166,26 +178,41 @@ class Coordinator:
             reader = tables.for_table(info) if info is not None else None
             if info is not None and reader is not None:
                 chosen.append((info, reader))
-        done = position.snapshot_tables_done if position and position.snapshot_in_progress else ()
-        assert self.events is not None and self.stream is not None
+        assert self.stream is not None
         self.stream.proc_lsn = lsn
+        self._snapshot_tables = chosen
+        self._snapshot_lsn = lsn
+        self._snapshot_sent = position if position is not None and position.snapshot_in_progress else None
+        self._new_snapshot(self._snapshot_sent, name)
+
+    def _create_slot(self) -> tuple[int, str | None]:
+        """A new slot and the snapshot it exported (valid while its connection, kept in `_repl`, stays idle)."""
+        self._close_repl()
+        self._repl = ReplicationConnection(self.config.conninfo())
+        return self._repl.create_slot(self._slot, export_snapshot=True)
+
+    def _new_snapshot(self, position: Position | None, exported: str | None) -> None:
+        """Start reading the snapshot's tables, after `position` (a snapshot in progress) when given."""
+        cfg = self.config
+        done = position.snapshot_tables_done if position else ()
+        assert self.events is not None
         self._snapshot = Snapshot(
             conninfo=cfg.conninfo(),
-            tables=chosen,
+            tables=self._snapshot_tables,
             events=self.events,
-            lsn=lsn,
+            lsn=self._snapshot_lsn,
             xid=None,
-            snapshot_name=name,
+            snapshot_name=exported,
             threads=cfg["snapshot.max.threads"],
             fetch_size=cfg["snapshot.fetch.size"],
             queue_size=cfg["max.queue.size"],
             tables_done=done,
-            resume_positions=position.snapshot_positions if position and position.snapshot_in_progress else None,
+            resume_positions=position.snapshot_positions if position else None,
             report=self._report,
             failures=cfg.failures,
             overrides=snapshot_overrides(cfg.props),
+            interruptions=self._snapshot_interruptions,
         )
-        self._snapshot_lsn = lsn
         self._snapshot.start()
 
     def _start_streaming(self, lsn: int) -> None:
@@ -203,6 +230,8 @@ class Coordinator:
     def poll(self) -> list[SourceRecord] | None:
         if self._snapshot is not None:
             return self._poll_snapshot()
+        if self._snapshot_resume is not None:
+            return self._resume_snapshot()
         if not self._streaming:
             if not self._streaming_enabled:
                 time.sleep(self._poll_timeout)
@@ -234,29 +263,81 @@ class Coordinator:
 
     def _poll_snapshot(self) -> list[SourceRecord]:
         assert self._snapshot is not None
-        records = self._snapshot.poll(self._max_batch, self._poll_timeout)
+        try:
+            records = self._snapshot.poll(self._max_batch, self._poll_timeout)
+        except ConnectException as exc:
+            cause = exc.__cause__
+            if cause is None or not is_outage(cause):
+                raise
+            self._interrupt_snapshot()
+            raise outage(f"the snapshot lost {self._where}; it resumes after the last chunk sent", cause) from exc
+        if records:
+            self._snapshot_sent = Position.from_offset(records[-1].source_offset)
         if self._snapshot.finished:
             self._snapshot.stop()
             self._snapshot = None
-            if self._streaming_enabled:
-                self._start_streaming(self._snapshot_lsn)
-            else:
+            if not self._streaming_enabled:
                 self._close_repl()
+                return records
+            try:
+                self._start_streaming(self._snapshot_lsn)
+            except (ReplicationError, psycopg.Error) as exc:
+                if not is_outage(exc):
+                    raise
+                # The snapshot's records still go out; the next poll reconnects (or says what it waits for).
+                log.warning("streaming from slot %s could not start after the snapshot: %s", self._slot, exc)
+                self._drop_stream()
         return records
+
+    def _interrupt_snapshot(self) -> None:
+        """The server went away mid-snapshot: stop reading; the next poll resumes after what was sent."""
+        assert self._snapshot is not None
+        self._snapshot.stop()
+        self._snapshot = None
+        self._snapshot_interruptions += 1
+        self._snapshot_resume = self._snapshot_sent or Position(snapshot_in_progress=True)
+        self._drop_stream()
+
+    def _resume_snapshot(self) -> list[SourceRecord]:
+        """Read the rest of an interrupted snapshot in a fresh snapshot (see snapshot.py for what that
+        guarantees), once the server answers again; an outage raises and the worker retries later."""
+        position = self._snapshot_resume
+        assert position is not None and self.stream is not None
+        exported = None
+        try:
+            self._ensure_admin()
+            if self._streaming_enabled and not self._slot_exists():
+                # Gone with the server (restored from a backup, failed over to a standby): as at start, the
+                # snapshot starts over from a new slot, whose stream has every change after what it reads.
+                log.warning("slot %s is gone: the interrupted snapshot starts over from a new slot", self._slot)
+                self._snapshot_lsn, exported = self._create_slot()
+                self.stream.proc_lsn = self._snapshot_lsn
+                position = Position(snapshot_in_progress=True)
+        except (ReplicationError, psycopg.Error) as exc:
+            self._drop_stream()
+            if not is_outage(exc):
+                raise ConnectException(f"cannot resume the snapshot: {str(exc).strip()}") from exc
+            raise outage(f"cannot resume the snapshot from {self._where}", exc) from exc
+        self._snapshot_resume = None
+        log.info(
+            "snapshot resumes (interruption %d) with %d table(s) done, after %s",
+            self._snapshot_interruptions,
+            len(position.snapshot_tables_done),
+            dict(position.snapshot_positions) or "no complete chunk",
+        )
+        self._new_snapshot(position, exported)
+        return []
+
+    def _slot_exists(self) -> bool:
+        assert self._admin is not None
+        query = "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s"
+        return self._admin.execute(query, (self._slot,)).fetchone() is not None
 
     def _reconnect(self) -> list[SourceRecord]:
         """Resume streaming after the last record emitted; an outage raises and the worker retries later."""
         assert self.stream is not None
         try:
-            if not _alive(self._admin):
-                self._close_admin()
-                self._admin = psycopg.connect(**self.config.conninfo(), autocommit=True)
-                # Everything that reads the catalog or writes signals moves to the new connection.
-                if self._catalog is not None:
-                    self._catalog.use(self._admin)
-                if self._signals is not None:
-                    self._signals.use(self._admin)
-                self.stream.tables.clear()
+            self._ensure_admin()
             position = self.stream.resume_position()
             self.stream.position = position
             self.stream.in_txn = False
@@ -268,6 +349,20 @@ class Coordinator:
             raise outage(f"cannot resume replication of slot {self._slot} from {self._where}", exc) from exc
         log.info("replication of slot %s resumed at %s", self._slot, format_lsn(position.restart_lsn))
         return []
+
+    def _ensure_admin(self) -> None:
+        """A working admin connection: a new one when the server dropped the old."""
+        if _alive(self._admin):
+            return
+        self._close_admin()
+        self._admin = psycopg.connect(**self.config.conninfo(), autocommit=True)
+        # Everything that reads the catalog or writes signals moves to the new connection.
+        if self._catalog is not None:
+            self._catalog.use(self._admin)
+        if self._signals is not None:
+            self._signals.use(self._admin)
+        if self.stream is not None:
+            self.stream.tables.clear()
 
     def _drop_stream(self) -> None:
         self._streaming = False

@@ -10,22 +10,32 @@ side, in the order records leave: they list the tables whose every record was fl
 and, per table being read, the position that ends its last complete chunk. So a stored offset says
 exactly how far Kafka acknowledged the snapshot.
 
-Resuming a crashed snapshot. The slot's exported snapshot dies with the connection that exported
-it, so a restarted task reads the tables left (and the rest of a table after its last acknowledged
-chunk: `WHERE key > last ORDER BY key`) in a fresh REPEATABLE READ snapshot, taken later than the
-slot's consistent point (`WHERE ctid > last position`, a TID range scan). Streaming then starts at
-the slot's consistent point as always (the slot is not confirmed past it until the snapshot
-completed). A row no one changed since the consistent point kept its position, so the resumed scan
-reads it exactly when the crashed one had not. A row changed since then may have moved, but every
-change to it since the consistent point is replayed by the stream with the row's new image, and a
-row the resumed scan reads as of the later snapshot is followed by the replayed changes it already
-shows. So each row's events end with its latest committed state, and keyed consumers (upserts by
-key, compacted topics, our sinks) converge to the table: the argument of Debezium's incremental
-snapshots, without their deduplication window, so a consumer may briefly see a row go back to an
-older version before the replayed changes catch up. Rows of chunks read before the crash are not
-read again; at most the chunk in flight (`snapshot.fetch.size` rows per table being read) is
-emitted twice. A table rewritten in between (VACUUM FULL, CLUSTER) has new positions: it is read
-again from its start.
+Resuming an interrupted snapshot. A worker killed mid-snapshot resumes from the stored offset; an
+outage of Postgres (a restart, the task's connections cut) interrupts the snapshot inside the running
+task, which resumes after the last record poll returned once the server answers again (coordinator.py).
+Either way the exported snapshot is gone (it lives only as long as the slot connection that exported it
+stays idle), so the tables left, and the rest of each table being read after the position ending its
+last chunk sent (`WHERE ctid > position`, a TID range scan), are read in a fresh REPEATABLE READ
+snapshot (one per reader), taken after the slot's consistent point. Changes are not lost in between:
+the slot is persistent (it survives its connection and a server restart), it is not confirmed past
+its consistent point until the snapshot completed (a snapshot offset confirms nothing:
+`ChangeStream.confirmable`), and streaming then starts at that point, so the stream replays every
+change committed after it. A slot that is gone (a restored or failed-over server) means those changes
+are gone too: the snapshot then starts over from a new slot.
+
+What the resumed snapshot guarantees. A row no one changed since the consistent point kept its position,
+so the resumed scan reads it exactly when the interrupted one had not sent its chunk. A row changed
+since may have moved (an update writes the new version elsewhere), so the resumed scan may read it again
+or miss it, as of the fresh snapshot; either way the stream replays every change to it since the
+consistent point, with the row's new image. So each row's events end with its latest committed state,
+and keyed consumers (upserts by key, compacted topics, our sinks) converge to the table: the argument of
+Debezium's incremental snapshots, without their deduplication window, so a consumer may briefly see a
+row go back to an older version before the replayed changes catch up. One limit, as for any update: a
+TOASTed column an update left alone comes as the unavailable-value placeholder (unless REPLICA IDENTITY
+FULL), and a row the resumed scan missed has no read event carrying the real value. Rows of chunks sent
+before the interruption are not read again; at most the chunk in flight (`snapshot.fetch.size` rows per
+table being read) is emitted twice. A table rewritten in between (VACUUM FULL, CLUSTER, ALTER TABLE ...
+TYPE) has new positions: it is read again from its start.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import errors, pq, sql
 from psycopg._copy_base import parse_row_text  # the C parser with psycopg[binary]
 from psycopg.adapt import Transformer
 
@@ -83,10 +93,11 @@ def copy_out(
         pg.consume_input()
     result = pg.get_result()
     if result is None or result.status != pq.ExecStatus.COPY_OUT:
-        message = result.error_message.decode(errors="replace") if result is not None else "no result"
         while pg.get_result() is not None:
             pass
-        raise psycopg.DatabaseError(f"COPY failed: {message.strip()}")
+        if result is None:
+            raise psycopg.OperationalError("COPY failed: no result (the connection was lost)")
+        raise errors.error_from_result(result, conn.info.encoding)  # keeps the SQLSTATE: outages are told apart
     tx = Transformer()
     tx.set_pgresult(result, set_loaders=False)
     tx.set_loader_types(loader_oids, pq.Format.TEXT)
@@ -113,7 +124,7 @@ def copy_out(
         yield rows
     while (result := pg.get_result()) is not None:
         if result.status == pq.ExecStatus.FATAL_ERROR:
-            raise psycopg.DatabaseError(f"COPY failed: {result.error_message.decode(errors='replace').strip()}")
+            raise errors.error_from_result(result, conn.info.encoding)
 
 
 class Snapshot:
@@ -136,6 +147,7 @@ class Snapshot:
         report: Callable[[dict[str, Any]], None] | None = None,
         failures: FailurePolicy | None = None,
         overrides: Mapping[str, str] | None = None,
+        interruptions: int = 0,
     ) -> None:
         self._conninfo = conninfo
         self._overrides = overrides or {}  # snapshot.select.statement.overrides: schema.table → SELECT
@@ -152,6 +164,7 @@ class Snapshot:
             self._todo.put(item)
         self._positions = {t: k for t, k in (resume_positions or {}).items() if t not in tables_done}
         self._resumed = dict(self._positions)
+        self._interruptions = interruptions  # outages this task's snapshot resumed after
         self._queue: queue.Queue[Item | BaseException] = queue.Queue(max(2, queue_size // _BATCH))
         # One reader: read in poll's own thread (the work is CPU-bound, a second thread only adds GIL
         # hand-offs). More: reader threads, each with its own connection, feed a bounded queue.
@@ -254,6 +267,7 @@ class Snapshot:
                     "rows": self.rows,
                     "rows_per_second": round(self.rows / elapsed, 1),
                     **({"resumed_after": self._resumed} if self._resumed else {}),
+                    **({"resumed_after_outages": self._interruptions} if self._interruptions else {}),
                 }
             }
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +14,9 @@ import pytest
 
 from connect.errors import ConnectException, RetriableException
 from connectors.postgres.source import PostgresSourceTask
+from tests.integration.connectors.postgres.slots import drop_slot
 from tests.support.contexts import SourceContext
+from tests.support.kafka import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +32,23 @@ def start(
     return task, ctx
 
 
-def poll_until(task, count: int, timeout: float = 20.0) -> list[Any]:
-    """Poll as the worker does: a RetriableException (the server went away) is waited out and polled again."""
+def poll_for(task, done: Callable[[list[Any]], bool], what: str, timeout: float = 60.0) -> list[Any]:
+    """Poll as the worker does until `done(records)`: a RetriableException (the server went away) is waited
+    out and polled again."""
     records: list[Any] = []
     deadline = time.monotonic() + timeout
-    while len(records) < count and time.monotonic() < deadline:
+    while not done(records) and time.monotonic() < deadline:
         try:
             records += task.poll() or []
         except RetriableException:
             time.sleep(0.25)
-    assert len(records) >= count, f"got {len(records)} of {count} records"
+    finished = done(records)  # not asserted inline: pytest would print every record
+    assert finished, f"got {len(records)} records, not {what}"
     return records
+
+
+def poll_until(task, count: int, timeout: float = 20.0) -> list[Any]:
+    return poll_for(task, lambda got: len(got) >= count, f"{count}", timeout)
 
 
 def changes(records):
@@ -491,4 +501,97 @@ def test_initial_only_snapshots_without_leaving_a_slot(tasks, props, pg, unique_
             == 0
         )
     finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
+
+
+class ReportingContext(SourceContext):
+    """Keeps every status report (SourceContext keeps the last one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reports: list[dict[str, Any]] = []
+
+    def report_status(self, details: Mapping[str, Any]) -> None:
+        super().report_status(details)
+        self.reports.append(dict(details))
+
+
+def _tid(text: str) -> tuple[int, int]:
+    block, item = text.strip("()").split(",")
+    return int(block), int(item)
+
+
+@pytest.mark.parametrize("slot_dropped", [False, True], ids=["slot_kept", "slot_dropped"])
+def test_a_snapshot_cut_off_by_the_server_resumes_after_the_last_chunk_sent_and_misses_no_change(
+    tasks, props, pg, unique_name, slot_dropped
+):
+    """Slot kept: the rest is read and the stream replays what changed meanwhile. Slot dropped while the task was
+    cut off (a server restored or failed over): those changes are gone with it, so the snapshot starts over."""
+    rows, chunk, table = 20_000, 1_000, f"public.{unique_name}"
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY, pad text)")
+    # 10 MB of COPY, far more than the task reads before the cut: the server is still sending when it comes.
+    pg.execute(f"INSERT INTO {unique_name} SELECT g, repeat('x', 500) FROM generate_series(1, %s) g", (rows,))
+    places = {i: _tid(t) for i, t in pg.execute(f"SELECT id, ctid::text FROM {unique_name}")}
+    ctx = ReportingContext()
+    task, _ = start(tasks, props, ctx, **{"snapshot.fetch.size": str(chunk), "max.batch.size": "500"})
+    app = f"sluice-{unique_name}"
+    try:
+        sent: list[Any] = []
+        while len(sent) < 4 * chunk + 200:
+            sent += task.poll() or []
+        blocked = (
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s AND query LIKE 'COPY%%' "
+            "AND wait_event = 'ClientWrite'"
+        )
+        wait_until(
+            lambda: pg.execute(blocked, (app,)).fetchone() is not None,
+            message="the COPY blocked on full socket buffers (else the cut would come after the table was sent)",
+        )
+        # Every connection of the task cut, as a server restart would: the COPY's, the slot's, the admin one.
+        cut = pg.execute(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE application_name = %s", (app,)
+        ).fetchone()
+        assert cut == (3,)
+        if slot_dropped:
+            drop_slot(pg, unique_name)
+        # While the task is cut off: a row already sent changes (only the stream can bring that), a row not
+        # read yet goes, a row comes.
+        pg.execute(f"UPDATE {unique_name} SET pad = 'changed' WHERE id = 1")
+        pg.execute(f"DELETE FROM {unique_name} WHERE id = %s", (rows,))
+        pg.execute(f"INSERT INTO {unique_name} VALUES (%s, 'new')", (rows + 1,))
+        with pytest.raises(RetriableException, match="snapshot lost Postgres"):
+            for _ in range(100):  # what the socket buffers held, then the cut
+                sent += task.poll() or []
+        node, end = sent[-1].source_offset["snapshot_positions"][table]
+        after = poll_for(
+            task,
+            lambda got: (
+                "streaming" in ctx.status
+                and (slot_dropped or any(r.key == {"id": rows + 1} and r.value["op"] == "c" for r in got))
+            ),
+            f"the rest of the snapshot, then (slot kept) the insert of row {rows + 1} streamed",
+        )
+
+        events = [r for r in sent + after if r.topic == f"{unique_name}.{table}"]
+        reads = [r.key["id"] for r in events if r.value is not None and r.value["op"] == "r"]
+        assert set(range(1, rows)) <= set(reads), "every row is read"
+        twice = {i for i, n in Counter(reads).items() if n > 1}
+        chunks_sent = {i for i, place in places.items() if place <= _tid(end)}
+        assert len(chunks_sent) >= 4 * chunk
+        if slot_dropped:
+            assert chunks_sent <= twice, "the snapshot started over"
+        else:
+            assert not twice & chunks_sent, "no row of a chunk sent before the cut is read again"
+            assert len(twice - {1, rows + 1}) < chunk, "at most the chunk in flight is read twice"
+        last: dict[int, str | None] = {}
+        for r in events:  # what a consumer upserting by key ends with
+            last[r.key["id"]] = r.value["after"]["pad"] if r.value is not None and r.value["after"] else None
+        table_now = dict(pg.execute(f"SELECT id, pad FROM {unique_name}").fetchall())
+        assert {k: v for k, v in last.items() if v is not None} == table_now, "the events end with the table"
+        assert last[1] == "changed" and last.get(rows) is None
+        said = [r["snapshot"] for r in ctx.reports if r.get("snapshot", {}).get("resumed_after_outages")]
+        assert said and said[-1]["resumed_after_outages"] == 1 and not said[-1]["running"]
+        assert said[0].get("resumed_after") == (None if slot_dropped else {table: [node, end]})
+    finally:
+        task.stop()  # else its snapshot's transaction holds the table
         pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
