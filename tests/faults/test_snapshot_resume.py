@@ -1,24 +1,61 @@
-"""A worker killed (SIGKILL) in the middle of an initial snapshot resumes after the last chunk Kafka acknowledged.
+"""An initial snapshot interrupted mid-table resumes after the last chunk Kafka acknowledged.
 
-The table is prefilled and updated throughout; the worker is killed once a quarter of it is in Kafka. The
-restarted worker must say it resumed (task status details), read no row of a chunk whose offset was
-committed before the kill (only what was in flight after it), lose no committed version, and end with
-table = index = cache. The writer inserts and updates rows of its own, so the prefilled rows keep their
-places and the committed position says exactly which of them were acknowledged.
+Two interruptions: the worker killed (SIGKILL; the restarted worker resumes from the committed offset) and
+Postgres stopped with a fast shutdown (the task waits under the outage rule, RUNNING with a trace naming
+Postgres, and resumes by itself once Postgres is back, with no worker restart). The table is prefilled and
+updated throughout; the fault hits once a slice of it is in Kafka. Afterwards the task must say it resumed
+(task status details), have read no row of a chunk whose offset was committed before the fault (only what
+was in flight after it), lose no committed version, and end with table = index = cache. The writer inserts
+and updates rows of its own, so the prefilled rows keep their places and the committed position says
+exactly which of them were acknowledged.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import orjson
 import psycopg
+import pytest
 
 from tests.faults.conftest import drop, fault_name
-from tests.faults.pipeline import Pipeline, ScenarioReport, wait_for
+from tests.faults.pipeline import Pipeline, ScenarioReport, StatusWatch, services_command, wait_for
 
-ROWS, CHUNK = 100_000, 2_000
+ROWS, CHUNK = 150_000, 2_000
 
 
-def test_worker_kill_9_during_snapshot(services, services_restored, tmp_path, report: ScenarioReport):
+@dataclass(frozen=True)
+class SnapshotFault:
+    name: str
+    at: int  # rows in Kafka when the fault hits
+    break_: Callable[[Pipeline], None]
+    repair: Callable[[Pipeline], None]
+    resumed: str  # the key of the snapshot's status details that says it resumed
+    said: str | None  # words the task's trace and /health must show while it waits (None: the worker is down)
+
+
+def _postgres_down(_line: Pipeline) -> None:
+    services_command("down", "postgres")
+    time.sleep(3)
+
+
+FAULTS = [
+    SnapshotFault(
+        "worker_kill_9_during_snapshot", ROWS // 6, lambda line: line.worker.kill(), lambda line: line.worker.start(),
+        "resumed_after", None,
+    ),
+    SnapshotFault(
+        "postgres_fast_shutdown_during_snapshot", ROWS // 10, _postgres_down,
+        lambda _line: services_command("up", "postgres"), "resumed_after_outages", "Postgres",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_snapshot_interrupted(services, services_restored, tmp_path, report: ScenarioReport, fault: SnapshotFault):
+    report.name = fault.name
     name = fault_name("snap")
     line = Pipeline(services, name, tmp_path, source_overrides={"snapshot.fetch.size": str(CHUNK)})
     line.create_table(ROWS)
@@ -27,7 +64,6 @@ def test_worker_kill_9_during_snapshot(services, services_restored, tmp_path, re
             writer = line.start_writer(100, first_id=ROWS + 1)
             worker = line.worker
             worker.start()
-
             offsets = worker.folder / "offsets.json"
 
             def chunk_committed() -> bool:
@@ -35,24 +71,35 @@ def test_worker_kill_9_during_snapshot(services, services_restored, tmp_path, re
                 return offsets.exists() and "snapshot_positions" in offsets.read_text(errors="replace")
 
             wait_for(
-                lambda: chunk_committed() and line.ledger.high_watermark() >= ROWS // 4,
+                lambda: chunk_committed() and line.ledger.high_watermark() >= fault.at,
                 120,
-                "a quarter of the snapshot in Kafka and a chunk's offset committed",
+                f"{fault.at} snapshot rows in Kafka and a chunk's offset committed",
                 every=0.05,
             )
             peak = worker.peak_rss_mb()
-            worker.kill()
-            at_kill = line.ledger.high_watermark()
+            watch = StatusWatch(worker, (line.source,)) if fault.said else None
+            if watch is not None:
+                watch.start()
             acked = committed_rows(line, offsets.read_bytes())
-            assert at_kill < ROWS, "the snapshot finished before the kill: the test proves nothing"
-            worker.start()
+            try:
+                fault.break_(line)
+                at_fault = line.ledger.high_watermark()
+            finally:
+                fault.repair(line)
+            assert at_fault < ROWS, "the snapshot finished before the fault: the test proves nothing"
             details = wait_for(
-                lambda: line.source_details().get("snapshot"),
-                60,
-                "the snapshot's progress in the task status",
-            )
-            assert details.get("resumed_after"), f"the restarted snapshot did not say it resumed: {details}"
+                lambda: (line.source_details().get("snapshot") or {}).get(fault.resumed) and line.source_details(),
+                120,
+                f"the snapshot's status saying {fault.resumed}",
+            )["snapshot"]
             report.recovery_s = line.probe()
+            if watch is not None:
+                watch.finish()
+                assert watch.said(line.source, fault.said), (
+                    f"the source did not say '{fault.said}' while it waited: traces {watch.traces[line.source][-3:]}, "
+                    f"degraded {watch.degraded[-3:]}, states {sorted(watch.states)}"
+                )
+                report.notes.append(f"cdc: {fault.said}")
             writer.pause()
             line.wait_converged()
             peak = max(peak, worker.peak_rss_mb())
@@ -65,11 +112,11 @@ def test_worker_kill_9_during_snapshot(services, services_restored, tmp_path, re
             report.duplicates = line.ledger.duplicates
             report.peak_rss_mb = peak
             report.notes.append(
-                f"killed with {at_kill} of {ROWS} rows in Kafka, {len(acked)} committed; "
-                f"{len(reread)} rows read twice (chunk {CHUNK})"
+                f"fault with {at_fault} of {ROWS} rows in Kafka, {len(acked)} committed; "
+                f"{len(reread)} rows read twice (chunk {CHUNK}); status {fault.resumed}={details[fault.resumed]!r:.60}"
             )
             assert lost == [], f"{len(lost)} committed versions never reached Kafka, e.g. {lost[:5]}"
-            assert acked, "no chunk was committed before the kill: the test proves nothing"
+            assert acked, "no chunk was committed before the fault: the test proves nothing"
             again = reread & acked
             assert not again, f"{len(again)} rows of committed chunks read again, e.g. {sorted(again)[:5]}"
             wait_for(lambda: worker.running(*line.names()), 60, "every task RUNNING")

@@ -386,21 +386,28 @@ def test_incremental_snapshot_by_signal_never_overwrites_newer_changes(tasks, pr
         stop.set()
         thread.join(10)
         assert ctx.status["incremental_snapshot"]["finished"] is True
-        time.sleep(0.3)
-        records += task.poll() or []
         table = dict(pg.execute(f"SELECT id, v FROM {unique_name}").fetchall())
-        state: dict[int, int] = {}
+        topic = f"{unique_name}.public.{unique_name}"  # not the signal table's, nor other sessions' messages
         reads = set()
-        for r in records:
-            if r.value is None or r.topic.endswith(signal):
-                continue
-            if r.value["op"] == "r":
-                reads.add(r.key["id"])
-                assert r.value["source"]["snapshot"] == "incremental"
-            if r.value["after"] is not None:
-                state[r.key["id"]] = r.value["after"]["v"]
-            else:
-                state.pop(r.key["id"], None)
+
+        def state_of(records: list[Any]) -> dict[int, int]:
+            state: dict[int, int] = {}
+            for r in records:
+                if r.topic != topic or r.value is None:
+                    continue
+                if r.value["op"] == "r":
+                    reads.add(r.key["id"])
+                    assert r.value["source"]["snapshot"] == "incremental"
+                if r.value["after"] is not None:
+                    state[r.key["id"]] = r.value["after"]["v"]
+                else:
+                    state.pop(r.key["id"], None)
+            return state
+
+        # The updater's last changes may still be on their way: poll until they arrived (or time ran out).
+        deadline = time.monotonic() + 30
+        while (state := state_of(records)) != table and time.monotonic() < deadline:
+            records += task.poll() or []
         missing = sorted(set(table) - set(state))
         extra = sorted(set(state) - set(table))
         wrong = sorted(k for k in set(table) & set(state) if table[k] != state[k])
