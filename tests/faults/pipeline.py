@@ -389,12 +389,14 @@ class Pipeline:
         self.redis = redis.Redis.from_url(services.redis_url)
         self.writer: Writer | None = None
 
-    def create_table(self, rows: int = 0) -> None:
+    def create_table(self, rows: int = 0, pad: int = 0) -> None:
+        """The table, with `rows` rows whose payloads are padded with `pad` characters."""
         with psycopg.connect(self.services.pg_dsn, autocommit=True) as conn:
             conn.execute(f'CREATE TABLE "{self.name}" (id bigint PRIMARY KEY, version int NOT NULL, payload text)')
             if rows:
                 conn.execute(
-                    f'INSERT INTO "{self.name}" SELECT g, 1, %s || g FROM generate_series(1, %s) g', ("row ", rows)
+                    f'INSERT INTO "{self.name}" SELECT g, 1, %s || g || repeat(%s, %s) FROM generate_series(1, %s) g',
+                    ("row ", ".", pad, rows),
                 )
 
     def names(self) -> tuple[str, str, str]:

@@ -23,7 +23,9 @@ import pytest
 from tests.faults.conftest import drop, fault_name
 from tests.faults.pipeline import Pipeline, ScenarioReport, StatusWatch, services_command, wait_for
 
-ROWS, CHUNK = 150_000, 2_000
+# 150 characters of padding make the COPY (~28 MB) far larger than the socket buffers between Postgres and the
+# worker can hold, so the server is still sending when the fault hits.
+ROWS, CHUNK, PAD = 150_000, 2_000, 150
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,20 @@ class SnapshotFault:
     said: str | None  # words the task's trace and /health must show while it waits (None: the worker is down)
 
 
-def _postgres_down(_line: Pipeline) -> None:
+def _postgres_down(line: Pipeline) -> None:
+    # Only while the server is blocked sending the COPY does the shutdown cut the table short: the rows already
+    # in the socket buffers still reach the worker.
+    with psycopg.connect(line.services.pg_dsn, autocommit=True) as conn:
+        wait_for(
+            lambda: conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = %s AND query LIKE 'COPY%%' "
+                "AND wait_event = 'ClientWrite'",
+                (f"sluice-{line.name}",),
+            ).fetchone(),
+            30,
+            "the snapshot's COPY blocked on full socket buffers",
+            every=0.02,
+        )
     services_command("down", "postgres")
     time.sleep(3)
 
@@ -58,7 +73,7 @@ def test_snapshot_interrupted(services, services_restored, tmp_path, report: Sce
     report.name = fault.name
     name = fault_name("snap")
     line = Pipeline(services, name, tmp_path, source_overrides={"snapshot.fetch.size": str(CHUNK)})
-    line.create_table(ROWS)
+    line.create_table(ROWS, PAD)
     try:
         with line.index:
             writer = line.start_writer(100, first_id=ROWS + 1)
