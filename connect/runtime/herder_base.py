@@ -29,6 +29,8 @@ from connect.runtime.herder import (
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.validation import plugin_definition, validate_connector_config
 from connect.runtime.worker import Worker
+from connect.runtime.worker_connector import ConnectorStatusListener
+from connect.runtime.worker_task import StatusListener
 from connect.secrets import mask_config, restore_masked
 from connect.storage.configs import ClusterConfigState, ConfigBackingStore
 from connect.storage.configs.base import Config
@@ -47,6 +49,57 @@ def reverse_transform(connector_config: Config, task_configs: Sequence[Config]) 
     so stored and shown task configs never carry a resolved secret (the Worker resolves them again)."""
     references = {k: v for k, v in connector_config.items() if isinstance(v, str) and "${" in v}
     return [{k: references.get(k, v) for k, v in config.items()} for config in task_configs]
+
+
+def start_connector(
+    worker: Worker,
+    snapshot: ClusterConfigState,
+    name: str,
+    request_reconfiguration: Callable[[str], None],
+    record_connector: ConnectorStatusListener,
+) -> bool:
+    """Start the connector instance in its target state (a STOPPED one runs none: it is only recorded STOPPED).
+    True when it runs STARTED, the only state in which Kafka Connect generates task configs (so a connector
+    created PAUSED, or paused from STOPPED, has no tasks until resumed)."""
+    config = snapshot.connector_config(name)
+    target = snapshot.target_state(name) or TargetState.STARTED
+    if config is None:
+        return False
+    if target is TargetState.STOPPED:
+        record_connector(name, State.STOPPED, None)
+        return False
+    started = worker.start_connector(name, config, request_reconfiguration, record_connector, target)
+    return started and target is TargetState.STARTED
+
+
+def start_task(worker: Worker, snapshot: ClusterConfigState, task_id: TaskId, record_task: StatusListener) -> bool:
+    """Start the task from its stored config in its connector's target state (a task started PAUSED is, as in
+    Kafka Connect, not started by the runtime until resumed); False when its config is gone."""
+    config, task_config = snapshot.connector_config(task_id.connector), snapshot.task_config(task_id)
+    if config is None or task_config is None:
+        return False
+    target = snapshot.target_state(task_id.connector) or TargetState.STARTED
+    worker.start_task(task_id, config, task_config, record_task, target)
+    return True
+
+
+def new_task_configs(
+    worker: Worker, snapshot: ClusterConfigState, name: str, *, force: bool = False
+) -> list[dict[str, Any]] | None:
+    """The task configs the running connector generates now, as stored (provider references as written), when
+    they differ from the stored ones (or `force`); None when unchanged, when the connector failed, or when it
+    does not run STARTED: as in Kafka Connect, a PAUSED connector's tasks keep their configs until it resumes."""
+    config = snapshot.connector_config(name)
+    started = (snapshot.target_state(name) or TargetState.STARTED) is TargetState.STARTED
+    if config is None or not started or not worker.is_running(name):
+        return None
+    try:
+        configs = reverse_transform(config, worker.connector_task_configs(name))
+    except Exception:
+        return None  # the connector failed, and its status says why
+    if configs == [dict(c) for c in snapshot.tasks(name)] and not force:
+        return None
+    return configs
 
 
 class HerderBase:

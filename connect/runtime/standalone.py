@@ -16,14 +16,14 @@ from connect.config.definition import password_keys
 from connect.errors import AlreadyExistsException, ConfigException, NotFoundException
 from connect.plugins import PluginRegistry, default_registry
 from connect.runtime.herder import ConnectorInfo, ConnectorStatus
-from connect.runtime.herder_base import HerderBase, reverse_transform
+from connect.runtime.herder_base import HerderBase, new_task_configs, start_connector, start_task
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.worker import Worker
 from connect.runtime.worker_config import WORKER_CONFIG, WorkerConfig
 from connect.secrets import install_log_masking, remember_config
 from connect.storage.configs import ConfigBackingStore, FileConfigBackingStore, MemoryConfigBackingStore
 from connect.storage.offsets import FileOffsetBackingStore, MemoryOffsetBackingStore, OffsetBackingStore
-from connect.storage.statuses import FileStatusBackingStore, MemoryStatusBackingStore, StatusBackingStore
+from connect.storage.statuses import FileStatusBackingStore, MemoryStatusBackingStore, Status, StatusBackingStore
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,13 @@ class StandaloneHerder(HerderBase):
         self._reconfigurer.start()
 
     def start_connectors(self) -> None:
-        """Start every stored connector that does not run yet (a file config store keeps them across restarts)."""
+        """Start every stored connector that does not run yet (a file config store keeps them across restarts),
+        and its stored tasks."""
         with self._lock:
-            snapshot = self.configs.snapshot()
-            for name in snapshot.connectors():
-                if self.worker.is_running(name):
-                    continue
-                target = snapshot.target_state(name)
-                if target is TargetState.STOPPED:
-                    self._record_connector(name, State.STOPPED, None)
-                else:
-                    self._start_connector(name, target or TargetState.STARTED)
+            for name in self.configs.snapshot().connectors():
+                if not self.worker.is_running(name):
+                    self._start_connector(name)
+                    self._start_tasks(name)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -101,16 +97,12 @@ class StandaloneHerder(HerderBase):
             existing = snapshot.contains(name)
             if existing and not allow_replace:
                 raise AlreadyExistsException(f"Connector {name} already exists")
-            target = snapshot.target_state(name) or initial_state
             if existing:
-                self._stop_connector(name)
-                self.statuses.remove_tasks(name)  # active topics stay: only a delete or a reset forgets them
-            self.configs.put_connector_config(name, checked, target)
-            if target is TargetState.STOPPED:  # as Kafka Connect: a new config does not start it
-                self.configs.put_task_configs(name, [])
-                self._record_connector(name, State.STOPPED, None)
-            else:
-                self._start_connector(name, target)
+                # As Kafka Connect: the connector restarts; its tasks keep running as they are until it generates
+                # other task configs, which it does only once STARTED (a PAUSED one's on resume).
+                self.worker.stop_and_await_connector(name)
+            self.configs.put_connector_config(name, checked, None if existing else initial_state)
+            self._start_connector(name)
             return not existing, self.connector_info(name)
 
     def patch_connector_config(self, name: str, patch: Mapping[str, Any | None]) -> ConnectorInfo:
@@ -136,10 +128,11 @@ class StandaloneHerder(HerderBase):
             self._config(name, snapshot)
             stopped = snapshot.target_state(name) is TargetState.STOPPED
             self.configs.put_target_state(name, target)
-            if stopped:
-                self._start_connector(name, target)
+            if stopped:  # no instance, no tasks: started in the new state (with tasks only if STARTED)
+                self._start_connector(name)
             else:
                 self.worker.set_target_state(name, target)
+                self._reconfigure(name)  # on resume: a config change made while PAUSED reaches the tasks now
 
     def stop_connector(self, name: str) -> None:
         with self._lock:
@@ -160,16 +153,18 @@ class StandaloneHerder(HerderBase):
             answer, restart_connector = self._restart_plan(name, include_tasks, only_failed)
             if target is TargetState.STOPPED:  # a stopped connector stays stopped, with no tasks
                 return answer
-            if restart_connector and include_tasks and not only_failed:
-                self._stop_connector(name)
-                self._start_connector(name, target)
-            elif restart_connector:
+            statuses = self.statuses.tasks(name)
+            tasks = [
+                task_id
+                for task_id in snapshot.task_ids(name)
+                if include_tasks and (not only_failed or _failed(statuses.get(task_id.task)))
+            ]
+            if restart_connector:
                 self.worker.stop_and_await_connector(name)
-                self._start_instance(name, target)
-            if include_tasks and (only_failed or not restart_connector):
-                for i, task_status in list(self.statuses.tasks(name).items()):
-                    if not only_failed or task_status.state is State.FAILED:
-                        self._restart_task(TaskId(name, i))
+            self.worker.stop_and_await_tasks(tasks)
+            if restart_connector:
+                self._start_connector(name)
+            self._start_tasks(name, tasks)
             return answer
 
     def restart_task(self, name: str, task: int) -> None:
@@ -181,34 +176,22 @@ class StandaloneHerder(HerderBase):
             self._restart_task(TaskId(name, task))
 
     # -- deciding what the worker runs ---------------------------------------------------------
-    def _start_instance(self, name: str, target: TargetState) -> bool:
-        config = self._config(name)
-        return self.worker.start_connector(
-            name, config, self.request_task_reconfiguration, self._record_connector, target
-        )
+    def _start_connector(self, name: str) -> None:
+        """Start the connector instance in its target state; when it runs STARTED, its task configs are generated
+        (and its tasks restarted if they changed)."""
+        snapshot = self.configs.snapshot()
+        if start_connector(self.worker, snapshot, name, self.request_task_reconfiguration, self._record_connector):
+            self._reconfigure(name)
 
-    def _task_configs(self, name: str) -> list[dict[str, Any]]:
-        """The running connector's task configs as stored (provider references as written)."""
-        return reverse_transform(self._config(name), self.worker.connector_task_configs(name))
-
-    def _start_connector(self, name: str, target: TargetState) -> None:
-        """Start the connector, then as many tasks as it asks for (none when it failed)."""
-        configs: list[dict[str, Any]] = []
-        if self._start_instance(name, target):
-            try:
-                configs = self._task_configs(name)
-            except Exception:
-                configs = []  # the connector failed, and its status says why
-        self.configs.put_task_configs(name, configs)
+    def _start_tasks(self, name: str, only: list[TaskId] | None = None) -> None:
+        """Start the connector's stored tasks (or those of `only`) that do not run, in its target state."""
+        running = set(self.worker.task_ids(name))
         for task_id in self.configs.snapshot().task_ids(name):
-            self._start_task(task_id)
+            if task_id not in running and (only is None or task_id in only):
+                self._start_task(task_id)
 
     def _start_task(self, task_id: TaskId) -> None:
-        snapshot = self.configs.snapshot()
-        config, task_config = self._config(task_id.connector, snapshot), snapshot.task_config(task_id)
-        assert task_config is not None
-        target = snapshot.target_state(task_id.connector)
-        self.worker.start_task(task_id, config, task_config, self._record_task, target or TargetState.STARTED)
+        start_task(self.worker, self.configs.snapshot(), task_id, self._record_task)
 
     def _restart_task(self, task_id: TaskId) -> None:
         self.worker.stop_and_await_tasks([task_id])
@@ -228,20 +211,22 @@ class StandaloneHerder(HerderBase):
             with self._lock:
                 for name in list(self._reconfigure_requested):
                     self._reconfigure_requested.discard(name)
-                    if self.worker.is_running(name) and self.configs.contains(name):
-                        self._reconfigure(name)
+                    self._reconfigure(name)
 
     def _reconfigure(self, name: str) -> None:
-        try:
-            configs = self._task_configs(name)
-        except Exception:
-            return  # the connector failed, and says so in its status
-        if configs != list(self.configs.snapshot().tasks(name)):
-            self.worker.stop_and_await_tasks(self.worker.task_ids(name))
-            self.configs.put_task_configs(name, configs)
-            self.statuses.remove_tasks(name)
-            for task_id in self.configs.snapshot().task_ids(name):
-                self._start_task(task_id)
+        """Store and start the task configs the connector generates when they changed (only while it runs
+        STARTED); as Kafka Connect, its former tasks are stopped and forgotten first."""
+        configs = new_task_configs(self.worker, self.configs.snapshot(), name)
+        if configs is None:
+            return
+        self.worker.stop_and_await_tasks(self.worker.task_ids(name))
+        self.statuses.remove_tasks(name)  # active topics stay: only a delete or a reset forgets them
+        self.configs.put_task_configs(name, configs)
+        self._start_tasks(name)
+
+
+def _failed(status: Status | None) -> bool:
+    return status is not None and status.state is State.FAILED
 
 
 def running(status: ConnectorStatus) -> bool:

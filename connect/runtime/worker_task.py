@@ -34,6 +34,7 @@ class WorkerTask(ABC):
         self._paused = threading.Event()
         if start_paused:
             self._paused.set()
+        self._initialized = False
         self._thread: threading.Thread | None = None
         self.outage = Outage(task_id.connector, task_id.task, self._on_outage)
 
@@ -49,7 +50,7 @@ class WorkerTask(ABC):
 
     def resume(self) -> None:
         self._paused.clear()
-        if self.state is State.PAUSED:
+        if self.state is State.PAUSED and self._initialized:  # else RUNNING once started (see _await_unpause)
             self._set_state(State.RUNNING)
 
     def stop(self) -> None:
@@ -82,8 +83,9 @@ class WorkerTask(ABC):
     def _run(self) -> None:
         failed = False
         try:
-            if not self._initialize():
+            if not self._await_unpause() or not self._initialize():
                 return
+            self._initialized = True
             self._set_state(State.PAUSED if self.paused else State.RUNNING)
             while not self._stopping.is_set():
                 if self._paused.is_set():
@@ -101,6 +103,15 @@ class WorkerTask(ABC):
             self.outage.close()
             if not failed:
                 self._set_state(State.UNASSIGNED)
+
+    def _await_unpause(self) -> bool:
+        """As Kafka Connect: a task started paused is PAUSED and not started (initialize_task) until resumed, so a
+        config it cannot start with fails it only then. False: stopped first."""
+        if self._paused.is_set():
+            self._set_state(State.PAUSED)
+            while self._paused.is_set():
+                self._stopping.wait(0.1)
+        return not self._stopping.is_set()
 
     def _initialize(self) -> bool:
         """Start the task; a system that is not up yet is waited for, as any outage. False: stopped first."""

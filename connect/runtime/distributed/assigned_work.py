@@ -27,7 +27,7 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from connect.runtime.distributed.protocol import Assignment
-from connect.runtime.herder_base import reverse_transform
+from connect.runtime.herder_base import new_task_configs, start_connector, start_task
 from connect.runtime.states import State, TargetState, TaskId
 from connect.runtime.worker import Worker
 from connect.runtime.worker_connector import ConnectorStatusListener
@@ -222,44 +222,26 @@ class AssignedWork:
 
     def _start_connector(self, name: str) -> None:
         snapshot = self.configs.snapshot()
-        config = snapshot.connector_config(name)
-        if config is None:
+        if not snapshot.contains(name):
             return
         self._connectors.add(name)
-        target = snapshot.target_state(name) or TargetState.STARTED
-        if target is TargetState.STOPPED:
-            self._record_connector(name, State.STOPPED, None)
-            return
-        started = self.worker.start_connector(
-            name, config, self.request_reconfiguration, self._record_connector, target
-        )
-        if started and target is TargetState.STARTED:
+        if start_connector(self.worker, snapshot, name, self.request_reconfiguration, self._record_connector):
             self._reconfigure(name)
 
     def _start_task(self, task: TaskId) -> None:
-        snapshot = self.configs.snapshot()
-        config, task_config = snapshot.connector_config(task.connector), snapshot.task_config(task)
-        if config is None or task_config is None:
-            return  # gone meanwhile: the next rebalance revokes it
-        self._tasks.add(task)
-        target = snapshot.target_state(task.connector) or TargetState.STARTED
-        self.worker.start_task(task, config, task_config, self._record_task, target)
+        if start_task(self.worker, self.configs.snapshot(), task, self._record_task):
+            self._tasks.add(task)  # else gone meanwhile: the next rebalance revokes it
 
     # -- task configs --------------------------------------------------------------------------
     def _reconfigure(self, name: str) -> None:
         """Hand the leader the connector's task configs when they differ from the stored ones."""
         self._republish.discard(name)
-        if not self.worker.is_running(name) or not self.runs_connector(name):
+        if not self.runs_connector(name):
             return
-        snapshot = self.configs.snapshot()
-        config = snapshot.connector_config(name)
-        if config is None or snapshot.target_state(name) is not TargetState.STARTED:
-            return
-        try:
-            configs = reverse_transform(config, self.worker.connector_task_configs(name))
-        except Exception:
-            return  # the connector failed, and its status says why
-        if configs == [dict(c) for c in snapshot.tasks(name)] and name not in self.configs.inconsistent():
+        configs = new_task_configs(
+            self.worker, self.configs.snapshot(), name, force=name in self.configs.inconsistent()
+        )
+        if configs is None:
             return
         try:
             self.cluster.publish_task_configs(name, configs)

@@ -57,17 +57,6 @@ DIFFERENCES = {
     "missing connector: PUT topics/reset": Difference(202, 404, "Connect accepts resetting nothing; there is none"),
     "restart?includeTasks=maybe": Difference(500, 400, "Connect reads any non-'true' boolean as false"),
     "plugins?connectorsOnly=maybe": Difference(200, 400, "Connect reads any non-'true' boolean as false"),
-    # Herder-side, left to the herder redesign (issue 22), which owns when task configs are generated:
-    # Connect generates them only for a STARTED connector, so a connector created PAUSED, or paused from
-    # STOPPED, has no tasks until resumed, and a config change reaches a PAUSED connector's tasks only on
-    # resume. We create the tasks paused and apply a config change at once. After a resume both agree.
-    "create PAUSED": Difference(201, 201, "Connect: no tasks until resumed; ours: tasks PAUSED"),
-    "create PAUSED (settled status)": Difference(0, 0, "Connect: no tasks until resumed; ours: tasks PAUSED"),
-    "pause a STOPPED connector (settled status)": Difference(0, 0, "Connect: no tasks until resumed; ours PAUSED"),
-    "break while PAUSED (settled status)": Difference(0, 0, "Connect keeps the paused task; ours restarts it"),
-    # Task-side, left to the worker redesign (issue 22): a task (re)started while its connector is PAUSED is
-    # started by us (then paused), so a broken config FAILS it at once; Connect starts it only on resume.
-    "restart the FAILED task while PAUSED (settled status)": Difference(0, 0, "Connect: PAUSED; ours: FAILED"),
     # A Kafka Connect bug: restarting a task of a STOPPED connector answers 404 but records a FAILED status
     # (a NullPointerException trace) for that task, shown from then on. We answer 404 and record nothing.
     "restart task 0 of a STOPPED connector (settled status)": Difference(0, 0, "Connect shows a phantom FAILED task"),
@@ -77,15 +66,8 @@ DIFFERENCES = {
 OURS_ONLY = [("a/b", 400), ("../x", 400), ("..", 400)]
 
 
-# Against a worker of a cluster, the standalone herder's differences above do not happen (a cluster generates
-# task configs only for a STARTED connector, as Connect does), and one does that Connect's own distributed
-# workers share: a create answers once the config is stored, before the rebalance that brings the tasks.
-STANDALONE_ONLY = {
-    "create PAUSED",
-    "create PAUSED (settled status)",
-    "pause a STOPPED connector (settled status)",
-    "break while PAUSED (settled status)",
-}
+# Against a worker of a cluster, one more difference that Connect's own distributed workers share: a create
+# answers once the config is stored, before the rebalance that brings the tasks.
 ASYNC_TASKS = "Connect's standalone worker creates the tasks before answering; a cluster answers with 'tasks': []"
 CLUSTER_ONLY = {
     label: Difference(201, 201, ASYNC_TASKS)
@@ -102,8 +84,7 @@ def ours(request) -> tuple[str, dict[str, Difference]]:
     if request.param == "standalone":
         return str(request.getfixturevalue("rest_worker")(**props).url), DIFFERENCES
     worker = request.getfixturevalue("cluster_worker")(**props)
-    differences = {k: v for k, v in DIFFERENCES.items() if k not in STANDALONE_ONLY} | CLUSTER_ONLY
-    return worker.url, differences
+    return worker.url, DIFFERENCES | CLUSTER_ONLY
 
 
 def side(label: str, url: str, unique: str, root: Path) -> Side:
