@@ -1,5 +1,6 @@
 """The standalone herder's Kafka Connect 4.x semantics: versions in statuses, RESTARTING in restart answers,
-a STOPPED connector kept stopped by config updates, active topics kept across config updates."""
+a STOPPED connector kept stopped by config updates, active topics kept across config updates, task configs
+generated only for a STARTED connector."""
 
 from __future__ import annotations
 
@@ -108,3 +109,29 @@ def test_a_sinks_active_topics_are_those_it_consumed_from_since_the_reset(
     assert herder.connector_active_topics("sink") == []  # still assigned, but nothing consumed since
     produce(services.kafka_bootstrap, unique_name, [(None, b'{"seq": 2}')])
     wait_until(lambda: herder.connector_active_topics("sink") == [unique_name], message="topic consumed again")
+
+
+def test_a_paused_connector_keeps_its_task_configs_until_it_resumes(herder: StandaloneHerder, unique_name: str):
+    herder.put_connector_config("src", counting(unique_name), allow_replace=False)
+    herder.wait_for("src", running)
+    herder.pause_connector("src")
+    herder.put_connector_config("src", counting(unique_name, count="30"), allow_replace=True)
+    herder.restart_task("src", 0)  # restarted while PAUSED: not started until the resume
+    assert herder.task_configs("src")[0].config["count"] == "20"
+    assert states(herder, "src") == ("PAUSED", ["PAUSED"])
+    herder.resume_connector("src")
+    herder.wait_for("src", running)
+    assert herder.task_configs("src")[0].config["count"] == "30"
+
+
+def test_a_connector_created_paused_has_tasks_only_once_resumed(herder: StandaloneHerder, unique_name: str):
+    _, info = herder.put_connector_config(
+        "src", counting(unique_name), allow_replace=False, initial_state=TargetState.PAUSED
+    )
+    assert info.tasks == [] and states(herder, "src") == ("PAUSED", [])
+    herder.stop_connector("src")
+    herder.pause_connector("src")
+    assert states(herder, "src") == ("PAUSED", [])
+    herder.resume_connector("src")
+    herder.wait_for("src", running)
+    assert len(herder.task_configs("src")) == 1
