@@ -185,10 +185,13 @@ class WorkerSinkTask(WorkerTask):
     # -- consuming -------------------------------------------------------------------------
     def _poll_and_put(self, timeout: float) -> None:
         self._resume_consumer_if_needed()
+        if self.rewind:  # asked for by put() since the last consume: nothing fetched past it is delivered
+            self._apply_rewind()
         msgs = self._consumer.consume(self._max_poll, timeout)
         self._kafka.check(self._consumer)
-        if self.rewind:
-            self._apply_rewind()
+        if self.rewind:  # asked for by open() during this consume (an assignment): its fetch for them is stale
+            rewound = self._apply_rewind()
+            msgs = [m for m in msgs if m.error() is not None or TopicPartition(m.topic(), m.partition()) not in rewound]
         if not msgs:
             self._deliver([])
             return
@@ -339,12 +342,16 @@ class WorkerSinkTask(WorkerTask):
         if not self._all_paused and not self.paused:
             self._consumer.resume([KafkaTopicPartition(tp.topic, tp.partition) for tp in partitions])
 
-    def _apply_rewind(self) -> None:
+    def _apply_rewind(self) -> set[TopicPartition]:
+        """Seek to the offsets the task asked for (the consumer drops what it pre-fetched); the partitions sought."""
+        sought = set()
         for tp, offset in list(self.rewind.items()):
             if tp in self.assigned:
                 self._consumer.seek(KafkaTopicPartition(tp.topic, tp.partition, offset))
                 self._current[tp] = offset
+                sought.add(tp)
         self.rewind.clear()
+        return sought
 
     def commit_offsets(self, final: bool = False, only: Collection[TopicPartition] | None = None) -> None:
         self.commit_requested = False
@@ -424,6 +431,7 @@ class WorkerSinkTask(WorkerTask):
         for tp in tps:
             self._current.pop(tp, None)
             self._committed.pop(tp, None)
+            self.rewind.pop(tp, None)
         if self._retry_batch is not None:
             self._retry_batch = [
                 r for r in self._retry_batch if TopicPartition(r.original_topic, r.original_kafka_partition) not in tps

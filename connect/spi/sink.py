@@ -37,7 +37,11 @@ class SinkTaskContext(Protocol):
     def resume(self, *partitions: TopicPartition) -> None: ...
 
     def offset(self, offsets: Mapping[TopicPartition, int]) -> None:
-        """Rewind or skip: the next records consumed start at these offsets."""
+        """Rewind or skip: the next records `put` receives for these partitions start at these offsets.
+
+        Nothing fetched from the old position is delivered first. Asked for in `put`, the batch at hand
+        was already handed over: its records of these partitions from the new offset on come again.
+        """
         ...
 
     def request_commit(self) -> None: ...

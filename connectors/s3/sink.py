@@ -90,11 +90,14 @@ class S3SinkTask(SinkTask):
                 group = groups[tp] = []
             group.append(record)
         # Anything that may raise RetriableException comes before the first record is accepted.
+        rewound = {
+            tp
+            for tp, group in groups.items()
+            if tp not in self._writers and self._start_writer(tp, group[0].original_kafka_offset, now)
+        }
         for tp, group in groups.items():
-            if tp not in self._writers:
-                self._start_writer(tp, group[0].original_kafka_offset, now)
-        for tp, group in groups.items():
-            self._writers[tp].write(group, now)
+            if tp not in rewound:  # a rewound partition's records come again, from where its writer starts
+                self._writers[tp].write(group, now)
         for writer in self._writers.values():
             writer.tick(now)
         self._gate.update(self.context)
@@ -110,8 +113,9 @@ class S3SinkTask(SinkTask):
             raise RetriableException(f"S3 is not accepting writes ({stalled}); the records will be offered again")
         return uploader
 
-    def _start_writer(self, tp: TopicPartition, first: int, now: int) -> None:
-        """The writer of a newly assigned partition, starting where its objects and its first record say."""
+    def _start_writer(self, tp: TopicPartition, first: int, now: int) -> bool:
+        """The writer of a newly assigned partition, starting where its objects and its first record say.
+        True when the consumer was asked to go on from there instead (the records at hand are not written)."""
         start = first
         if self.config.recover_offsets:
             found = self._recovered.get(tp)
@@ -124,6 +128,7 @@ class S3SinkTask(SinkTask):
                 raise RetriableException(f"recovering {tp.topic}-{tp.partition} from S3: {exc}") from None
         self._recovered.pop(tp, None)
         self._writers[tp] = PartitionWriter(tp, self._services, start, now)
+        return start != first
 
     def _resume(self, tp: TopicPartition, first: int, found: Recovered) -> int:
         """The consumer is not past the newest commit in S3: rewrite that commit from its start, deleting
@@ -132,7 +137,8 @@ class S3SinkTask(SinkTask):
         assert start is not None
         if found.newest:
             self._client_().delete(list(found.newest))
-        if first < start and self.context is not None:
+        if first < start:
+            assert self.context is not None
             self.context.offset({tp: start})
         log.info(
             "%s-%d: resuming at offset %d from S3 (consumer at %d; %d objects of an unconfirmed commit deleted)",

@@ -98,7 +98,6 @@ class PartitionWriter:
         self.s = services
         config = services.config
         self.token = object()  # this writer's requests, abandoned together on close
-        self.position = start  # next offset to handle; anything below was handled (or is in S3)
         self.durable = start
         self.commit = OpenCommit(start)
         self.sequence = CommitSequence()
@@ -123,9 +122,6 @@ class PartitionWriter:
     def write(self, records: Iterable[SinkRecord], now_ms: int) -> None:
         for record in records:
             offset = record.original_kafka_offset
-            if offset < self.position:
-                continue  # read again after a rewind: already handled
-            self.position = offset + 1
             self._handle(record, now_ms)
             commit = self.commit
             commit.end = offset + 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar
 
 import orjson
@@ -20,6 +20,7 @@ from connect.spi import (
     SinkTask,
     SourceConnector,
     SourceTask,
+    TopicPartition,
     Transformation,
 )
 
@@ -101,6 +102,7 @@ class CarelessSource(SourceConnector):
 
 
 SINK_RECEIVED: dict[str, list[SinkRecord]] = {}
+REWOUND_AFTER: dict[str, int] = {}  # connector -> offset of the last record of the batch that asked for a rewind
 
 
 class CollectingSinkTask(SinkTask):
@@ -129,6 +131,44 @@ class CollectingSink(SinkConnector):
 
     def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
         return [dict(self.props)]
+
+
+class RewindingSinkTask(SinkTask):
+    """Keeps every record's offset, in delivery order, in SINK_RECEIVED; asks for one rewind.
+
+    `open.offset`: where each assigned partition starts (a skip asked for in open()); `rewind.at` and
+    `rewind.to`: the first time a record at or past `rewind.at` is put, ask for the partition to go on
+    from `rewind.to`.
+    """
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.name = props["name"]
+        self.open_offset = int(props.get("open.offset", -1))
+        self.rewind_at = int(props.get("rewind.at", -1))
+        self.rewind_to = int(props.get("rewind.to", 0))
+        SINK_RECEIVED.setdefault(self.name, [])
+
+    def open(self, partitions: Collection[TopicPartition]) -> None:
+        if self.open_offset >= 0 and partitions:
+            assert self.context is not None
+            self.context.offset(dict.fromkeys(partitions, self.open_offset))
+
+    def put(self, records: list[SinkRecord]) -> None:
+        SINK_RECEIVED[self.name].extend(records)
+        for r in records:
+            if 0 <= self.rewind_at <= r.kafka_offset:
+                assert self.context is not None
+                self.context.offset({TopicPartition(r.topic, r.kafka_partition): self.rewind_to})
+                self.rewind_at = -1
+                REWOUND_AFTER[self.name] = records[-1].kafka_offset
+                return
+
+    def stop(self) -> None:
+        pass
+
+
+class RewindingSink(CollectingSink):
+    task_class = RewindingSinkTask
 
 
 class Poison(Transformation):
@@ -195,6 +235,7 @@ def fake_registry() -> PluginRegistry:
             PluginKind.CONNECTOR: {
                 "counting": CountingSource,
                 "collecting": CollectingSink,
+                "rewinding": RewindingSink,
                 "careless": CarelessSource,
             },
             PluginKind.TRANSFORMATION: {"Poison": Poison, "AddField": AddField},

@@ -229,3 +229,35 @@ def test_with_a_config_file_connectors_run_again_after_a_restart_in_their_target
         "src", {"connector.class": "counting", "topic": topic, "count": "60"}, allow_replace=True
     )
     assert sorted(seqs(read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) >= 60))) == list(range(60))
+
+
+def received_offsets(name: str) -> list[int]:
+    return [r.kafka_offset for r in plugins.SINK_RECEIVED.get(name, [])]
+
+
+def test_a_rewind_asked_for_in_put_comes_before_any_record_fetched_past_it(herder_factory, unique_name, services):
+    produce(services.kafka_bootstrap, unique_name, [(None, orjson.dumps({"n": n})) for n in range(100)])
+    herder = herder_factory()
+    name = unique_name + "-sink"
+    config = {
+        "connector.class": "rewinding",
+        "topics": unique_name,
+        "consumer.override.max.poll.records": "10",  # later batches are already fetched when the rewind is asked
+        "rewind.at": "25",
+        "rewind.to": "5",
+    }
+    herder.put_connector_config(name, config, allow_replace=False)
+    wait_until(lambda: name in plugins.REWOUND_AFTER, message="the rewind asked for")
+    last = plugins.REWOUND_AFTER[name]
+    wait_until(lambda: len(received_offsets(name)) >= last + 1 + 95, message="every record after the rewind")
+    assert received_offsets(name) == [*range(last + 1), *range(5, 100)]
+
+
+def test_a_skip_asked_for_in_open_is_where_the_first_batch_starts(herder_factory, unique_name, services):
+    produce(services.kafka_bootstrap, unique_name, [(None, orjson.dumps({"n": n})) for n in range(100)])
+    herder = herder_factory()
+    name = unique_name + "-sink"
+    config = {"connector.class": "rewinding", "topics": unique_name, "open.offset": "60"}
+    herder.put_connector_config(name, config, allow_replace=False)
+    wait_until(lambda: len(received_offsets(name)) >= 40, message="the records from offset 60")
+    assert received_offsets(name) == list(range(60, 100))

@@ -85,9 +85,19 @@ class Driver:
         self.task.initialize(self.context)  # type: ignore[arg-type]
         self.task.start(props)
         self.task.open(partitions)
+        self._rewound: dict[TopicPartition, int] = {}
 
     def put(self, records: list[SinkRecord]) -> None:
         self.task.put(records)
+        # As the worker: a partition the task rewinds (or skips) goes on from there, with the records at hand.
+        for tp, offset in self.context.rewinds.items():
+            if self._rewound.get(tp) != offset:
+                self._rewound[tp] = offset
+                again = [
+                    r for r in records if TopicPartition(r.topic, r.kafka_partition) == tp and r.kafka_offset >= offset
+                ]
+                if again:
+                    self.put(again)
 
     def safe(self) -> dict[TopicPartition, int]:
         return dict(self.task.pre_commit({}))

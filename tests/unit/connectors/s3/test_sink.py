@@ -113,16 +113,6 @@ def test_skipped_records_are_safe_once_nothing_is_open_and_bad_ones_are_reported
     task.stop()
 
 
-def test_records_read_again_after_a_rewind_are_not_written_twice():
-    fake = FakeS3()
-    task, _ = started(fake, {TP})
-    task.put([rec(TP, o) for o in range(4)])
-    task.put([rec(TP, o) for o in range(2, 6)])  # a rewind delivered 2 and 3 again
-    wait_until(lambda: safe(task) == {TP: 6})
-    assert [n for k in sorted(fake.objects) for n in numbers(fake, k)] == [0, 1, 2, 3, 4, 5]
-    task.stop()
-
-
 def test_put_refuses_records_while_requests_fail_and_fails_the_task_for_what_retrying_cannot_fix():
     fake = FakeS3()
     task, _ = started(fake, {TP}, **{"recover.offsets.from.objects": "false"})
