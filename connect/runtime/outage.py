@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 TARGET = "its system"  # the database, index or cache a connector talks to
 KAFKA = "Kafka"
+CONVERTER = "a converter's registry"  # what a converter looks schemas up in (the Schema Registry)
 
 _LABELS = ("connector", "task")
 OUTAGES = Counter("connect_task_outages", "Outages a task went through (its system unreachable).", _LABELS)

@@ -4,7 +4,9 @@ The consumer group is `connect-<connector>`; auto-commit is off. Every
 `offset.flush.interval.ms` (and on rebalance and stop) the task's `pre_commit` says which
 offsets are durable in the target, and only those are committed. Records that fail
 conversion or transformation, and records the target rejects, go through the error
-handling (log, dead-letter topic with the original bytes) or fail the task.
+handling (log, dead-letter topic with the original bytes) or fail the task. A target or a
+converter's registry that is down is an outage instead (connect/spi/outages.py): consumption
+pauses and the same records are offered again after the backoff.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.runtime.herder import TaskId
 from connect.runtime.metrics import TaskMetrics
-from connect.runtime.outage import KafkaWatch
+from connect.runtime.outage import CONVERTER, KafkaWatch
 from connect.runtime.transform_chain import TransformationChain
 from connect.runtime.worker_task import StatusListener, WorkerTask
 from connect.spi import Converter, HeaderConverter, SinkTask, TopicPartition
@@ -109,6 +111,7 @@ class WorkerSinkTask(WorkerTask):
         self._next_commit = time.monotonic() + self._flush_interval
         self._retry_batch: list[SinkRecord] | None = None
         self._retry_delay = 0.0
+        self._convert_delay: float | None = None  # a converter's registry is down: consumption waits this long
         self._all_paused = False
         self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task))
         self.started = False
@@ -136,6 +139,9 @@ class WorkerSinkTask(WorkerTask):
     def iteration(self) -> None:
         if self._retry_batch is not None:
             self._retry_put()
+        elif self._convert_delay is not None:
+            delay, self._convert_delay = self._convert_delay, None
+            self._hold(delay)
         else:
             self._poll_and_put(timeout=0.5)
         if self.commit_requested or time.monotonic() >= self._next_commit:
@@ -197,7 +203,7 @@ class WorkerSinkTask(WorkerTask):
             return
         records = []
         current = self._current
-        for msg in msgs:
+        for i, msg in enumerate(msgs):
             err = msg.error()
             if err is not None:
                 if err.code() == KafkaError._PARTITION_EOF:
@@ -211,20 +217,37 @@ class WorkerSinkTask(WorkerTask):
                 continue
             tp = TopicPartition(msg.topic(), msg.partition())
             current[tp] = msg.offset() + 1
-            record = self._convert(msg)
+            try:
+                record = self._convert(msg)
+            except RetriableException as exc:  # e.g. the schema registry down: an outage, not a bad record
+                self._converter_outage(msgs[i:], exc)
+                msgs = msgs[:i]
+                break
             if record is not None and self._chain:
                 record = self._chain.apply(record)
             if record is not None:
                 records.append(record)
+        else:
+            if self.outage.waiting_for(CONVERTER):
+                self.outage.progress(CONVERTER)
         self._metrics.read.inc(len(msgs))
         self._deliver(records)
 
+    def _converter_outage(self, unconverted: list[Message], error: RetriableException) -> None:
+        """The outage rule (connect/spi/outages.py) for a converter: the records it could not convert are read
+        again after the backoff, with consumption paused meanwhile; those before them are delivered."""
+        self._current.update(self._seek_back(unconverted))
+        self._convert_delay = self.outage.failed(str(error), CONVERTER)
+
     def _convert(self, msg: Message) -> SinkRecord | None:
+        """The record, or None when the error handling took it; RetriableException is raised, never reported."""
         topic = msg.topic()
         try:
             key = self._key_converter.to_connect(topic, msg.key())
             value = self._value_converter.to_connect(topic, msg.value())
             headers = self._headers(topic, msg.headers())
+        except RetriableException:
+            raise
         except Exception as exc:
             self._convert_failed(msg, exc)
             return None
@@ -310,12 +333,8 @@ class WorkerSinkTask(WorkerTask):
 
     def _retry_put(self) -> None:
         assert self._retry_batch is not None
-        # Consumption stays paused (fetched records are sought back) until the same batch goes through.
-        deadline = time.monotonic() + self._retry_delay
-        while time.monotonic() < deadline and not self.stopping:
-            msgs = self._consumer.consume(self._max_poll, min(0.2, max(0.0, deadline - time.monotonic())))
-            if msgs:
-                self._seek_back(msgs)
+        # Consumption stays paused until the same batch goes through.
+        self._hold(self._retry_delay)
         if self.stopping:
             return
         batch, self._retry_batch = self._retry_batch, None
@@ -323,14 +342,27 @@ class WorkerSinkTask(WorkerTask):
         if self._retry_batch is None:
             self._resume_consumer_if_needed()
 
-    def _seek_back(self, msgs: list[Message]) -> None:
-        """Messages fetched while paused are read again after the resume."""
+    def _hold(self, seconds: float) -> None:
+        """Wait out a backoff with every partition paused, polling so the group membership stays alive (what is
+        fetched meanwhile is sought back); stopping cuts it short."""
+        if not self._all_paused:
+            self._pause_all_for_retry()
+        deadline = time.monotonic() + seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            msgs = self._consumer.consume(self._max_poll, min(0.2, left))
+            if msgs:
+                self._seek_back(msgs)
+
+    def _seek_back(self, msgs: list[Message]) -> dict[TopicPartition, int]:
+        """Messages fetched but not delivered (while paused, or not converted) are read again: where each
+        partition now resumes."""
         first: dict[TopicPartition, int] = {}
         for m in msgs:
             if m.error() is None:
                 first.setdefault(TopicPartition(m.topic(), m.partition()), m.offset())
         for tp, offset in first.items():
             self._consumer.seek(KafkaTopicPartition(tp.topic, tp.partition, offset))
+        return first
 
     # -- partitions and offsets ------------------------------------------------------------
     def pause_partitions(self, partitions: Collection[TopicPartition]) -> None:

@@ -16,6 +16,11 @@ count attempts or give up: the runtime owns the waiting. For as long as the outa
   `connect_task_outages_total`, `connect_task_outage_retries_total`, `connect_task_waiting` and
   `connect_task_seconds_since_progress`.
 
+Converters follow the same rule: one whose registry is down (the Avro converter's Schema Registry)
+raises RetriableException, and the runtime waits it out instead of treating the record as bad. A
+source converts the record again after each backoff; a sink delivers what it converted before it,
+pauses consumption and reads the rest again after each backoff, committing nothing past it.
+
 Any other exception fails the task: only errors that retrying cannot fix (refused credentials, a
 missing permission, a broken config) do. A connector with a retry loop of its own below this line
 (per-item retries of a bulk request already in flight) waits with the same `backoff`.

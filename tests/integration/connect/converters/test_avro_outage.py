@@ -5,14 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from prometheus_client import REGISTRY
 
 from connect.converters.avro import AvroConverter
 from connect.data import INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, Schema
 from connect.errors import RetriableException
 from connect.runtime.herder import State
-from connect.runtime.standalone import running
+from connect.runtime.standalone import StandaloneHerder, running
 from tests.fixtures.pipeline import postgres_source
-from tests.support.kafka import read_topic
+from tests.fixtures.worker import worker_props
+from tests.support import plugins
+from tests.support.kafka import produce, read_topic, wait_until
 from tests.support.registry import read_avro, replay
 from tests.support.tcp_proxy import TcpProxy
 
@@ -89,3 +92,60 @@ def test_cdc_waits_out_a_registry_outage_and_dead_letters_nothing(pg, avro_herde
             k: v for k, v in rows.items() if k[0][1] > 5
         }
         assert read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) > 0, timeout=2) == []
+
+
+def test_a_sink_waits_out_a_registry_outage_and_dead_letters_nothing(services, unique_name, tmp_path):
+    """The sink side: a schema id it has not read yet while the registry is down pauses the task (status,
+    /health and metrics say so); what it could convert before it is delivered, the rest once it is back."""
+    topic, dlq, name = unique_name, f"{unique_name}-dlq", f"{unique_name}-sink"
+    writer = converter(services.registry_url)
+
+    def send(schema: Schema, ids: range) -> None:
+        values = [{"id": n} if schema is ROW else {"id": n, "note": "wider"} for n in ids]
+        produce(services.kafka_bootstrap, topic, [(None, writer.from_connect(topic, schema, v)) for v in values])
+
+    def received() -> list[int]:
+        return [r.value["id"] for r in plugins.SINK_RECEIVED.get(name, [])]
+
+    send(ROW, range(10))
+    herder = StandaloneHerder(worker_props(services, tmp_path), registry=plugins.fake_registry())
+    herder.start()
+    target = urlsplit(services.registry_url)
+    try:
+        with TcpProxy(target.hostname or "127.0.0.1", target.port or 80) as proxy:
+            config = {
+                "connector.class": "collecting",
+                "topics": topic,
+                "value.converter": "io.confluent.connect.avro.AvroConverter",
+                "value.converter.schema.registry.url": proxied(services, proxy),
+                "errors.tolerance": "all",
+                "errors.deadletterqueue.topic.name": dlq,
+                "errors.deadletterqueue.topic.replication.factor": "1",
+            }
+            herder.put_connector_config(name, config, allow_replace=False)
+            wait_until(lambda: len(received()) >= 10, message="the first records in the sink")
+            proxy.down()
+            send(ROW, range(10, 15))  # a schema the sink has read already: converted during the outage
+            send(WIDER, range(15, 20))  # a new schema id: the registry is needed
+            send(ROW, range(20, 25))
+
+            def outage_named() -> bool:
+                return "Schema Registry unreachable" in (herder.connector_status(name).tasks[0].trace or "")
+
+            assert read_topic(services.kafka_bootstrap, dlq, lambda ms: bool(ms) or outage_named(), timeout=20) == []
+            assert herder.connector_status(name).tasks[0].state is State.RUNNING
+            [degraded] = herder.health()["degraded"]
+            assert degraded["connector"] == name and "Schema Registry unreachable" in degraded["reason"]
+            labels = {"connector": name, "task": "0"}
+            assert REGISTRY.get_sample_value("connect_task_waiting", labels) == 1
+            wait_until(lambda: len(received()) >= 15, message="the records before the new schema")
+            proxy.up()
+            wait_until(lambda: len(received()) >= 25, message="every record in the sink")
+        assert received() == list(range(25))
+        wait_until(lambda: herder.connector_status(name).tasks[0].trace is None, message="the trace cleared")
+        assert REGISTRY.get_sample_value("connect_task_waiting", labels) == 0
+        assert REGISTRY.get_sample_value("connect_task_outages_total", labels) == 1
+        assert read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) > 0, timeout=2) == []
+    finally:
+        herder.stop()
+        writer.close()
