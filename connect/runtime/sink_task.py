@@ -21,6 +21,7 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from connect.data import Header, SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
+from connect.runtime.closing import close_all
 from connect.runtime.errors.context import ErrorContext, RawMessage, Stage, class_name
 from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
@@ -183,10 +184,10 @@ class WorkerSinkTask(WorkerTask):
                     self._operator_close()
 
     def _operator_close(self) -> None:
-        try:
-            self.operator.close()
-        finally:
-            self._chain.close()
+        # The dead-letter producer first: its records are serialized with the converters.
+        close_all(
+            self.id, self.operator, self._chain, self._key_converter, self._value_converter, self._header_converter
+        )
 
     # -- consuming -------------------------------------------------------------------------
     def _poll_and_put(self, timeout: float) -> None:

@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 
 from connect.data import SourceRecord
 from connect.errors import ConnectException, RetriableException
+from connect.runtime.closing import close_all
 from connect.runtime.errors.context import Stage, class_name
 from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
@@ -359,8 +360,9 @@ class WorkerSourceTask(WorkerTask):
             # Every client the task opened is closed here, whatever stopped it: a producer left to the
             # garbage collector keeps its threads and its broker connections until a full collection.
             self._producer.close()
-            self._operator.close()
-            self._chain.close()
+            close_all(
+                self.id, self._operator, self._chain, self._key_converter, self._value_converter, self._header_converter
+            )
 
 
 def committed(offsets: Mapping[bytes, Any]) -> list[tuple[dict[str, Any], Any]]:

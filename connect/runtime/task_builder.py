@@ -14,6 +14,7 @@ from connect.config.providers import resolve
 from connect.data import ConnectRecord, SinkRecord
 from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
+from connect.runtime.closing import Closeable, close_all
 from connect.runtime.connector_config import ConnectorConfig
 from connect.runtime.errors import DeadLetterQueueReporter, LogReporter, RetryWithToleranceOperator
 from connect.runtime.errors.context import ErrorContext, RawMessage
@@ -49,12 +50,20 @@ class TaskBuilder:
         try:
             converter.configure(resolve(plugin.settings), is_key)
         except ConfigException as exc:
+            close_all(key, converter)
             raise ConfigException(f"{key}.{exc.name}", exc.value, exc.reason) from None
+        except BaseException:
+            close_all(key, converter)  # what it opened before failing
+            raise
         return converter
 
     def header_converter(self, plugin: PluginSettings) -> HeaderConverter:
         converter = self.registry.load(PluginKind.HEADER_CONVERTER, plugin.class_name)()
-        converter.configure(resolve(plugin.settings))
+        try:
+            converter.configure(resolve(plugin.settings))
+        except BaseException:
+            close_all("header.converter", converter)
+            raise
         return converter
 
     def build(
@@ -65,18 +74,75 @@ class TaskBuilder:
         listener: StatusListener,
         start_paused: bool,
     ) -> WorkerTask:
-        """A ready-to-start task runner; configuration errors raise before anything runs."""
-        worker, errors = config.worker, config.errors
+        """A ready-to-start task runner; configuration errors raise before anything runs, and what was opened
+        for the task until then is closed (once built, the runner closes it when the task stops)."""
         metrics = TaskMetrics(task_id.connector, task_id.task)
+        opened: list[Closeable] = []
+        try:
+            plugins = self._plugins(task_id, config, metrics, opened)
+            task = config.connector_class.task_class()
+            flush_ms = config.worker.offset_flush_interval_ms
+            if config.is_sink:
+                assert isinstance(task, SinkTask)
+                return WorkerSinkTask(
+                    task_id,
+                    task,
+                    task_props,
+                    **plugins,
+                    consumer_config=self.clients.consumer_config(config, task_id.task),
+                    subscription=list(config.subscription),
+                    flush_interval_ms=flush_ms,
+                    listener=listener,
+                    metrics=metrics,
+                    max_poll_records=config.max_poll_records,
+                    start_paused=start_paused,
+                )
+            assert isinstance(task, SourceTask)
+            producer_config = self.clients.producer_config(config, f"-{task_id.task}")
+            runner: Any = WorkerSourceTask
+            extra: dict[str, Any] = {}
+            if self.exactly_once is not None:
+                runner, extra = self._exactly_once(task_id, config, producer_config)
+            elif config.exactly_once_required:
+                raise ConfigException(
+                    "exactly.once.support",
+                    "required",
+                    "this worker has no exactly-once source support (exactly.once.source.support=enabled, distributed)",
+                )
+            return runner(  # type: ignore[no-any-return]
+                task_id,
+                task,
+                task_props,
+                **plugins,
+                producer_config=producer_config,
+                offset_store=self.offset_store,
+                topic_creator=TopicCreator(self.clients.admin, config.topic_creation),
+                flush_interval_ms=flush_ms,
+                flush_timeout_ms=config.worker.offset_flush_timeout_ms,
+                listener=listener,
+                metrics=metrics,
+                start_paused=start_paused,
+                **extra,
+            )
+        except BaseException:
+            close_all(f"task {task_id.connector}-{task_id.task}", *reversed(opened))
+            raise
+
+    def _plugins(
+        self, task_id: TaskId, config: ConnectorConfig, metrics: TaskMetrics, opened: list[Closeable]
+    ) -> dict[str, Any]:
+        """The task's converters, error handling (with its dead-letter producer) and transforms, as the runners'
+        keyword arguments; each is added to `opened` as soon as it holds something to close."""
+        errors = config.errors
         key_conv = self.converter("key.converter", config.key_converter, True)
+        opened.append(key_conv)
         value_conv = self.converter("value.converter", config.value_converter, False)
+        opened.append(value_conv)
         header_conv = self.header_converter(config.header_converter)
+        opened.append(header_conv)
         reporters: list[Any] = []
         if errors.log_enable:
             reporters.append(LogReporter(task_id.connector, task_id.task, errors.log_include_messages))
-        task_cls = config.connector_class.task_class
-        task = task_cls()
-        flush_ms = worker.offset_flush_interval_ms
 
         def on_error(ctx: ErrorContext, tolerated: bool) -> None:
             metrics.error(ctx.stage)
@@ -84,74 +150,30 @@ class TaskBuilder:
         if errors.dead_letter_topic:
             self.clients.ensure_dead_letter_topic(errors.dead_letter_topic, errors.dead_letter_replication_factor)
             dlq_producer = Producer(self.clients.producer_config(config, f"-dlq-{task_id.task}"))
-            reporters.append(
-                _CountingDlq(
-                    DeadLetterQueueReporter(
-                        errors.dead_letter_topic,
-                        task_id.connector,
-                        task_id.task,
-                        errors.dead_letter_context_headers,
-                        dlq_producer.produce,
-                        _reserializer(key_conv, value_conv, header_conv),
-                    ),
-                    dlq_producer,
-                    metrics,
-                )
+            dlq = _CountingDlq(
+                DeadLetterQueueReporter(
+                    errors.dead_letter_topic,
+                    task_id.connector,
+                    task_id.task,
+                    errors.dead_letter_context_headers,
+                    dlq_producer.produce,
+                    _reserializer(key_conv, value_conv, header_conv),
+                ),
+                dlq_producer,
+                metrics,
             )
+            opened.append(dlq)
+            reporters.append(dlq)
         operator = RetryWithToleranceOperator(errors, reporters, on_error)
         chain = build_chain(self.registry, config.chain, operator)
-        if config.is_sink:
-            assert isinstance(task, SinkTask)
-            consumer_config = self.clients.consumer_config(config, task_id.task)
-            return WorkerSinkTask(
-                task_id,
-                task,
-                task_props,
-                key_converter=key_conv,
-                value_converter=value_conv,
-                header_converter=header_conv,
-                chain=chain,
-                operator=operator,
-                consumer_config=consumer_config,
-                subscription=list(config.subscription),
-                flush_interval_ms=flush_ms,
-                listener=listener,
-                metrics=metrics,
-                max_poll_records=config.max_poll_records,
-                start_paused=start_paused,
-            )
-        assert isinstance(task, SourceTask)
-        producer_config = self.clients.producer_config(config, f"-{task_id.task}")
-        creator = TopicCreator(self.clients.admin, config.topic_creation)
-        runner: Any = WorkerSourceTask
-        extra: dict[str, Any] = {}
-        if self.exactly_once is not None:
-            runner, extra = self._exactly_once(task_id, config, producer_config)
-        elif config.exactly_once_required:
-            raise ConfigException(
-                "exactly.once.support",
-                "required",
-                "this worker has no exactly-once source support (exactly.once.source.support=enabled, distributed)",
-            )
-        return runner(  # type: ignore[no-any-return]
-            task_id,
-            task,
-            task_props,
-            key_converter=key_conv,
-            value_converter=value_conv,
-            header_converter=header_conv,
-            chain=chain,
-            operator=operator,
-            producer_config=producer_config,
-            offset_store=self.offset_store,
-            topic_creator=creator,
-            flush_interval_ms=flush_ms,
-            flush_timeout_ms=worker.offset_flush_timeout_ms,
-            listener=listener,
-            metrics=metrics,
-            start_paused=start_paused,
-            **extra,
-        )
+        opened.append(chain)
+        return {
+            "key_converter": key_conv,
+            "value_converter": value_conv,
+            "header_converter": header_conv,
+            "operator": operator,
+            "chain": chain,
+        }
 
     def _exactly_once(
         self, task_id: TaskId, config: ConnectorConfig, producer_config: dict[str, Any]

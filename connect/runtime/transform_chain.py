@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from connect.data import ConnectRecord
 from connect.errors import ConfigException
 from connect.plugins import PluginKind, PluginRegistry
+from connect.runtime.closing import close_all
 from connect.runtime.errors.context import Stage, class_name
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
 from connect.spi import Predicate, Transformation
@@ -48,9 +49,15 @@ class Step:
 
 
 class TransformationChain:
-    def __init__(self, steps: Sequence[Step], operator: RetryWithToleranceOperator | None = None) -> None:
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        operator: RetryWithToleranceOperator | None = None,
+        predicates: Sequence[Predicate] = (),
+    ) -> None:
         self.steps = tuple(steps)
         self._operator = operator
+        self._predicates = tuple(predicates)  # every one configured (gating several transforms, or none): closed once
 
     def __bool__(self) -> bool:
         return bool(self.steps)
@@ -76,10 +83,7 @@ class TransformationChain:
         return record
 
     def close(self) -> None:
-        for step in self.steps:
-            step.transform.close()
-            if step.predicate is not None:
-                step.predicate.close()
+        close_all("transformation chain", *(step.transform for step in self.steps), *self._predicates)
 
 
 def _configured(registry: PluginRegistry, kind: PluginKind, spec: PluginSpec) -> Any:
@@ -89,18 +93,29 @@ def _configured(registry: PluginRegistry, kind: PluginKind, spec: PluginSpec) ->
     try:
         plugin.configure(own)
     except ConfigException as exc:
+        close_all(spec.prefix, plugin)
         raise ConfigException(spec.prefix + exc.name, exc.value, exc.reason) from None
+    except BaseException:
+        close_all(spec.prefix, plugin)  # what it opened before failing
+        raise
     return plugin
 
 
 def build_chain(
     registry: PluginRegistry, chain: ChainConfig, operator: RetryWithToleranceOperator | None = None
 ) -> TransformationChain:
-    """Instantiate and configure the transforms and predicates of a connector's chain config."""
-    predicates = {spec.alias: _configured(registry, PluginKind.PREDICATE, spec) for spec in chain.predicates}
-    steps = []
-    for spec in chain.transforms:
-        transform = _configured(registry, PluginKind.TRANSFORMATION, spec)
-        predicate = predicates.get(spec.predicate) if spec.predicate else None
-        steps.append(Step(transform, predicate, spec.negate, class_name(transform)))
-    return TransformationChain(steps, operator)
+    """Instantiate and configure the transforms and predicates of a connector's chain config; when one fails,
+    those configured before it are closed."""
+    predicates: dict[str, Any] = {}
+    steps: list[Step] = []
+    try:
+        for spec in chain.predicates:
+            predicates[spec.alias] = _configured(registry, PluginKind.PREDICATE, spec)
+        for spec in chain.transforms:
+            transform = _configured(registry, PluginKind.TRANSFORMATION, spec)
+            predicate = predicates.get(spec.predicate) if spec.predicate else None
+            steps.append(Step(transform, predicate, spec.negate, class_name(transform)))
+    except BaseException:
+        TransformationChain(steps, predicates=tuple(predicates.values())).close()
+        raise
+    return TransformationChain(steps, operator, tuple(predicates.values()))

@@ -228,6 +228,56 @@ class Utf8Headers(HeaderConverter):
         return SchemaAndValue(None, None if data is None else data.decode())
 
 
+LIVE: set[object] = set()  # tracked plugins configured and not closed yet
+CLOSED_TWICE: list[str] = []
+
+
+class Tracked:
+    """Counts itself live from configure() to close(), as a plugin holding a client would need closing."""
+
+    def _opened(self) -> None:
+        LIVE.add(self)
+
+    def close(self) -> None:
+        if self not in LIVE:
+            CLOSED_TWICE.append(type(self).__name__)
+        LIVE.discard(self)
+
+
+class TrackedJson(Tracked, PlainJson):
+    def configure(self, props: Mapping[str, Any], is_key: bool = False) -> None:  # type: ignore[override]
+        super().configure(props, is_key)
+        self._opened()
+
+
+class TrackedHeaders(Tracked, Utf8Headers):
+    def configure(self, props: Mapping[str, Any]) -> None:
+        super().configure(props)
+        self._opened()
+
+
+class TrackedField(Tracked, AddField):
+    def configure(self, props: Mapping[str, Any]) -> None:
+        super().configure(props)
+        self._opened()
+
+
+class TrackedTopicIs(Tracked, TopicIs):
+    def configure(self, props: Mapping[str, Any]) -> None:
+        super().configure(props)
+        self._opened()
+
+
+class BrokenTransform(Transformation):
+    """Fails to configure (a client it could not open), after the plugins before it were configured."""
+
+    def configure(self, props: Mapping[str, Any]) -> None:
+        raise ConnectionError("cannot reach the lookup service")
+
+    def apply(self, record: ConnectRecord) -> ConnectRecord | None:
+        return record
+
+
 def fake_registry() -> PluginRegistry:
     """Installed plugins plus these fakes."""
     return PluginRegistry.of(
@@ -238,10 +288,15 @@ def fake_registry() -> PluginRegistry:
                 "rewinding": RewindingSink,
                 "careless": CarelessSource,
             },
-            PluginKind.TRANSFORMATION: {"Poison": Poison, "AddField": AddField},
-            PluginKind.PREDICATE: {"TopicIs": TopicIs},
-            PluginKind.CONVERTER: {"PlainJson": PlainJson},
-            PluginKind.HEADER_CONVERTER: {"Utf8Headers": Utf8Headers},
+            PluginKind.TRANSFORMATION: {
+                "Poison": Poison,
+                "AddField": AddField,
+                "TrackedField": TrackedField,
+                "BrokenTransform": BrokenTransform,
+            },
+            PluginKind.PREDICATE: {"TopicIs": TopicIs, "TrackedTopicIs": TrackedTopicIs},
+            PluginKind.CONVERTER: {"PlainJson": PlainJson, "TrackedJson": TrackedJson},
+            PluginKind.HEADER_CONVERTER: {"Utf8Headers": Utf8Headers, "TrackedHeaders": TrackedHeaders},
         },
         base=PluginRegistry(),
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from connect.errors import ConnectException, RetriableException
+from connect.runtime.closing import Closeable, close_all
 from connect.runtime.errors.config import ErrorConfig
 from connect.runtime.errors.context import ErrorContext, RawMessage, Stage
 
@@ -46,10 +47,7 @@ class RetryWithToleranceOperator:
 
     def close(self) -> None:
         """Close the reporters that hold clients (the dead-letter producer); called when the task stops."""
-        for reporter in self.reporters:
-            close = getattr(reporter, "close", None)
-            if close is not None:
-                close()
+        close_all("error reporters", *(r for r in self.reporters if isinstance(r, Closeable)))
 
     def backoff(self, attempt: int) -> float:
         """Seconds before retry `attempt` (1-based): exponential from 300 ms, capped, with jitter."""
