@@ -2,7 +2,8 @@
 
 `submit` appends actions to one FIFO; `max_in_flight` sender threads each take a batch (full, or
 lingered `linger_ms`, or when asked to flush), send it, and retry the items that failed for a
-transient reason (429, 5xx, no connection) with exponential backoff and jitter. Two writes to the
+transient reason (429, 5xx, no connection) with the outage backoff from `retry.backoff.ms`
+(connect/spi/outages.py's Retries: past `max.retries`, the writer says it is `stalled`). Two writes to the
 same document are never in flight at once and a later one never passes an earlier one, so a
 document's writes reach Elasticsearch in Kafka order even across retries. Every action ends in
 exactly one call of `on_done(action, outcome, reason)`.
@@ -19,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from connect.errors import RetriableException
-from connect.spi.outages import backoff as outage_backoff
+from connect.spi.outages import Retries
 from connectors.elasticsearch.client import is_transient
 from connectors.elasticsearch.convert import DELETE, UPDATE, Action
 
@@ -71,11 +72,6 @@ def describe(error: Any, status: int) -> str:
     return text
 
 
-def backoff(attempt: int, base_ms: int) -> float:
-    """Seconds before retry `attempt` of a batch in flight: the runtime's outage backoff, from `retry.backoff.ms`."""
-    return outage_backoff(attempt, initial_s=base_ms / 1000)
-
-
 Send = Callable[[bytes], list[dict[str, Any]]]
 OnDone = Callable[[Action, Outcome, "str | None"], None]
 
@@ -98,15 +94,12 @@ class BulkWriter:
         self._on_done = on_done
         self._batch_size = batch_size
         self._linger = linger_ms / 1000
-        self._max_retries = max_retries
-        self._backoff_ms = retry_backoff_ms
+        self._retries = Retries("bulk writes to Elasticsearch", retry_backoff_ms, stall_after=max_retries + 1)
         self._pending: deque[Action] = deque()
         self._oldest_at = 0.0  # when the oldest pending action arrived (approximately)
         self._busy: dict[tuple[str, str], int] = {}  # documents with a write in flight → how many
         self._in_flight = 0  # actions taken by senders and not yet done
         self._flush_requested = False
-        self._stalled = 0  # batches that used up max.retries and are still being retried
-        self.last_error: str | None = None
         self.fatal: BaseException | None = None  # a request-level error no retry can fix
         self._closed = False
         self._cond = threading.Condition()
@@ -135,7 +128,11 @@ class BulkWriter:
     @property
     def stalled(self) -> bool:
         """True while some batch has used up its retries (Elasticsearch down or overloaded)."""
-        return self._stalled > 0
+        return self._retries.stalled is not None
+
+    @property
+    def last_error(self) -> str | None:
+        return self._retries.last_error
 
     def flush_now(self) -> None:
         """Send what is pending without waiting for batches to fill or linger to pass."""
@@ -249,34 +246,17 @@ class BulkWriter:
         return batch
 
     def _write(self, batch: list[Action]) -> None:
-        remaining, attempt, stalled = batch, 0, False
-        try:
+        remaining = batch
+        with self._retries.attempts() as attempt:
             while remaining:
                 retry, reason = self._attempt(remaining)
                 if not retry:
-                    if stalled:
-                        log.info("Elasticsearch accepts writes again")
                     return
-                attempt += 1
-                self.last_error = reason
-                if attempt > self._max_retries and not stalled:
-                    stalled = True
-                    with self._cond:
-                        self._stalled += 1
-                    log.warning(
-                        "bulk writes still failing after %d retries (%s); retrying in the background",
-                        self._max_retries,
-                        reason,
-                    )
-                delay = backoff(attempt, self._backoff_ms)
+                delay = attempt.failed(reason or "items to retry")
                 log.debug("retrying %d of %d actions in %.2fs: %s", len(retry), len(batch), delay, reason)
                 if self._wakeup.wait(delay) or self._closed:
                     return
                 remaining = retry
-        finally:
-            if stalled:
-                with self._cond:
-                    self._stalled -= 1
 
     def _attempt(self, actions: list[Action]) -> tuple[list[Action], str | None]:
         """Send once; report final outcomes; return the actions to retry and why."""

@@ -109,8 +109,9 @@ ES_CONFIG = (
         Type.INT,
         20000,
         Importance.LOW,
-        "Records put but not yet written before the task pauses its partitions; it resumes them once half "
-        "of that is written. This bounds the task's memory while Elasticsearch is slow or down.",
+        "Records put but not yet written before the task pauses the partitions they come from (a partition "
+        "with nothing waiting goes on); it resumes them once half of that is written. This bounds the task's "
+        "memory while Elasticsearch is slow or down.",
         validator=Range.at_least(1),
         group=CONNECTOR,
     )

@@ -1,15 +1,21 @@
-"""The Elasticsearch sink task: records → bulk actions → the bulk writer; commits only what is durable."""
+"""The Elasticsearch sink task: records → bulk actions → the bulk writer; commits only what is durable.
+
+A BatchingSinkTask whose writes run on the bulk writer's threads: `write` converts and hands the
+batch over; documents Elasticsearch rejects come back from those threads and are reported by the
+task's thread (`reject_later`), after which their offsets may be committed. Each partition's backlog
+is its records not yet written; `max.buffered.records` in all pauses the partitions holding them.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from connect.data import SinkRecord
-from connect.errors import ConnectException, DataException, RetriableException
-from connect.spi import SinkTask, TopicPartition
+from connect.errors import ConnectException, DataException
+from connect.spi import TopicPartition
+from connect.spi.batching import BatchingSinkTask, Rejected, where
 from connectors.elasticsearch.bulk import BulkWriter, Outcome
 from connectors.elasticsearch.client import EsClient
 from connectors.elasticsearch.config import EsSinkConfig, MalformedDocs
@@ -20,12 +26,10 @@ from connectors.elasticsearch.offsets import OffsetTracker
 log = logging.getLogger(__name__)
 
 
-def _where(record: SinkRecord) -> str:
-    return f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
-
-
-class ElasticsearchSinkTask(SinkTask):
+class ElasticsearchSinkTask(BatchingSinkTask):
     """Writes records as documents; see ElasticsearchSinkConnector for the behaviour users see."""
+
+    target = "Elasticsearch"
 
     def __init__(self, client: EsClient | None = None) -> None:
         super().__init__()
@@ -37,9 +41,7 @@ class ElasticsearchSinkTask(SinkTask):
         self._converter = DocumentConverter(config)
         self._tracker = OffsetTracker()
         self._known_indexes: set[str] = set()
-        self._rejected: deque[tuple[Action, str]] = deque()  # filled by sender threads, reported by this one
         self._failure: str | None = None  # a write Elasticsearch refused for a reason no record can fix
-        self._paused = False
         self._client = self._client or EsClient(config)
         if not self._client.healthy():
             log.warning("Elasticsearch at %s does not answer yet; writes will be retried", ",".join(config.hosts))
@@ -52,50 +54,39 @@ class ElasticsearchSinkTask(SinkTask):
             max_retries=config.max_retries,
             retry_backoff_ms=config.retry_backoff_ms,
         )
+        self.backlog_limit = config.max_buffered
 
-    # -- put --------------------------------------------------------------------------------
-    def put(self, records: list[SinkRecord]) -> None:
-        writer = self._check()
-        if writer.stalled:
-            # Refuse the batch: the worker keeps it, backs off and offers it again, while the writer
-            # keeps retrying what it holds. Nothing is dropped, nothing is buffered without bound.
-            raise RetriableException(f"Elasticsearch is not accepting writes ({writer.last_error}); will retry")
-        self._maybe_resume(writer)
-        if not records:
-            return
+    # -- write ------------------------------------------------------------------------------
+    def write(self, batch: list[SinkRecord]) -> list[Rejected]:
+        """Convert the batch and hand its actions to the bulk writer; the records that make no document."""
+        writer = self._writer
+        assert writer is not None
         converted: list[tuple[SinkRecord, Action | None]] = []
-        invalid: list[tuple[SinkRecord, DataException]] = []
-        for record in records:
+        invalid: list[Rejected] = []
+        for record in batch:
             try:
                 converted.append((record, self._converter.convert(record)))
             except DataException as exc:
-                invalid.append((record, exc))
                 converted.append((record, None))
+                if self.config.drop_invalid:
+                    log.warning("dropped record %s (drop.invalid.message=true): %s", where(record), exc)
+                else:
+                    invalid.append((record, exc))
         # Side effects only after everything that may raise RetriableException: the worker then
         # offers the same batch again and nothing of it is tracked twice.
         self._ensure_indexes(converted)
-        self._handle_invalid(invalid)
         tracker, actions = self._tracker, []
         for record, action in converted:
             slot = tracker.add(
                 TopicPartition(record.original_topic, record.original_kafka_partition), record.original_kafka_offset
             )
             if action is None:
-                slot.done = True
+                tracker.done(slot)
             else:
                 action.slot = slot
                 actions.append(action)
         writer.submit(actions)
-        if not self._paused and writer.buffered > self.config.max_buffered:
-            assert self.context is not None
-            self.context.pause(*self.context.assignment())
-            self._paused = True
-            log.info("paused consumption: %d records not yet written to Elasticsearch", writer.buffered)
-
-    def open(self, partitions: Collection[TopicPartition]) -> None:
-        if self._paused and partitions:  # newly assigned partitions wait with the others
-            assert self.context is not None
-            self.context.pause(*partitions)
+        return invalid
 
     def _ensure_indexes(self, converted: list[tuple[SinkRecord, Action | None]]) -> None:
         assert self._client is not None
@@ -106,49 +97,30 @@ class ElasticsearchSinkTask(SinkTask):
             self._client.ensure_index(action.index, mappings)
             self._known_indexes.add(action.index)
 
-    def _handle_invalid(self, invalid: list[tuple[SinkRecord, DataException]]) -> None:
-        for record, exc in invalid:
-            if self.config.drop_invalid:
-                log.warning("dropped record %s (drop.invalid.message=true): %s", _where(record), exc)
-            else:
-                self._report(record, exc)
+    def backlog(self) -> Mapping[TopicPartition, int]:
+        return self._tracker.pending()
 
-    def _report(self, record: SinkRecord, error: DataException) -> None:
-        """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
-        reporter = self.context.errant_record_reporter if self.context is not None else None
-        if reporter is None:
-            raise ConnectException(f"record {_where(record)}: {error}") from error
-        reporter.report(record, error)
-
-    def _maybe_resume(self, writer: BulkWriter) -> None:
-        if self._paused and writer.buffered <= self.config.max_buffered // 2:
-            assert self.context is not None
-            self.context.resume(*self.context.assignment())
-            self._paused = False
-            log.info("resumed consumption")
+    def stalled(self) -> str | None:
+        writer = self._writer
+        return writer.last_error if writer is not None and writer.stalled else None
 
     # -- results from the sender threads -----------------------------------------------------
     def _on_done(self, action: Action, outcome: Outcome, reason: str | None) -> None:
         if outcome is Outcome.OK:
-            action.slot.done = True
+            self._tracker.done(action.slot)
         elif outcome is Outcome.FATAL:
             self._failure = self._failure or f"Elasticsearch refused a write to index {action.index}: {reason}"
         elif self.config.malformed is MalformedDocs.FAIL:
-            self._rejected.append((action, reason or "rejected"))
+            slot = action.slot
+            error = DataException(f"Elasticsearch rejected the document: {reason or 'rejected'}")
+            self.reject_later(action.record, error, lambda: self._tracker.done(slot))
         else:
             if self.config.malformed is MalformedDocs.WARN:
-                log.warning("Elasticsearch rejected the document of %s (skipped): %s", _where(action.record), reason)
-            action.slot.done = True
+                log.warning("Elasticsearch rejected the document of %s (skipped): %s", where(action.record), reason)
+            self._tracker.done(action.slot)
 
-    def _report_rejected(self) -> None:
-        while self._rejected:
-            action, reason = self._rejected[0]
-            self._report(action.record, DataException(f"Elasticsearch rejected the document: {reason}"))
-            action.slot.done = True
-            self._rejected.popleft()
-
-    def _check(self) -> BulkWriter:
-        """The writer, after surfacing what the sender threads found (rejected documents, fatal errors)."""
+    def check_failure(self) -> None:
+        """Surface what the sender threads found that no record can fix."""
         writer = self._writer
         if writer is None:
             raise ConnectException("the Elasticsearch sink task is not started")
@@ -156,27 +128,29 @@ class ElasticsearchSinkTask(SinkTask):
             raise ConnectException(f"Elasticsearch sink failed: {writer.fatal}") from writer.fatal
         if self._failure is not None:
             raise ConnectException(self._failure)
-        self._report_rejected()
-        return writer
 
     # -- offsets ----------------------------------------------------------------------------
     def flush(self, offsets: Mapping[TopicPartition, int]) -> None:
-        writer = self._check()
+        self.check()
+        writer = self._writer
+        assert writer is not None
         timeout = self.config.flush_timeout_ms / 1000
         if not writer.wait_idle(timeout):
-            self._check()
+            self.check()
             raise ConnectException(
                 f"flush timed out after {timeout:g}s with {writer.buffered} records not "
                 f"written to Elasticsearch ({writer.last_error})"
             )
-        self._check()
+        self.check()
 
     def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> Mapping[TopicPartition, int]:
-        writer = self._check()
-        writer.flush_now()  # do not let a lingering partial batch hold offsets back
+        self.check()
+        assert self._writer is not None
+        self._writer.flush_now()  # do not let a lingering partial batch hold offsets back
         return self._tracker.safe_offsets(offsets)
 
     def close(self, partitions: Collection[TopicPartition]) -> None:
+        super().close(partitions)
         if self._writer is None:
             return
         gone = set(partitions)

@@ -327,7 +327,8 @@ JDBC_CONFIG = (
         10,
         Importance.MEDIUM,
         "Retries of a batch that failed for a transient reason while the database answers (deadlock, "
-        "serialization failure, a session lost mid-batch), each after `retry.backoff.ms`, reconnecting first. "
+        "serialization failure, a session lost mid-batch), reconnecting first and waiting as `retry.backoff.ms` "
+        "says. "
         "When they are used up, or when the database does not answer at all, `put` raises a retriable error: "
         "the worker keeps the batch and offers it again under its outage rule; nothing is dropped.",
         validator=Range.at_least(0),
@@ -338,7 +339,8 @@ JDBC_CONFIG = (
         Type.INT,
         3000,
         Importance.MEDIUM,
-        "Wait before each retry of a batch.",
+        "Wait before the first retry of a batch; each further retry waits up to twice as long (with jitter), "
+        "at most 5 s, as the worker's outage rule.",
         validator=Range.at_least(0),
         group=RETRIES,
     )

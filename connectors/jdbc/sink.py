@@ -1,10 +1,10 @@
 """The SQL sink task: each `put` batch → changes → one transaction, committed before `put` returns.
 
-Because `put` returns only after the transaction committed, the default `pre_commit` (every offset
-put so far) never commits an offset whose row is not in the database. Transient failures are
-retried here `max.retries` times; after that `put` raises RetriableException and the worker owns
-the longer wait. Records the database refuses are reported after the commit, so a batch offered
-again after a retriable failure never reports a record twice.
+A BatchingSinkTask: because `write` returns only after the transaction committed, the default
+`pre_commit` (every offset put so far) never commits an offset whose row is not in the database.
+Transient failures are retried here `max.retries` times (connect/spi/outages.py's Retries); after
+that `put` raises RetriableException and the worker owns the longer wait. Records the database
+refuses are returned to the base, which reports them after the commit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 
 from connect.data import SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
-from connect.spi import SinkTask
+from connect.spi.batching import BatchingSinkTask, Rejected
+from connect.spi.outages import Retries
 from connectors.jdbc.config import JdbcSinkConfig
 from connectors.jdbc.convert import Change, RecordConverter
 from connectors.jdbc.dialects import Dialect, Fault, Session, dialect_for
@@ -41,12 +42,10 @@ def open_session(dialect: Dialect) -> Session:
         raise ConnectException(f"{who} refused the connection: {str(exc).strip()}") from exc
 
 
-def where(record: SinkRecord) -> str:
-    return f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
-
-
-class JdbcSinkTask(SinkTask):
+class JdbcSinkTask(BatchingSinkTask):
     """Writes records as table rows; see JdbcSinkConnector for the behaviour users see."""
+
+    target = "the database"
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,6 +58,7 @@ class JdbcSinkTask(SinkTask):
         self._converter = RecordConverter(config, self.dialect)
         self._tables = TableManager(config, self.dialect)
         self._writer = BatchWriter(config, self.dialect, self._tables)
+        self._retries = Retries(f"writes to {self.dialect.name}", config.retry_backoff_ms, config.max_retries + 1)
         self._stopping.clear()
         self._session = self._connect_at_start()
 
@@ -80,14 +80,12 @@ class JdbcSinkTask(SinkTask):
     def _connect(self) -> Session:
         return open_session(self.dialect)
 
-    # -- put --------------------------------------------------------------------------------
-    def put(self, records: list[SinkRecord]) -> None:
-        if not records:
-            return
+    # -- write ------------------------------------------------------------------------------
+    def write(self, batch: list[SinkRecord]) -> list[Rejected]:
         changes: list[Change] = []
-        invalid: list[tuple[SinkRecord, DataException]] = []
+        invalid: list[Rejected] = []
         convert = self._converter.convert
-        for record in records:
+        for record in batch:
             try:
                 change = convert(record)
             except DataException as exc:
@@ -95,44 +93,36 @@ class JdbcSinkTask(SinkTask):
                 continue
             if change is not None:
                 changes.append(change)
-        rejected = self._write(changes) if changes else []
-        for record, error in sorted([*invalid, *rejected], key=lambda item: item[0].kafka_offset):
-            self._report(record, error)
+        return [*invalid, *self._write(changes)] if changes else invalid
 
-    def _write(self, changes: list[Change]) -> list[tuple[SinkRecord, DataException]]:
-        """Write the batch. A failure while the database answers (deadlock, serialization failure, a session
+    def _write(self, changes: list[Change]) -> list[Rejected]:
+        """Write the changes. A failure while the database answers (deadlock, serialization failure, a session
         lost mid-batch) is retried here up to max.retries times; a database that does not answer is an outage:
         RetriableException at once, and the worker's outage rule waits (backoff, status, metrics)."""
         retries = self.config.max_retries
-        for attempt in range(retries + 1):
-            try:
-                session = self._session or self._connect()
-            except Transient as exc:
-                raise RetriableException(f"{exc}; the worker will offer the batch again") from exc
-            self._session = session
-            try:
-                return self._writer.write(session, changes)
-            except Transient as exc:
-                self._drop_session()
-                if attempt == retries or self._stopping.is_set():
-                    raise RetriableException(
-                        f"{exc} (after {retries} retries; the worker will offer the batch again)"
-                    ) from exc
-                log.warning("%s; retry %d of %d in %d ms", exc, attempt + 1, retries, self.config.retry_backoff_ms)
-                self._stopping.wait(self.config.retry_backoff_ms / 1000)
-        raise AssertionError("unreachable")
+        with self._retries.attempts() as attempt:
+            while True:
+                try:
+                    session = self._session or self._connect()
+                except Transient as exc:
+                    raise RetriableException(f"{exc}; the worker will offer the batch again") from exc
+                self._session = session
+                try:
+                    return list(self._writer.write(session, changes))
+                except Transient as exc:
+                    self._drop_session()
+                    if attempt.count >= retries or self._stopping.is_set():
+                        raise RetriableException(
+                            f"{exc} (after {retries} retries; the worker will offer the batch again)"
+                        ) from exc
+                    delay = attempt.failed(str(exc))
+                    log.warning("%s; retry %d of %d in %.0f ms", exc, attempt.count, retries, delay * 1000)
+                    self._stopping.wait(delay)
 
     def _drop_session(self) -> None:
         if self._session is not None:
             self._session.close()
             self._session = None
-
-    def _report(self, record: SinkRecord, error: DataException) -> None:
-        """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
-        reporter = self.context.errant_record_reporter if self.context is not None else None
-        if reporter is None:
-            raise ConnectException(f"record {where(record)}: {error}") from error
-        reporter.report(record, error)
 
     def stop(self) -> None:
         self._stopping.set()

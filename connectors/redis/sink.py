@@ -1,4 +1,4 @@
-"""The Redis sink task: each batch → one pipeline of commands, written before `put` returns."""
+"""The Redis sink task: each batch → one pipeline of commands, written before `put` returns (a BatchingSinkTask)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from redis.exceptions import NoPermissionError
 
 from connect.data import SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
-from connect.spi import SinkTask
+from connect.spi.batching import BatchingSinkTask, Rejected
 from connectors.redis.client import RedisClient, TransientError, is_transient
 from connectors.redis.config import RedisSinkConfig
 from connectors.redis.convert import Batch, CommandBuilder
@@ -19,12 +19,14 @@ from connectors.redis.convert import Batch, CommandBuilder
 log = logging.getLogger(__name__)
 
 
-class RedisSinkTask(SinkTask):
+class RedisSinkTask(BatchingSinkTask):
     """Writes records to Redis; see RedisSinkConnector for the behaviour users see.
 
-    `put` returns only once Redis has answered the whole batch, so the default `pre_commit`
+    `write` returns only once Redis has answered the whole batch, so the default `pre_commit`
     (every offset put so far) never commits a record that is not in Redis.
     """
+
+    target = "Redis"
 
     def __init__(self, client: RedisClient | None = None) -> None:
         super().__init__()
@@ -39,17 +41,15 @@ class RedisSinkTask(SinkTask):
         except TransientError as exc:
             log.warning("%s; writes will be retried", exc)
 
-    def put(self, records: list[SinkRecord]) -> None:
-        if not records:
-            return
-        batch = self._builder.build(records)
-        rejected = self._write(batch, records) if batch.commands else []
-        # Reported only after the write succeeded: a batch offered again after a retriable failure
-        # must not report its bad records twice.
-        for record, error in sorted([*batch.invalid, *rejected], key=lambda item: item[0].kafka_offset):
-            self._report(record, error)
+    def write(self, batch: list[SinkRecord]) -> list[Rejected]:
+        """One pipeline of commands for the batch; the records that make no command or that Redis refused."""
+        if not batch:
+            return []
+        commands = self._builder.build(batch)
+        refused = self._execute(commands, batch) if commands.commands else []
+        return [*commands.invalid, *refused]
 
-    def _write(self, batch: Batch, records: list[SinkRecord]) -> list[tuple[SinkRecord, DataException]]:
+    def _execute(self, batch: Batch, records: list[SinkRecord]) -> list[Rejected]:
         """Write the batch; the records whose commands Redis refused, with why."""
         assert self._client is not None
         try:
@@ -64,7 +64,7 @@ class RedisSinkTask(SinkTask):
             denied = next((r for _, r in refused if isinstance(r, NoPermissionError)), None)
             if denied is not None:
                 raise ConnectException(f"Redis at {self.config.where} does not let this user write: {denied}")
-        by_record: dict[int, DataException] = {}
+        by_record: dict[int, Exception] = {}
         for i, error in refused:
             by_record.setdefault(
                 bisect_right(batch.ends, i), DataException(f"Redis refused the write of this record: {error}")
@@ -75,14 +75,6 @@ class RedisSinkTask(SinkTask):
     def _retry_later(reason: str) -> NoReturn:
         """Redis is down or refuses writes for now: an outage, which the worker waits out (connect/spi/outages.py)."""
         raise RetriableException(f"{reason}; the batch will be written once Redis accepts writes again")
-
-    def _report(self, record: SinkRecord, error: DataException) -> None:
-        """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
-        reporter = self.context.errant_record_reporter if self.context is not None else None
-        if reporter is None:
-            where = f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
-            raise DataException(f"record {where}: {error}") from error
-        reporter.report(record, error)
 
     def stop(self) -> None:
         if self._client is not None:

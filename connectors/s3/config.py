@@ -223,7 +223,8 @@ S3_CONFIG = (
         Type.LONG,
         200,
         Importance.LOW,
-        "Wait before retrying a failed request; each further retry waits up to twice as long, at most 10 s.",
+        "Wait before retrying a failed request; each further retry waits up to twice as long (with jitter), "
+        "at most 5 s, as the worker's outage rule.",
         validator=Range.at_least(0),
         group=S3,
     )

@@ -1,11 +1,11 @@
 """The S3 sink task: records → partition writers → objects; `pre_commit` returns only offsets whose objects exist.
 
-put(records) groups the batch by Kafka partition and hands each group to its PartitionWriter, which
-writes into open files and seals commits; uploads run on background threads. Before accepting a batch,
-put raises RetriableException while S3 is failing (the worker offers the batch again later) and
-ConnectException for what no retry fixes; the first records of a newly assigned partition first look
-at its objects (recovery.py). While more than two parts' worth of bytes wait for S3 the task pauses its
-partitions. pre_commit returns each partition's safe offset (writer.py).
+A BatchingSinkTask: write(batch) groups the batch by Kafka partition and hands each group to its
+PartitionWriter, which writes into open files and seals commits; uploads run on background threads.
+The base refuses a batch (RetriableException) while S3 requests are failing and fails the task for
+what no retry fixes; the first records of a newly assigned partition first look at its objects
+(recovery.py). Each partition's backlog is the bytes its uploads hold: more than two parts' worth in
+all pauses the partitions holding them. pre_commit returns each partition's safe offset (writer.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from connect.data import SinkRecord
 from connect.errors import ConnectException, RetriableException
-from connect.spi import SinkTask, TopicPartition
-from connectors.s3.backpressure import PauseGate
+from connect.spi import TopicPartition
+from connect.spi.batching import BatchingSinkTask, Rejected
 from connectors.s3.client import FatalS3Error, S3Client, TransientS3Error
 from connectors.s3.compatibility import SchemaCompatibility
 from connectors.s3.config import S3SinkConfig
@@ -35,12 +35,11 @@ log = logging.getLogger(__name__)
 UPLOAD_THREADS = 4  # requests in flight: enough to overlap parts of a few files with the next file's records
 
 
-def _where(record: SinkRecord) -> str:
-    return f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
-
-
-class S3SinkTask(SinkTask):
+class S3SinkTask(BatchingSinkTask):
     """Writes records to S3; see S3SinkConnector for the behaviour users see."""
+
+    target = "S3"
+    backlog_unit = "bytes for S3"
 
     def __init__(self, client: S3Client | None = None) -> None:
         super().__init__()
@@ -48,6 +47,7 @@ class S3SinkTask(SinkTask):
         self._writers: dict[TopicPartition, PartitionWriter] = {}
         self._recovered: dict[TopicPartition, Recovered] = {}
         self._uploader: Uploader | None = None
+        self._rejected: list[Rejected] = []  # records the writers could not write, during one write()
 
     def start(self, props: Mapping[str, Any]) -> None:
         self.config = config = S3SinkConfig.parse(props)
@@ -70,20 +70,16 @@ class S3SinkTask(SinkTask):
             names=self._names,
             uploader=uploader,
             compatibility=SchemaCompatibility(config.compatibility),
-            report=self._report,
+            report=lambda record, error: self._rejected.append((record, error)),
             schedule_tz=zone("timezone", config.time.timezone) if config.rotate_schedule_interval_ms > 0 else None,
         )
-        self._gate = PauseGate(lambda: uploader.held_bytes, 2 * config.part_size, "bytes for S3")
+        self.backlog_limit = 2 * config.part_size
 
-    def open(self, partitions: Collection[TopicPartition]) -> None:
-        self._gate.opened(self.context, list(partitions))
-
-    # -- put ---------------------------------------------------------------------------------
-    def put(self, records: list[SinkRecord]) -> None:
-        self._check()
+    # -- write -------------------------------------------------------------------------------
+    def write(self, batch: list[SinkRecord]) -> list[Rejected]:
         now = int(time.time() * 1000)
         groups: dict[TopicPartition, list[SinkRecord]] = {}
-        for record in records:
+        for record in batch:
             tp = TopicPartition(record.original_topic, record.original_kafka_partition)
             group = groups.get(tp)
             if group is None:
@@ -100,18 +96,24 @@ class S3SinkTask(SinkTask):
                 self._writers[tp].write(group, now)
         for writer in self._writers.values():
             writer.tick(now)
-        self._gate.update(self.context)
+        rejected, self._rejected = self._rejected, []
+        return rejected
 
-    def _check(self) -> Uploader:
+    def check_failure(self) -> None:
         uploader = self._uploader
         if uploader is None:
             raise ConnectException("the S3 sink task is not started")
         if uploader.fatal is not None:
             raise ConnectException(f"S3 sink failed: {uploader.fatal}")
-        stalled = uploader.stalled
-        if stalled is not None:
-            raise RetriableException(f"S3 is not accepting writes ({stalled}); the records will be offered again")
-        return uploader
+
+    def stalled(self) -> str | None:
+        return self._uploader.stalled if self._uploader is not None else None
+
+    def backlog(self) -> dict[TopicPartition, int]:
+        uploader = self._uploader
+        if uploader is None:
+            return {}
+        return {tp: uploader.held_by(writer.token) for tp, writer in self._writers.items()}
 
     def _start_writer(self, tp: TopicPartition, first: int, now: int) -> bool:
         """The writer of a newly assigned partition, starting where its objects and its first record say.
@@ -154,23 +156,16 @@ class S3SinkTask(SinkTask):
         assert self._client is not None
         return self._client
 
-    def _report(self, record: SinkRecord, error: Exception) -> None:
-        """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
-        reporter = self.context.errant_record_reporter if self.context is not None else None
-        if reporter is None:
-            raise ConnectException(f"record {_where(record)}: {error}") from error
-        reporter.report(record, error)
-
     # -- offsets and lifecycle ----------------------------------------------------------------
     def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> Mapping[TopicPartition, int]:
-        if self._uploader is not None and self._uploader.fatal is not None:
-            raise ConnectException(f"S3 sink failed: {self._uploader.fatal}")
+        self.check()
         try:
             return {tp: writer.committable() for tp, writer in self._writers.items()}
         except FatalS3Error as exc:
             raise ConnectException(f"S3 sink failed: {exc}") from exc
 
     def close(self, partitions: Collection[TopicPartition]) -> None:
+        super().close(partitions)
         for tp in partitions:
             writer = self._writers.pop(tp, None)
             if writer is not None:

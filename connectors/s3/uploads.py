@@ -6,25 +6,26 @@ one part in memory. When the file is committed its last bytes are sealed: `finis
 request that makes the object visible (completing the multipart upload, or one PUT for an object smaller
 than a part); the caller decides when to run it, since objects must appear in commit order.
 
-A transient failure (store unreachable, 5xx, throttling) is retried with backoff for as long as it
-lasts; meanwhile `Uploader.stalled` says why, so the sink can refuse new records. A fatal failure
-(no bucket, access denied) is kept in `Uploader.fatal` and fails the task.
+A transient failure (store unreachable, 5xx, throttling) is retried with the outage backoff (from
+`retry.backoff.ms`) for as long as it lasts; meanwhile `Uploader.stalled` says why, so the sink can refuse
+new records. A fatal failure (no bucket, access denied) is kept in `Uploader.fatal` and fails the task.
+The bytes requests hold are counted per owner (one per partition writer), for the sink's backlog.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from connect.spi.outages import Retries
 from connectors.s3.client import FatalS3Error, S3Client, TransientS3Error
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_MAX_BACKOFF_S = 10.0
 
 
 class Abandoned(Exception):
@@ -37,41 +38,42 @@ class Uploader:
     def __init__(self, client: S3Client, *, threads: int, backoff_ms: int) -> None:
         self.client = client
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="s3-upload")
-        self._backoff = backoff_ms / 1000
+        self._retries = Retries("requests to S3", backoff_ms)  # stalled from a request's first failure
         self._lock = threading.Lock()
-        self._held = 0  # bytes of parts and sealed files not yet in S3
-        self._failing = 0  # requests currently between a transient failure and their retry
+        self._held: Counter[object] = Counter()  # owner -> bytes of its parts and sealed files not yet in S3
         self._abandoned: set[object] = set()  # owners (one token per partition writer) whose requests must stop
         self._closed = threading.Event()
-        self.last_error: str | None = None
         self.fatal: FatalS3Error | None = None
 
-    @property
-    def held_bytes(self) -> int:
-        return self._held
+    def held_by(self, owner: object) -> int:
+        return self._held[owner]
 
     @property
     def stalled(self) -> str | None:
         """Why requests are failing right now (None while they succeed)."""
-        return self.last_error if self._failing else None
+        return self._retries.stalled
 
-    def hold(self, size: int) -> None:
+    def hold(self, owner: object, size: int) -> None:
         with self._lock:
-            self._held += size
+            self._held[owner] += size
 
-    def release(self, size: int) -> None:
+    def release(self, owner: object, size: int) -> None:
         with self._lock:
-            self._held -= size
+            held = self._held[owner] - size
+            if held:
+                self._held[owner] = held
+            else:
+                del self._held[owner]
 
-    def submit(self, fn: Callable[[], T], size: int = 0) -> Future[T]:
-        """Run `fn` on the pool; `size` bytes count as held until it ends."""
-        self.hold(size)
+    def submit(self, fn: Callable[[], T], owner: object = None, size: int = 0) -> Future[T]:
+        """Run `fn` on the pool; `size` bytes count as held by `owner` until it ends."""
+        self.hold(owner, size)
 
         def run() -> T:
             try:
                 return fn()
             finally:
-                self.release(size)
+                self.release(owner, size)
 
         future = self._pool.submit(run)
         future.add_done_callback(_log_unexpected)
@@ -79,32 +81,19 @@ class Uploader:
 
     def call(self, owner: object, what: str, fn: Callable[[], T]) -> T:
         """`fn()`, retried with backoff while it fails transiently; FatalS3Error is kept and raised."""
-        attempt = 0
-        try:
+        with self._retries.attempts() as attempt:
             while True:
                 if self._closed.is_set() or owner in self._abandoned:
                     raise Abandoned(what)
                 try:
                     return fn()
                 except TransientS3Error as exc:
-                    attempt += 1
-                    self._note_failure(exc, attempt == 1)
-                    ceiling = min(self._backoff * 2 ** (attempt - 1), _MAX_BACKOFF_S)
-                    self._closed.wait(ceiling / 2 + random.random() * ceiling / 2)
+                    delay = attempt.failed(str(exc))
+                    log.warning("%s; retrying", exc)
+                    self._closed.wait(delay)
                 except FatalS3Error as exc:
                     self.fatal = self.fatal or exc
                     raise
-        finally:
-            if attempt:
-                with self._lock:
-                    self._failing -= 1
-
-    def _note_failure(self, exc: TransientS3Error, first: bool) -> None:
-        with self._lock:
-            if first:
-                self._failing += 1
-            self.last_error = str(exc)
-        log.warning("%s; retrying", exc)
 
     def abandon(self, owner: object) -> None:
         """Stop retrying the requests of `owner`; they end with Abandoned."""
@@ -147,7 +136,7 @@ class ObjectUpload:
 
     def _submit_part(self, body: bytes | bytearray) -> None:
         number = len(self._parts) + 1
-        self._parts.append(self.uploader.submit(lambda: self._upload_part(number, body), len(body)))
+        self._parts.append(self.uploader.submit(lambda: self._upload_part(number, body), self.owner, len(body)))
 
     def _upload_id_(self) -> str:
         with self._id_lock:  # the first part's request starts the upload; the others wait for its id
@@ -170,13 +159,13 @@ class ObjectUpload:
         body, self._buf = self._buf, bytearray()
         uploader, client, owner = self.uploader, self.uploader.client, self.owner
         if not self._parts:
-            uploader.hold(len(body))  # kept until the PUT has run
+            uploader.hold(owner, len(body))  # kept until the PUT has run
 
             def put() -> None:
                 try:
                     uploader.call(owner, f"write {self.key}", lambda: client.put(self.key, body, self.metadata))
                 finally:
-                    uploader.release(len(body))
+                    uploader.release(owner, len(body))
 
             return lambda: uploader.submit(put)
         if body:

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from connect.data import SinkRecord
-from connectors.elasticsearch.bulk import BulkWriter, Outcome, backoff, classify
+from connectors.elasticsearch.bulk import BulkWriter, Outcome, classify
 from connectors.elasticsearch.config import EsSinkConfig
 from connectors.elasticsearch.convert import DocumentConverter
 from tests.unit.connectors.elasticsearch.fakes import until
@@ -72,12 +72,6 @@ def test_reason_names_the_error_and_its_cause():
     assert classify("index", item)[1] == (
         'document_parsing_exception: failed to parse field [n] (caused by number_format_exception: For input "x")'
     )
-
-
-def test_backoff_doubles_with_jitter_and_is_capped():
-    assert all(0.05 <= backoff(1, 100) <= 0.1 for _ in range(50))
-    assert all(0.2 <= backoff(3, 100) <= 0.4 for _ in range(50))
-    assert backoff(40, 100) <= 10
 
 
 def test_every_action_is_sent_once_in_full_batches_with_requests_in_parallel(fake_es, results):
