@@ -1,6 +1,6 @@
 """Records and schemas: the data model every connector, converter and transform shares."""
 
-from connect.data.records import ConnectRecord, Header, SinkRecord, SourceRecord
+from connect.data.records import ConnectRecord, Header, RecordPosition, SinkRecord, SourceRecord
 from connect.data.schema import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
@@ -48,6 +48,7 @@ __all__ = [
     "ConnectRecord",
     "Field",
     "Header",
+    "RecordPosition",
     "Schema",
     "SchemaAndValue",
     "SinkRecord",

@@ -20,6 +20,18 @@ class Header(NamedTuple):
     schema: Schema | None = None
 
 
+class RecordPosition(NamedTuple):
+    """Where a consumed record sits in Kafka (as read, before a transform renamed its topic): what a sink task
+    keeps of a record it no longer holds, enough to report it (the runtime reads it again from Kafka)."""
+
+    topic: str
+    kafka_partition: int
+    kafka_offset: int
+
+    def __str__(self) -> str:
+        return f"{self.topic}-{self.kafka_partition}@{self.kafka_offset}"
+
+
 _NO_HEADERS: tuple[Header, ...] = ()
 _SLOTS: dict[type, tuple[str, ...]] = {}
 _COPIERS: dict[type, Any] = {}
@@ -176,3 +188,8 @@ class SinkRecord(ConnectRecord):
         self.original_topic = topic
         self.original_kafka_partition = kafka_partition
         self.original_kafka_offset = kafka_offset
+
+    @property
+    def position(self) -> RecordPosition:
+        """Where this record was read."""
+        return RecordPosition(self.original_topic, self.original_kafka_partition, self.original_kafka_offset)

@@ -22,9 +22,10 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 from connect.data import Header, SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
 from connect.runtime.closing import close_all
-from connect.runtime.errors.context import ErrorContext, RawMessage, Stage, class_name
+from connect.runtime.errors.context import ErrorContext, Stage, class_name, raw_message
 from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP, RetryWithToleranceOperator
+from connect.runtime.errors.reread import MessageReader
 from connect.runtime.herder import TaskId
 from connect.runtime.metrics import TaskMetrics
 from connect.runtime.outage import CONVERTER, KafkaWatch
@@ -114,7 +115,8 @@ class WorkerSinkTask(WorkerTask):
         self._retry_delay = 0.0
         self._convert_delay: float | None = None  # a converter's registry is down: consumption waits this long
         self._all_paused = False
-        self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task))
+        self._reader = MessageReader(consumer_config)  # records the task reports by position, read again
+        self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task), self._reader.read)
         self.started = False
 
     @property
@@ -186,7 +188,13 @@ class WorkerSinkTask(WorkerTask):
     def _operator_close(self) -> None:
         # The dead-letter producer first: its records are serialized with the converters.
         close_all(
-            self.id, self.operator, self._chain, self._key_converter, self._value_converter, self._header_converter
+            self.id,
+            self.operator,
+            self._reader,
+            self._chain,
+            self._key_converter,
+            self._value_converter,
+            self._header_converter,
         )
 
     # -- consuming -------------------------------------------------------------------------
@@ -471,19 +479,6 @@ class WorkerSinkTask(WorkerTask):
             ]
 
 
-def raw_message(msg: Message) -> RawMessage:
-    ts_type, ts = msg.timestamp()
-    return RawMessage(
-        msg.topic(),
-        msg.partition(),
-        msg.offset(),
-        msg.key(),
-        msg.value(),
-        list(msg.headers() or []),
-        ts if ts_type else None,
-    )
-
-
 def _raiser(exc: Exception) -> Any:
     def fail() -> Any:
         raise exc
@@ -491,4 +486,4 @@ def _raiser(exc: Exception) -> Any:
     return fail
 
 
-__all__ = ["SKIP", "WorkerSinkTask", "raw_message"]
+__all__ = ["SKIP", "WorkerSinkTask"]

@@ -48,18 +48,22 @@ from collections import deque
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import ClassVar
 
-from connect.data import SinkRecord
+from connect.data import RecordPosition, SinkRecord
 from connect.errors import DataException, RetriableException
 from connect.spi.sink import SinkTask, SinkTaskContext, TopicPartition
 
 log = logging.getLogger(__name__)
 
-Rejected = tuple[SinkRecord, Exception]
+Rejected = tuple[SinkRecord | RecordPosition, Exception]  # a record, or where it was read (see spi/errant.py)
 
 
-def where(record: SinkRecord) -> str:
+def where(record: SinkRecord | RecordPosition) -> str:
     """Where a record was consumed (before transforms renamed it): `topic-partition@offset`, for messages."""
-    return f"{record.original_topic}-{record.original_kafka_partition}@{record.original_kafka_offset}"
+    return str(record.position if isinstance(record, SinkRecord) else record)
+
+
+def _offset(record: SinkRecord | RecordPosition) -> int:
+    return record.original_kafka_offset if isinstance(record, SinkRecord) else record.kafka_offset
 
 
 class Backpressure:
@@ -101,7 +105,7 @@ class BatchingSinkTask(SinkTask):
 
     def __init__(self) -> None:
         super().__init__()
-        self._later: deque[tuple[SinkRecord, Exception, Callable[[], None] | None]] = deque()
+        self._later: deque[tuple[SinkRecord | RecordPosition, Exception, Callable[[], None] | None]] = deque()
         self._backpressure = Backpressure(0, self.backlog_unit)
 
     # -- what the sink author writes --------------------------------------------------------------
@@ -142,7 +146,7 @@ class BatchingSinkTask(SinkTask):
             )
         rejected = self.write(records)
         if rejected:
-            for record, error in sorted(rejected, key=lambda item: item[0].original_kafka_offset):
+            for record, error in sorted(rejected, key=lambda item: _offset(item[0])):
                 self.report(record, error)
         self._backpressure.update(self.context, self.backlog())
 
@@ -157,12 +161,14 @@ class BatchingSinkTask(SinkTask):
                 then()
             later.popleft()
 
-    def reject_later(self, record: SinkRecord, error: Exception, then: Callable[[], None] | None = None) -> None:
+    def reject_later(
+        self, record: SinkRecord | RecordPosition, error: Exception, then: Callable[[], None] | None = None
+    ) -> None:
         """From any thread: report `record` at the next `check()` (in the task's thread), then call `then`
         (e.g. to let its offset be committed)."""
         self._later.append((record, error, then))
 
-    def report(self, record: SinkRecord, error: Exception) -> None:
+    def report(self, record: SinkRecord | RecordPosition, error: Exception) -> None:
         """Hand a record to the error handling (dead-letter topic or task failure, per errors.tolerance)."""
         reporter = self.context.errant_record_reporter if self.context is not None else None
         if reporter is None:

@@ -25,8 +25,9 @@ or late write never overwrites a newer document. Debezium change events are unde
 (`c`/`r`/`u` index the `after` image, `d` deletes the document), as are records unwrapped by
 ExtractNewRecordState. Requests are batched, several are in flight, transient failures (429, 5xx, no
 connection) are retried with backoff, documents Elasticsearch rejects follow
-`behavior.on.malformed.documents` and the error settings (dead-letter topic), and consumer offsets are
-committed only for records whose writes succeeded. While Elasticsearch is slow or down the task pauses
+`behavior.on.malformed.documents` and the error settings (the dead-letter topic gets the record as it was
+consumed: key, value and headers, read again from Kafka), and consumer offsets are committed only for
+records whose writes succeeded. While Elasticsearch is slow or down the task pauses
 its partitions instead of buffering without bound, and it recovers by itself when it is back.
 
 ```json

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from connect.data import Schema, SinkRecord
+from connect.data import RecordPosition, Schema, SinkRecord
 from connect.data.envelope import read_change, row_schema
 from connect.errors import DataException
 from connectors.elasticsearch.config import EsSinkConfig, NullValues, WriteMethod
@@ -22,14 +22,17 @@ _MAX_INDEX_BYTES = 255
 
 @dataclass(slots=True, eq=False)
 class Action:
-    """One `_bulk` item: what it writes where, its NDJSON lines, and the record it came from."""
+    """One `_bulk` item: what it writes where, its NDJSON lines, and where its record was read.
+
+    Not the record: an action lives until Elasticsearch answers, and the task's memory should not grow with
+    the records in flight. A document Elasticsearch rejects is reported by its position (spi/errant.py).
+    """
 
     op: str
     index: str
     doc_id: str
     payload: bytes
-    record: SinkRecord
-    schema: Schema | None = None  # the document's schema, for a mapping when the index is created
+    position: RecordPosition
     slot: Any = field(default=None)  # the task's offset-tracking slot, completed when the item is durable
 
     @property
@@ -113,7 +116,7 @@ class DocumentConverter:
 
     def convert(self, record: SinkRecord) -> Action | None:
         """The action for a record; None when it writes nothing. Raises DataException for a bad record."""
-        value, schema = record.value, record.value_schema
+        value = record.value
         change = read_change(record)
         if change is not None:
             if change.op == "d":
@@ -121,7 +124,6 @@ class DocumentConverter:
             if change.op not in ("c", "u", "r") or change.after is None:
                 return None  # truncate and message events change no document
             value = change.after
-            schema = row_schema(schema) if schema is not None else None
         elif value is None:
             if self._null_values is NullValues.IGNORE:
                 return None
@@ -143,15 +145,23 @@ class DocumentConverter:
         if self._upsert:
             meta = {UPDATE: {"_index": index, "_id": doc_id, "retry_on_conflict": self._retry_on_conflict}}
             body = b'{"doc":' + to_json(value) + b',"doc_as_upsert":true}'
-            return Action(UPDATE, index, doc_id, orjson.dumps(meta) + b"\n" + body + b"\n", record, schema)
+            return Action(UPDATE, index, doc_id, orjson.dumps(meta) + b"\n" + body + b"\n", record.position)
         meta = {INDEX: self._meta(index, doc_id, record, versioned)}
-        return Action(INDEX, index, doc_id, orjson.dumps(meta) + b"\n" + to_json(value) + b"\n", record, schema)
+        return Action(INDEX, index, doc_id, orjson.dumps(meta) + b"\n" + to_json(value) + b"\n", record.position)
+
+    @staticmethod
+    def document_schema(record: SinkRecord) -> Schema | None:
+        """The schema of the document a record writes (a change event's after image), for an index's mapping."""
+        schema = record.value_schema
+        if schema is not None and read_change(record) is not None:
+            return row_schema(schema)
+        return schema
 
     def _delete(self, record: SinkRecord) -> Action:
         index, key_ignored, versioned = self._topic(record.topic)
         doc_id = self._doc_id(record, key_ignored)
         meta = self._meta(index, doc_id, record, versioned)
-        return Action(DELETE, index, doc_id, orjson.dumps({DELETE: meta}) + b"\n", record)
+        return Action(DELETE, index, doc_id, orjson.dumps({DELETE: meta}) + b"\n", record.position)
 
     @staticmethod
     def _meta(index: str, doc_id: str, record: SinkRecord, versioned: bool) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The Elasticsearch sink task: records → bulk actions → the bulk writer; commits only what is durable.
 
 A BatchingSinkTask whose writes run on the bulk writer's threads: `write` converts and hands the
-batch over; documents Elasticsearch rejects come back from those threads and are reported by the
-task's thread (`reject_later`), after which their offsets may be committed. Each partition's backlog
+batch over; what is in flight holds the actions' bytes and their records' positions, not the records.
+Documents Elasticsearch rejects come back from those threads and are reported by position from the
+task's thread (`reject_later`; the runtime reads the record again for the dead-letter topic), after
+which their offsets may be committed. Each partition's backlog
 is its records not yet written; `max.buffered.records` in all pauses the partitions holding them.
 """
 
@@ -90,10 +92,11 @@ class ElasticsearchSinkTask(BatchingSinkTask):
 
     def _ensure_indexes(self, converted: list[tuple[SinkRecord, Action | None]]) -> None:
         assert self._client is not None
-        for _record, action in converted:
+        for record, action in converted:
             if action is None or action.op == DELETE or action.index in self._known_indexes:
                 continue
-            mappings = None if self.config.ignores_schema(action.record.topic) else index_mappings(action.schema)
+            ignored = self.config.ignores_schema(record.topic)
+            mappings = None if ignored else index_mappings(self._converter.document_schema(record))
             self._client.ensure_index(action.index, mappings)
             self._known_indexes.add(action.index)
 
@@ -113,10 +116,10 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         elif self.config.malformed is MalformedDocs.FAIL:
             slot = action.slot
             error = DataException(f"Elasticsearch rejected the document: {reason or 'rejected'}")
-            self.reject_later(action.record, error, lambda: self._tracker.done(slot))
+            self.reject_later(action.position, error, lambda: self._tracker.done(slot))
         else:
             if self.config.malformed is MalformedDocs.WARN:
-                log.warning("Elasticsearch rejected the document of %s (skipped): %s", where(action.record), reason)
+                log.warning("Elasticsearch rejected the document of %s (skipped): %s", action.position, reason)
             self._tracker.done(action.slot)
 
     def check_failure(self) -> None:
@@ -154,9 +157,7 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         if self._writer is None:
             return
         gone = set(partitions)
-        self._writer.discard(
-            lambda a: TopicPartition(a.record.original_topic, a.record.original_kafka_partition) in gone
-        )
+        self._writer.discard(lambda a: TopicPartition(a.position.topic, a.position.kafka_partition) in gone)
         self._tracker.drop(gone)
 
     def stop(self) -> None:

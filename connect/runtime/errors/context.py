@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from connect.data import ConnectRecord
+from connect.data import ConnectRecord, RecordPosition, SinkRecord
 from connect.secrets import format_exception
+
+if TYPE_CHECKING:
+    from confluent_kafka import Message
 
 
 class Stage(StrEnum):
@@ -35,6 +39,20 @@ class RawMessage:
     timestamp: int | None = None
 
 
+def raw_message(msg: Message) -> RawMessage:
+    """What the dead-letter topic keeps of a consumed message."""
+    ts_type, ts = msg.timestamp()
+    return RawMessage(
+        msg.topic(),
+        msg.partition(),
+        msg.offset(),
+        msg.key(),
+        msg.value(),
+        list(msg.headers() or []),
+        ts if ts_type else None,
+    )
+
+
 @dataclass(slots=True)
 class ErrorContext:
     stage: Stage
@@ -42,6 +60,13 @@ class ErrorContext:
     error: BaseException
     consumed: RawMessage | None = None
     record: ConnectRecord | None = None
+
+    @property
+    def where(self) -> RecordPosition | None:
+        """Where the failed record was consumed (`topic-partition@offset`); None for a source record."""
+        if self.consumed is not None:
+            return RecordPosition(self.consumed.topic, self.consumed.partition, self.consumed.offset)
+        return self.record.position if isinstance(self.record, SinkRecord) else None
 
     @property
     def stack_trace(self) -> str:

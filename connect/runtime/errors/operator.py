@@ -118,8 +118,9 @@ class RetryWithToleranceOperator:
         for r in self.reporters:
             r.report(ctx)
         if not self.config.tolerance_all:
+            where = f", record {ctx.where}" if ctx.where is not None else ""
             raise ToleranceExceeded(
                 f"Tolerance exceeded in error handler: stage {ctx.stage}, class "
-                f"{ctx.executing_class}: {ctx.error_class}: {ctx.error}"
+                f"{ctx.executing_class}{where}: {ctx.error_class}: {ctx.error}"
             ) from ctx.error
         return SKIP

@@ -1,15 +1,16 @@
 """End to end through the standalone worker: Postgres → CDC source → Kafka → Elasticsearch sink.
 
 After a mixed insert/update/delete workload the index equals the table; a document the index
-mapping rejects goes to the dead-letter topic with its context while the rest are indexed.
+mapping rejects goes to the dead-letter topic as it was consumed (key, value and headers), with the error
+context, while the rest are indexed; without errors.tolerance it fails the task, naming where it was read.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import psycopg
+from confluent_kafka import Producer
 
 from connect.runtime.herder import State
 from connect.runtime.standalone import running
@@ -64,37 +65,85 @@ def test_the_index_mirrors_the_table_after_inserts_updates_and_deletes(pg, herde
             assert state is State.RUNNING
 
 
-def test_a_document_the_mapping_rejects_is_dead_lettered_and_the_rest_indexed(herder, services, unique_name):
+def es_sink(topic: str, url: str, **props: str) -> dict[str, str]:
+    """A schemaless JSON Elasticsearch sink whose records get a field and a header from transforms."""
+    return {
+        "connector.class": "elasticsearch",
+        "topics": topic,
+        "connection.url": url,
+        "key.converter": "StringConverter",
+        "value.converter": "JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "transforms": "origin,tag",
+        "transforms.origin.type": "InsertField$Value",
+        "transforms.origin.static.field": "origin",
+        "transforms.origin.static.value": "kafka",
+        "transforms.tag.type": "InsertHeader",
+        "transforms.tag.header": "added-by",
+        "transforms.tag.value.literal": "sluice",
+        **props,
+    }
+
+
+REJECTED = b'{ "qty" :  "lots",\n  "note": 2 }'  # bytes no converter writes: the original is recognisable
+
+
+def test_a_document_the_mapping_rejects_is_dead_lettered_as_consumed_and_the_rest_indexed(
+    herder, services, unique_name
+):
     topic, dlq = unique_name, unique_name + "-dlq"
     with EsIndex(services.es_url, topic) as target:
-        target.es.indices.create(index=target.name, mappings={"properties": {"qty": {"type": "integer"}}})
-        produce(
-            services.kafka_bootstrap, topic, [(b"1", b'{"qty": 1}'), (b"2", b'{"qty": "lots"}'), (b"3", b'{"qty": 3}')]
-        )
+        target.es.indices.create(index=target.name, mappings={"properties": {"qty": {"type": "long"}}})
+        producer = Producer({"bootstrap.servers": services.kafka_bootstrap})
+        for key, value, headers in [
+            (b"1", b'{"qty": 1}', []),
+            (b"2", REJECTED, [("trace", b"abc"), ("trace", b"def"), ("empty", None)]),
+            (b"3", b'{"qty": 3}', []),
+        ]:
+            producer.produce(topic, value, key, headers=headers)
+        assert producer.flush(15) == 0
         name = unique_name + "-es"
         herder.put_connector_config(
             name,
-            {
-                "connector.class": "elasticsearch",
-                "topics": topic,
-                "connection.url": services.es_url,
-                "key.converter": "JsonConverter",
-                "key.converter.schemas.enable": "false",
-                "value.converter": "JsonConverter",
-                "value.converter.schemas.enable": "false",
-                "errors.tolerance": "all",
-                "errors.deadletterqueue.topic.name": dlq,
-                "errors.deadletterqueue.topic.replication.factor": "1",
-                "errors.deadletterqueue.context.headers.enable": "true",
-            },
+            es_sink(
+                topic,
+                services.es_url,
+                **{
+                    "errors.tolerance": "all",
+                    "errors.deadletterqueue.topic.name": dlq,
+                    "errors.deadletterqueue.topic.replication.factor": "1",
+                    "errors.deadletterqueue.context.headers.enable": "true",
+                },
+            ),
             allow_replace=False,
         )
         [dead] = read_topic(services.kafka_bootstrap, dlq, lambda ms: len(ms) >= 1, timeout=60)
-        assert orjson.loads(dead.value()) == {"qty": "lots"} and dead.key() == b"2"
-        headers = dict(dead.headers())
-        assert headers["__connect.errors.topic"] == topic.encode()
-        assert headers["__connect.errors.offset"] == b"1"
-        assert headers["__connect.errors.stage"] == b"TASK_PUT"
-        assert b"document_parsing_exception" in headers["__connect.errors.exception.message"]
-        wait_until(lambda: target.sources() == {"1": {"qty": 1}, "3": {"qty": 3}}, message="the good records")
+        # What was consumed, byte for byte, before the transforms: the sink kept only the document's bytes.
+        assert (dead.key(), dead.value()) == (b"2", REJECTED)
+        headers = dead.headers()
+        assert headers[:3] == [("trace", b"abc"), ("trace", b"def"), ("empty", None)]
+        context = dict(headers[3:])
+        assert "added-by" not in context
+        assert context["__connect.errors.topic"] == topic.encode()
+        assert context["__connect.errors.partition"] == b"0"
+        assert context["__connect.errors.offset"] == b"1"
+        assert context["__connect.errors.connector.name"] == name.encode()
+        assert context["__connect.errors.stage"] == b"TASK_PUT"
+        assert context["__connect.errors.class.name"] == b"connectors.elasticsearch.sink.ElasticsearchSinkTask"
+        assert context["__connect.errors.exception.class.name"] == b"connect.errors.DataException"
+        assert b"document_parsing_exception" in context["__connect.errors.exception.message"]
+        expected = {"1": {"qty": 1, "origin": "kafka"}, "3": {"qty": 3, "origin": "kafka"}}
+        wait_until(lambda: target.sources() == expected, message="the good records")
         assert herder.connector_status(name).tasks[0].state is State.RUNNING
+
+
+def test_without_tolerance_a_rejected_document_fails_the_task_naming_where_it_was_read(herder, services, unique_name):
+    topic = unique_name
+    with EsIndex(services.es_url, topic) as target:
+        target.es.indices.create(index=target.name, mappings={"properties": {"qty": {"type": "long"}}})
+        produce(services.kafka_bootstrap, topic, [(b"1", b'{"qty": 1}'), (b"2", REJECTED), (b"3", b'{"qty": 3}')])
+        name = unique_name + "-es"
+        herder.put_connector_config(name, es_sink(topic, services.es_url), allow_replace=False)
+        herder.wait_for(name, lambda status: status.tasks and status.tasks[0].state is State.FAILED, timeout=60)
+        trace = herder.connector_status(name).tasks[0].trace or ""
+        assert f"record {topic}-0@1" in trace and "document_parsing_exception" in trace

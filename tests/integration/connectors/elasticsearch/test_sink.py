@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connect.data import INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, Schema, SinkRecord
+from connect.data import INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA, RecordPosition, Schema, SinkRecord
 from connect.data.logical import timestamp_schema
 from connect.errors import DataException
 from connect.spi import TopicPartition
@@ -106,8 +106,8 @@ def test_a_document_that_conflicts_with_the_mapping_is_reported_and_the_rest_ind
     )
     task.flush({})
     assert target.mapping() == {"id": {"type": "long"}, "at": {"type": "date"}}
-    [(record, error)] = reporter.reported
-    assert record.kafka_offset == 1 and isinstance(error, DataException)
+    [(where, error)] = reporter.reported
+    assert where == RecordPosition(t, 0, 1) and isinstance(error, DataException)
     assert "document_parsing_exception" in str(error) and "[id]" in str(error)
     stamp = "2026-11-23T08:00:00Z"
     assert target.sources() == {"1": {"id": 1, "at": stamp}, "3": {"id": 3, "at": stamp}}

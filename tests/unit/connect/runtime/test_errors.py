@@ -2,7 +2,7 @@
 
 import pytest
 
-from connect.data import SourceRecord
+from connect.data import RecordPosition, SourceRecord
 from connect.errors import RetriableException
 from connect.runtime.errors import (
     DeadLetterQueueReporter,
@@ -13,6 +13,7 @@ from connect.runtime.errors import (
     ToleranceExceeded,
 )
 from connect.runtime.errors.context import RawMessage
+from connect.runtime.errors.errant import ErrantReporter
 from connect.runtime.errors.operator import SKIP
 
 
@@ -100,3 +101,35 @@ def test_metric_labels_show_no_secret():
     TaskMetrics("orders password=label-secret-1", 0).polled.inc()
     text = generate_latest(REGISTRY).decode()
     assert "label-secret-1" not in text and 'connector="orders password=[hidden]"' in text
+
+
+def test_a_position_is_read_again_and_a_failure_under_tolerance_none_names_it():
+    contexts: list[ErrorContext] = []
+    read: list[RecordPosition] = []
+
+    def reread(position: RecordPosition) -> RawMessage:
+        read.append(position)
+        return RawMessage(position.topic, position.kafka_partition, position.kafka_offset, b"k", b"v", [("h", b"1")])
+
+    operator = RetryWithToleranceOperator(ErrorConfig(tolerance_all=True), [ListContexts(contexts)])
+    ErrantReporter(operator, Stage.TASK_PUT, "sink", reread).report(RecordPosition("orders", 2, 17), ValueError("no"))
+    [ctx] = contexts
+    assert read == [RecordPosition("orders", 2, 17)] and ctx.record is None
+    assert ctx.consumed is not None and (ctx.consumed.key, ctx.consumed.value) == (b"k", b"v")
+    strict = ErrantReporter(RetryWithToleranceOperator(ErrorConfig()), Stage.TASK_PUT, "sink", reread)
+    with pytest.raises(ToleranceExceeded, match=r"record orders-2@17: builtins.ValueError: no"):
+        strict.report(RecordPosition("orders", 2, 17), ValueError("no"))
+
+
+def test_a_source_task_cannot_report_a_position():
+    reporter = ErrantReporter(RetryWithToleranceOperator(ErrorConfig(tolerance_all=True)), Stage.TASK_POLL, "src")
+    with pytest.raises(TypeError, match="orders-0@1"):
+        reporter.report(RecordPosition("orders", 0, 1), ValueError("no"))
+
+
+class ListContexts:
+    def __init__(self, into: list[ErrorContext]) -> None:
+        self.into = into
+
+    def report(self, ctx: ErrorContext) -> None:
+        self.into.append(ctx)

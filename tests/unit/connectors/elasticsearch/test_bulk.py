@@ -27,8 +27,8 @@ class Results:
 
     def __call__(self, action, outcome, reason):
         with self.lock:
-            assert action.record.kafka_offset not in self.outcomes, "an action finished twice"
-            self.outcomes[action.record.kafka_offset] = (outcome, reason)
+            assert action.position.kafka_offset not in self.outcomes, "an action finished twice"
+            self.outcomes[action.position.kafka_offset] = (outcome, reason)
 
 
 def writer(send, results, **kw):

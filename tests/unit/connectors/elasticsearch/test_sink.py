@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from connect.data import SinkRecord
+from connect.data import RecordPosition, SinkRecord
 from connect.errors import ConnectException, DataException, RetriableException
 from connect.spi import TopicPartition
 from connectors.elasticsearch.sink import ElasticsearchSinkTask
@@ -64,8 +64,9 @@ def test_a_malformed_document_goes_to_the_reporter_and_the_rest_are_written(make
     task, _ = make_task()
     task.put([rec(o) for o in range(3)])
     task.flush({})
-    [(record, error)] = reporter.reported
-    assert record.kafka_offset == 1 and isinstance(error, DataException) and "mapper_parsing_exception" in str(error)
+    [(where, error)] = reporter.reported  # by position: the task no longer holds the record
+    assert where == RecordPosition("items", 0, 1)
+    assert isinstance(error, DataException) and "mapper_parsing_exception" in str(error)
     assert set(fake_es.docs) == {("items", "0"), ("items", "2")}
     assert task.pre_commit({TP0: 3}) == {TP0: 3}
 
