@@ -36,6 +36,9 @@ class MessageReader:
             "enable.auto.offset.store": False,
             "auto.offset.reset": "earliest",
             "enable.partition.eof": True,
+            # Assigned only while it reads: a fetch left waiting at the partition's end would hold up the next
+            # read's (up to 500 ms by default), and nothing is fetched between reads.
+            "fetch.wait.max.ms": 10,
         }
         self._consumer: Consumer | None = None
 

@@ -49,11 +49,14 @@ def gone(position: RecordPosition) -> RawMessage:
 
 def test_a_record_is_read_again_as_stored_and_another_after_it(services, topic, reader):
     produce(services.kafka_bootstrap, topic, 5)
-    for offset in (3, 1, 4):  # out of order, and twice from the same partition: each read is assigned afresh
+    # Read on (1 → 2 → 4 → 4), or sought (3 → 1, 4 → 0: behind what was read); then the other partition.
+    for offset in (3, 1, 2, 4, 4, 0):
         raw = reader.read(RecordPosition(topic, 1, offset))
         assert (raw.topic, raw.partition, raw.offset) == (topic, 1, offset)
         assert (raw.key, raw.value) == (f"key {offset}".encode(), f"value {offset}".encode())
         assert raw.headers == [("i", str(offset).encode()), ("n", None)] and raw.timestamp is not None
+    assert reader.read(RecordPosition(topic, 0, 0)) == gone(RecordPosition(topic, 0, 0))  # empty partition
+    assert reader.read(RecordPosition(topic, 1, 1)).value == b"value 1"
 
 
 def test_a_record_deleted_from_the_log_yields_its_position_without_key_or_value(services, topic, reader, caplog):
@@ -77,7 +80,11 @@ def test_an_aborted_record_and_a_position_past_the_end_yield_no_key_or_value(ser
         assert producer.flush(15) == 0  # in the log before the abort (abort_transaction drops what is unsent)
         producer.commit_transaction(30) if commit else producer.abort_transaction(30)
     with caplog.at_level(logging.WARNING, logger="connect.runtime.errors.reread"):
-        for missing in (RecordPosition(topic, 0, 0), RecordPosition(topic, 0, 1), RecordPosition(topic, 0, 9)):
-            assert reader.read(missing) == gone(missing)
-    assert caplog.text.count("no longer in Kafka") == 3
-    assert reader.read(RecordPosition(topic, 0, 2)).value == b"committed"
+        # 0 stops at 2, which the next read takes; 1 is behind it (sought); 9 reads on to the end, twice.
+        for offset in (0, 2, 1, 2, 9, 9, 2):
+            position = RecordPosition(topic, 0, offset)
+            if offset == 2:
+                assert reader.read(position).value == b"committed"
+            else:
+                assert reader.read(position) == gone(position)
+    assert caplog.text.count("no longer in Kafka") == 4
