@@ -448,6 +448,15 @@ class WorkerSinkTask(WorkerTask):
         for p in self._consumer.committed(partitions, timeout=10):
             if p.offset != OFFSET_INVALID and p.offset >= 0:
                 self._committed[TopicPartition(p.topic, p.partition)] = p.offset
+        log.info(
+            "sink %s-%d assigned %s",
+            self.id.connector,
+            self.id.task,
+            ", ".join(
+                f"{p.topic}-{p.partition}@{self._committed.get(TopicPartition(p.topic, p.partition))}"
+                for p in partitions
+            ),
+        )
         self.task.open(tps)
         if self._all_paused or self.paused:
             self._consumer.pause(partitions)
@@ -460,9 +469,16 @@ class WorkerSinkTask(WorkerTask):
                 self.commit_offsets(final=True, only=tps)
             except Exception as exc:
                 log.warning("commit on revoke failed for %s: %s", self.id, exc)
+        log.info(
+            "sink %s-%d revoked %s",
+            self.id.connector,
+            self.id.task,
+            ", ".join(f"{tp.topic}-{tp.partition}@{self._committed.get(tp)}/{self._current.get(tp)}" for tp in tps),
+        )
         self._forget(tps)
 
     def _on_lost(self, _consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
+        log.info("sink %s-%d lost %s", self.id.connector, self.id.task, partitions)
         self._forget({TopicPartition(p.topic, p.partition) for p in partitions})
 
     def _forget(self, tps: set[TopicPartition]) -> None:

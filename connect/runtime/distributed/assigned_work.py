@@ -202,7 +202,10 @@ class AssignedWork:
         self.cluster.after_assignment()
 
     def _stop(self, connectors: Iterable[str], tasks: Collection[TaskId]) -> None:
-        self.worker.stop_and_await_tasks([t for t in tasks if t in self._tasks])
+        mine = [t for t in tasks if t in self._tasks]
+        if mine:
+            log.info("stopping task(s) %s", ", ".join(f"{t.connector}-{t.task}" for t in mine))
+        self.worker.stop_and_await_tasks(mine)
         self._tasks.difference_update(tasks)
         for name in connectors:
             self.worker.stop_and_await_connector(name)
@@ -229,6 +232,7 @@ class AssignedWork:
             self._reconfigure(name)
 
     def _start_task(self, task: TaskId) -> None:
+        log.info("starting task %s-%d", task.connector, task.task)
         if start_task(self.worker, self.configs.snapshot(), task, self._record_task):
             self._tasks.add(task)  # else gone meanwhile: the next rebalance revokes it
 

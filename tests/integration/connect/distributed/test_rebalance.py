@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+from confluent_kafka import Consumer
+from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from sluice.local_cluster import WorkerProcess
 from tests.fixtures.pipeline import postgres_source
@@ -150,7 +152,8 @@ def test_six_connectors_spread_rebalance_and_survive_sigterm_and_kill(pg, make_c
         try:
             wait_until(index_current, timeout=120, message="every document at its row's last version")
         except AssertionError:
-            raise AssertionError(f"{len(behind)} documents behind their rows, e.g. ids {behind[:5]}") from None
+            where = where_lost(services.kafka_bootstrap, topic, f"connect-{es}", index, versions, behind)
+            raise AssertionError(f"{len(behind)} documents behind their rows, e.g. ids {behind[:5]}\n{where}") from None
         messages = read_topic(services.kafka_bootstrap, topic, lambda ms: _versions(ms) >= writer.written, 60)
         missing = writer.written - _versions(messages)
         assert not missing, f"{len(missing)} (id, version) pairs lost, e.g. {sorted(missing)[:5]}"
@@ -180,6 +183,38 @@ def wait_all_running_cdc(worker: WorkerProcess, names: list[str], on: set[str]) 
 
     wait_until(settled, timeout=120, message=f"everything running on {sorted(on)} (last seen {found})")
     return found
+
+
+def where_lost(
+    bootstrap: str, topic: str, group: str, index: EsIndex, versions: dict[int, int], behind: list[int]
+) -> str:
+    """Where the documents behind lost their last version: in Kafka or not, and where the sink group stands."""
+    messages = read_topic(bootstrap, topic, lambda ms: False, timeout=15)
+    seen: dict[int, list[tuple[int, int, int]]] = {}  # id -> (version, partition, offset) in topic order
+    for m in messages:
+        if m.value() is not None:
+            value = orjson.loads(m.value())
+            after = value.get("payload", value).get("after")
+            if after:
+                seen.setdefault(int(after["id"]), []).append((int(after["version"]), m.partition(), m.offset()))
+    docs = index.documents()
+    lines = []
+    for key in behind[:20]:
+        source, es_version = docs.get(str(key), ({}, None))
+        in_kafka = any(v == versions[key] for v, _p, _o in seen.get(key, []))
+        lines.append(
+            f"id {key}: row v{versions[key]}, document v{source.get('version')} (ES version {es_version}),"
+            f" last version in Kafka: {in_kafka}; in Kafka (version, partition, offset): {seen.get(key)}"
+        )
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        parts = [KafkaTopicPartition(topic, p) for p in sorted({p for m in messages for p in [m.partition()]})]
+        for tp in consumer.committed(parts, timeout=10):
+            high = consumer.get_watermark_offsets(tp, timeout=10)[1]
+            lines.append(f"sink group {group} partition {tp.partition}: committed {tp.offset}, end {high}")
+    finally:
+        consumer.close()
+    return "\n".join(lines)
 
 
 def _versions(messages: list[Any]) -> set[tuple[int, int]]:
