@@ -118,6 +118,7 @@ class WorkerSinkTask(WorkerTask):
         self._reader = MessageReader(consumer_config)  # records the task reports by position, read again
         self.errant_reporter = ErrantReporter(operator, Stage.TASK_PUT, class_name(task), self._reader.read)
         self.started = False
+        self._closed = False  # the task closed: revocations from the consumer's close are not handled
 
     @property
     def active_topics(self) -> set[str]:
@@ -176,6 +177,10 @@ class WorkerSinkTask(WorkerTask):
             if self.started:
                 self.task.close(set(self.assigned))
         finally:
+            # The consumer's close revokes the partitions once more, after the task closed them (dropping what it
+            # had not written): as Kafka Connect's taskStopped, that revocation is not handled, or it would commit
+            # the consumed positions past records the target never acknowledged.
+            self._closed = True
             try:
                 self._consumer.close()
             finally:
@@ -463,6 +468,8 @@ class WorkerSinkTask(WorkerTask):
             self._all_paused = True
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
+        if self._closed:
+            return
         tps = {TopicPartition(p.topic, p.partition) for p in partitions}
         if self._retry_batch is None:
             try:
@@ -478,6 +485,8 @@ class WorkerSinkTask(WorkerTask):
         self._forget(tps)
 
     def _on_lost(self, _consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
+        if self._closed:
+            return
         log.info("sink %s-%d lost %s", self.id.connector, self.id.task, partitions)
         self._forget({TopicPartition(p.topic, p.partition) for p in partitions})
 

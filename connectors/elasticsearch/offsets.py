@@ -35,6 +35,7 @@ class OffsetTracker:
     def __init__(self) -> None:
         self._partitions: dict[TopicPartition, _Partition] = {}
         self._lock = threading.Lock()  # the pending counts, changed by the task thread and the senders
+        self._closed: set[TopicPartition] = set()  # dropped, not reopened: no offset of theirs is vouched for
 
     def add(self, tp: TopicPartition, offset: int) -> Slot:
         partition = self._partitions.get(tp)
@@ -60,6 +61,8 @@ class OffsetTracker:
         """For each partition the offset to commit: the first record not done, else the runtime's position."""
         safe: dict[TopicPartition, int] = {}
         for tp, position in current.items():
+            if tp in self._closed:  # what it held was dropped unwritten: the position is not durable
+                continue
             partition = self._partitions.get(tp)
             queue = partition.slots if partition is not None else None
             while queue and queue[0].done:
@@ -67,6 +70,10 @@ class OffsetTracker:
             safe[tp] = min(position, queue[0].offset) if queue else position
         return safe
 
+    def open(self, partitions: Collection[TopicPartition]) -> None:
+        self._closed.difference_update(partitions)
+
     def drop(self, partitions: Collection[TopicPartition]) -> None:
         for tp in partitions:
             self._partitions.pop(tp, None)  # slots still in flight complete the dropped partition's count
+        self._closed.update(partitions)

@@ -90,6 +90,10 @@ class ElasticsearchSinkTask(BatchingSinkTask):
         writer.submit(actions)
         return invalid
 
+    def open(self, partitions: Collection[TopicPartition]) -> None:
+        super().open(partitions)
+        self._tracker.open(partitions)
+
     def _ensure_indexes(self, converted: list[tuple[SinkRecord, Action | None]]) -> None:
         assert self._client is not None
         for record, action in converted:

@@ -1,4 +1,4 @@
-"""Small plugins for runtime tests: a counting source, a collecting sink, a transform, a predicate, a converter."""
+"""Small plugins for runtime tests: a counting source, collecting and holding sinks, a transform, a converter."""
 
 from __future__ import annotations
 
@@ -167,8 +167,40 @@ class RewindingSinkTask(SinkTask):
         pass
 
 
+HELD: dict[str, list[SinkRecord]] = {}
+
+
+class HoldingSinkTask(SinkTask):
+    """A sink whose target never acknowledges: it holds every record in HELD[<connector name>], vouches for no
+    offset past the first record it holds, and drops what it holds of partitions closed (as a buffering sink)."""
+
+    def start(self, props: Mapping[str, Any]) -> None:
+        self.name = props["name"]
+        HELD.setdefault(self.name, [])
+
+    def put(self, records: list[SinkRecord]) -> None:
+        HELD[self.name].extend(records)
+
+    def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> Mapping[TopicPartition, int]:
+        first: dict[TopicPartition, int] = {}
+        for r in HELD[self.name]:
+            first.setdefault(TopicPartition(r.topic, r.kafka_partition), r.kafka_offset)
+        return {tp: first.get(tp, offset) for tp, offset in offsets.items()}
+
+    def close(self, partitions: Collection[TopicPartition]) -> None:
+        gone = set(partitions)
+        HELD[self.name] = [r for r in HELD[self.name] if TopicPartition(r.topic, r.kafka_partition) not in gone]
+
+    def stop(self) -> None:
+        pass
+
+
 class RewindingSink(CollectingSink):
     task_class = RewindingSinkTask
+
+
+class HoldingSink(CollectingSink):
+    task_class = HoldingSinkTask
 
 
 class Poison(Transformation):
@@ -286,6 +318,7 @@ def fake_registry() -> PluginRegistry:
                 "counting": CountingSource,
                 "collecting": CollectingSink,
                 "rewinding": RewindingSink,
+                "holding": HoldingSink,
                 "careless": CarelessSource,
             },
             PluginKind.TRANSFORMATION: {

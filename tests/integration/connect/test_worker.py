@@ -111,6 +111,23 @@ def test_sink_put_rejections_are_dead_lettered_one_by_one(herder_factory, unique
     assert dict(dead.headers())["__connect.errors.stage"] == b"TASK_PUT"
 
 
+def test_a_stopped_sink_commits_no_offset_past_the_records_its_target_has_not_acknowledged(
+    herder_factory, unique_name, services
+):
+    """The consumer's close revokes the partitions after the task closed them (dropping what it held): that
+    revocation commits nothing, so the records the target never acknowledged are read again by the next run."""
+    topic, name = unique_name, unique_name + "-sink"
+    produce(services.kafka_bootstrap, topic, [(None, orjson.dumps({"n": n})) for n in range(5)])
+    herder = herder_factory()
+    herder.put_connector_config(name, {"connector.class": "holding", "topics": topic}, allow_replace=False)
+    wait_until(lambda: len(plugins.HELD.get(name, [])) == 5, message="the records held by the sink")
+    herder.stop()
+    again = herder_factory()
+    again.put_connector_config(name, {"connector.class": "collecting", "topics": topic}, allow_replace=False)
+    wait_until(lambda: len(plugins.SINK_RECEIVED.get(name, [])) >= 5, message="the held records read again")
+    assert sorted(r.value["n"] for r in plugins.SINK_RECEIVED[name]) == list(range(5))
+
+
 def test_tolerance_none_fails_the_task_with_a_readable_reason(herder_factory, unique_name, services):
     produce(services.kafka_bootstrap, unique_name, [(None, b"{broken")])
     herder = herder_factory()

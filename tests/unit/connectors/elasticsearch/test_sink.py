@@ -148,6 +148,12 @@ def test_closed_partitions_are_forgotten(make_task, fake_es):
     fake_es.gate.set()
     task.flush({})
     assert set(fake_es.docs) == {("items", "0"), ("items", "1")} and task.pre_commit({TP0: 2}) == {TP0: 2}
+    # Asked again about the closed partition (a revocation after the close), the task vouches for none of it.
+    assert task.pre_commit({TP0: 2, TP1: 1}) == {TP0: 2}
+    task.open({TP1})  # assigned again: its records count from the committed offset
+    task.put([rec(0, key=100, partition=1)])
+    task.flush({})
+    assert task.pre_commit({TP1: 1}) == {TP1: 1}
 
 
 def test_a_write_refused_for_a_reason_that_is_not_the_documents_fails_the_task(make_task, fake_es, reporter):
