@@ -35,6 +35,21 @@ AVRO_CONVERTERS = (
     "AvroConverter",
 )
 
+LOCKING_MODES = ("none", "shared")
+
+
+def _locking_mode(name: str, value: Any) -> None:
+    """One of `none`, `shared`"""
+    if value is not None and str(value).strip().lower() == "custom":
+        raise ConfigException(
+            name,
+            value,
+            "custom is not supported: it loads the Java SnapshotLock named by snapshot.locking.mode.custom.name, "
+            "which only exists in Debezium's JVM; use none or shared",
+        )
+    ValidString.in_(*LOCKING_MODES)(name, value)
+
+
 _IMPLEMENTED = (
     ConfigDef()
     .define(
@@ -391,6 +406,30 @@ _IMPLEMENTED = (
         Importance.MEDIUM,
         "Tables read in parallel during a snapshot (one connection each).",
         validator=Range.between(1, 64),
+        group=SNAPSHOT,
+    )
+    .define(
+        "snapshot.locking.mode",
+        Type.STRING,
+        "none",
+        Importance.LOW,
+        "none (Debezium's default): no table is locked before it is read, so a table rewritten (ALTER TABLE ... "
+        "TYPE, VACUUM FULL, CLUSTER) after the snapshot began and before it is read is read EMPTY, and the stream "
+        "does not replay a rewrite; shared: each snapshot reader locks the tables it will read IN ACCESS SHARE MODE "
+        "as it starts and releases each once read, so a rewrite waits for its table to be read (writes never wait; "
+        "with snapshot.max.threads > 1 the tables are dealt to the readers up front). custom (a Java SnapshotLock) "
+        "is not supported.",
+        validator=_locking_mode,
+        group=SNAPSHOT,
+    )
+    .define(
+        "snapshot.lock.timeout.ms",
+        Type.LONG,
+        10000,
+        Importance.MEDIUM,
+        "With snapshot.locking.mode=shared: the longest wait for each table lock; a lock not granted in time fails "
+        "the task, naming the table and the session holding it (0 waits without limit).",
+        validator=Range.at_least(0),
         group=SNAPSHOT,
     )
     .define(
@@ -757,6 +796,13 @@ class PostgresConfig:
     def snapshot_mode(self) -> str:
         mode = self.props["snapshot.mode"].lower()
         return "no_data" if mode == "never" else mode
+
+    @property
+    def snapshot_lock_timeout_ms(self) -> int | None:
+        """With snapshot.locking.mode=shared, how long to wait for each table lock (ms); None: take no locks."""
+        if self.props["snapshot.locking.mode"].strip().lower() != "shared":
+            return None
+        return int(self.props["snapshot.lock.timeout.ms"])
 
     @property
     def skipped(self) -> frozenset[str]:

@@ -212,6 +212,7 @@ class Coordinator:
             failures=cfg.failures,
             overrides=snapshot_overrides(cfg.props),
             interruptions=self._snapshot_interruptions,
+            lock_timeout_ms=cfg.snapshot_lock_timeout_ms,
         )
         self._snapshot.start()
 

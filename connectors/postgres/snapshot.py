@@ -10,6 +10,11 @@ side, in the order records leave: they list the tables whose every record was fl
 and, per table being read, the position that ends its last complete chunk. So a stored offset says
 exactly how far Kafka acknowledged the snapshot.
 
+Table rewrites (ALTER TABLE ... TYPE, VACUUM FULL, CLUSTER) are not MVCC-safe: a table rewritten after the slot's
+snapshot and before it is read is read empty, and the stream does not replay the rewrite (as in Debezium's default
+snapshot.locking.mode=none). With snapshot.locking.mode=shared each reader reads its tables in one transaction that
+locks them first (locks.py), and with several readers the tables are dealt to them up front.
+
 Resuming an interrupted snapshot. A worker killed mid-snapshot resumes from the stored offset; an
 outage of Postgres (a restart, the task's connections cut) interrupts the snapshot inside the running
 task, which resumes after the last record poll returned once the server answers again (coordinator.py).
@@ -58,6 +63,7 @@ from connect.errors import ConnectException
 from connectors.postgres.catalog import TableInfo
 from connectors.postgres.events import EventBuilder
 from connectors.postgres.failures import FailurePolicy
+from connectors.postgres.locks import TableLocks
 from connectors.postgres.offsets import snapshot_offset
 from connectors.postgres.rows import ConversionFailed, TableReader
 
@@ -148,6 +154,7 @@ class Snapshot:
         failures: FailurePolicy | None = None,
         overrides: Mapping[str, str] | None = None,
         interruptions: int = 0,
+        lock_timeout_ms: int | None = None,
     ) -> None:
         self._conninfo = conninfo
         self._overrides = overrides or {}  # snapshot.select.statement.overrides: schema.table → SELECT
@@ -157,6 +164,7 @@ class Snapshot:
         self._xid = xid
         self._snapshot_name = snapshot_name
         self._fetch_size = fetch_size
+        self._lock_timeout_ms = lock_timeout_ms  # snapshot.locking.mode=shared (locks.py); None: no locks
         self._report = report or (lambda _: None)
         self._todo: queue.SimpleQueue[tuple[TableInfo, TableReader]] = queue.SimpleQueue()
         self._pending = [(info, reader) for info, reader in tables if reader.data_collection not in tables_done]
@@ -170,7 +178,12 @@ class Snapshot:
         # hand-offs). More: reader threads, each with its own connection, feed a bounded queue.
         workers = min(threads, len(self._pending))
         self._threads = (
-            [threading.Thread(target=self._work, name=f"pg-snapshot-{i}", daemon=True) for i in range(workers)]
+            [
+                threading.Thread(
+                    target=self._work, args=(self._share(i, workers),), name=f"pg-snapshot-{i}", daemon=True
+                )
+                for i in range(workers)
+            ]
             if workers > 1
             else []
         )
@@ -285,21 +298,29 @@ class Snapshot:
             t.join(5)
 
     # -- readers -----------------------------------------------------------------------------
+    def _share(self, index: int, workers: int) -> Iterator[tuple[TableInfo, TableReader]]:
+        """The tables reader `index` reads: taken from the shared queue; dealt up front when it locks them
+        (no two readers may lock the same table: locks.py)."""
+        if self._lock_timeout_ms is not None:
+            return iter(self._pending[index::workers])
+        return self._from_queue()
+
+    def _from_queue(self) -> Iterator[tuple[TableInfo, TableReader]]:
+        while not self._stop.is_set():
+            try:
+                yield self._todo.get_nowait()
+            except queue.Empty:
+                return
+
     def _inline_batches(self) -> Generator[Item]:
         with psycopg.connect(**self._conninfo, autocommit=True) as conn:
-            for info, reader in self._pending:
-                yield from self._read_table(conn, info, reader)
+            yield from self._read_tables(conn, iter(self._pending))
 
-    def _work(self) -> None:
+    def _work(self, tables: Iterator[tuple[TableInfo, TableReader]]) -> None:
         try:
             with psycopg.connect(**self._conninfo, autocommit=True) as conn:
-                while not self._stop.is_set():
-                    try:
-                        info, reader = self._todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    for item in self._read_table(conn, info, reader):
-                        self._put(item)
+                for item in self._read_tables(conn, tables):
+                    self._put(item)
         except _Done:
             return
         except BaseException as exc:
@@ -315,13 +336,29 @@ class Snapshot:
                 continue
         raise _Done
 
+    def _read_tables(self, conn: psycopg.Connection, tables: Iterator[tuple[TableInfo, TableReader]]) -> Iterator[Item]:
+        """Read `tables` in order: each in its own transaction, or (shared locks) all in one that locks them first."""
+        if self._lock_timeout_ms is None:
+            for info, reader in tables:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                if self._snapshot_name:
+                    conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self._snapshot_name)))
+                yield from self._read_table(conn, info, reader)
+                conn.execute("COMMIT")
+            return
+        chosen = list(tables)
+        locks = TableLocks(conn, [info for info, _ in chosen], self._lock_timeout_ms)
+        locks.begin(self._snapshot_name)
+        for index, (info, reader) in enumerate(chosen):
+            yield from self._read_table(conn, info, reader)
+            locks.release(index)
+        conn.execute("COMMIT")
+
     def _read_table(self, conn: psycopg.Connection, info: TableInfo, reader: TableReader) -> Iterator[Item]:
+        """Read one table in the transaction open on `conn`."""
         events = self._events
         table = reader.data_collection
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            if self._snapshot_name:
-                conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(self._snapshot_name)))
             xid = self._xid
             if xid is None:  # the snapshot's transaction horizon stands for its id, as Debezium's txId does
                 xid = conn.execute("SELECT txid_snapshot_xmin(txid_current_snapshot())").fetchone()[0]  # type: ignore[index]
@@ -397,7 +434,6 @@ class Snapshot:
                 last = batch[-1]
                 last.value = {**last.value, "source": {**source, "snapshot": "last_in_data_collection"}}
             yield table, batch, True, None
-            conn.execute("COMMIT")
         except BaseException:
             conn.close()  # mid-COPY: the connection cannot be reused
             raise

@@ -87,9 +87,7 @@ KEYS: tuple[Unsupported, ...] = (
         "snapshots read in one REPEATABLE READ transaction on the slot's exported snapshot",
         ("repeatable_read",),
     ),
-    Unsupported("snapshot.locking.mode", "snapshots take no table locks", ("none",)),
     Unsupported("snapshot.locking.mode.custom.name", _JAVA),
-    Unsupported("snapshot.lock.timeout.ms", "snapshots take no table locks", ("10000",)),
     Unsupported(
         "snapshot.query.mode", "snapshots read with SELECT (see snapshot.select.statement.overrides)", ("select_all",)
     ),

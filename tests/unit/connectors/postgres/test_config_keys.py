@@ -273,3 +273,26 @@ def test_connect_validate_names_an_unsupported_debezium_key(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "slot.failover: " in out and "slot.failover is not supported" in out
     assert "schema.history.internal.kafka.topic is not supported" in out
+
+
+@pytest.mark.parametrize(
+    ("props", "timeout"),
+    [({}, None), ({"snapshot.locking.mode": "NONE"}, None), ({"snapshot.locking.mode": "Shared"}, 10000)],
+)
+def test_snapshot_locking_mode_none_by_default_as_debezium_or_shared(props, timeout):
+    assert PostgresConfig.parse({**BASE, **props, "snapshot.lock.timeout.ms": "10000"}).snapshot_lock_timeout_ms == (
+        timeout
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("snapshot.locking.mode", "custom", "custom is not supported: it loads the Java SnapshotLock"),
+        ("snapshot.locking.mode", "exclusive", "one of: none, shared"),
+        ("snapshot.lock.timeout.ms", "-1", "at least 0"),
+    ],
+)
+def test_a_snapshot_locking_value_we_cannot_honour_is_rejected_by_name(key, value, problem):
+    errors = PostgresConnector().validate({**BASE, key: value})[key].errors
+    assert any(problem in error for error in errors), errors
