@@ -14,6 +14,18 @@ def api(worker: WorkerProcess) -> httpx.Client:
     return httpx.Client(base_url=worker.url, timeout=60)
 
 
+def create(client: httpx.Client, name: str, config: dict[str, str], timeout: float = 60.0) -> None:
+    """POST /connectors, again after a 409 (a rebalance outlasted worker.sync.timeout.ms), as Connect clients do."""
+    answers: list[httpx.Response] = []
+
+    def created() -> bool:
+        answers.append(client.post("/connectors", json={"name": name, "config": config}))
+        return answers[-1].status_code != 409
+
+    wait_until(created, timeout=timeout, message=f"the cluster to take connector {name} (409 after a rebalance)")
+    assert answers[-1].status_code == 201, answers[-1].text
+
+
 def statuses(worker: WorkerProcess, names: list[str]) -> dict[str, dict[str, Any]]:
     with api(worker) as client:
         return {n: client.get(f"/connectors/{n}/status").json() for n in names}

@@ -22,7 +22,7 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from sluice.local_cluster import WorkerProcess
 from tests.fixtures.pipeline import postgres_source
-from tests.integration.connect.distributed.conftest import api, owners
+from tests.integration.connect.distributed.conftest import api, create, owners
 from tests.integration.connectors.elasticsearch.es_index import EsIndex
 from tests.support.kafka import read_topic, wait_until
 
@@ -89,7 +89,7 @@ def test_six_connectors_spread_rebalance_and_survive_sigterm_and_kill(pg, make_c
         source = postgres_source(
             services, unique_name, table, **{"slot.drop.on.stop": "false", "topic.creation.default.partitions": "3"}
         )
-        assert follower.post("/connectors", json={"name": cdc, "config": source}).status_code == 201
+        create(follower, cdc, source)
         read_topic(services.kafka_bootstrap, topic, lambda ms: len(ms) > 0, timeout=60)  # the seed: streaming
         writer.start()
         sink = {
@@ -98,10 +98,10 @@ def test_six_connectors_spread_rebalance_and_survive_sigterm_and_kill(pg, make_c
             "connection.url": services.es_url,
             "tasks.max": str(TASKS),
         }
-        assert follower.post("/connectors", json={"name": es, "config": sink}).status_code == 201
+        create(follower, es, sink)
         for name in gens:
             gen = {"connector.class": "datagen", "kafka.topic": f"{unique_name}-gen", "rate": "20", "tasks.max": "3"}
-            assert follower.post("/connectors", json={"name": name, "config": gen}).status_code == 201
+            create(follower, name, gen)
 
         # Three workers: 2 connectors each, 16 tasks as 5/5/6.
         ids = {w.worker_id for w in first}
