@@ -13,7 +13,7 @@ from psycopg import sql
 
 from connect.data import SourceRecord
 from connect.data.schema import INT64_SCHEMA, STRING_SCHEMA, Schema
-from connect.errors import ConnectException
+from connect.errors import ConnectException, RetriableException
 from connectors.postgres.catalog import Catalog, TableInfo
 from connectors.postgres.config import PostgresConfig, snapshot_overrides
 from connectors.postgres.events import EventBuilder, context_headers
@@ -430,10 +430,14 @@ class Coordinator:
                 f"{database}; use another slot.name for this connector"
             )
         if active_pid is not None:
-            raise ConnectException(
-                f"replication slot '{self._slot}' is in use by process {active_pid}: another "
-                f"connector (or pg_recvlogical) streams from it; each connector needs its own "
-                f"slot.name"
+            # Most often the task that ran before this one (moved from another worker, or restarted): its
+            # walsender exits a moment after its connection closed, later on a busy server. An outage, as the
+            # unsupported slot.max.retries says: the worker starts the task again, its status naming the holder.
+            self._close_admin()
+            raise RetriableException(
+                f"replication slot '{self._slot}' is in use by process {active_pid}: waiting for it to be released "
+                f"(a task that just stopped lets go of it in a moment; if another connector or pg_recvlogical "
+                f"streams from it, each connector needs its own slot.name)"
             )
         return {"confirmed_flush": parse_lsn(confirmed) if confirmed else 0}
 

@@ -312,6 +312,30 @@ def test_failures_name_what_to_fix(tasks, props, pg, unique_name):
     pg.execute(f"DROP TABLE {unique_name}")
 
 
+def test_a_slot_still_held_by_the_task_before_is_waited_for_as_an_outage(tasks, props, pg, unique_name):
+    """A task moved to another worker starts while the walsender of the one that stopped may still hold the slot:
+    its start is an outage (the worker starts it again) that names the holder, and it neither fails nor drops
+    the slot (slot.drop.on.stop) on the way; once the slot is released it streams."""
+    pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
+    try:
+        first, _ = start(tasks, props, **{"snapshot.mode": "no_data", "slot.drop.on.stop": "false"})
+        with pytest.raises(RetriableException, match=r"slot .* is in use by process \d+: waiting for it"):
+            start(tasks, props, **{"snapshot.mode": "no_data"})
+        pg.execute(f"INSERT INTO {unique_name} VALUES (1)")
+        assert [r.key["id"] for r in changes(poll_until(first, 1))] == [1]  # the first still streams
+        first.stop()
+        pg.execute(f"INSERT INTO {unique_name} VALUES (2)")  # while nobody streams: only the kept slot has it
+        second = None
+        while second is None:  # as the worker: start again after an outage
+            try:
+                second, _ = start(tasks, props, **{"snapshot.mode": "no_data"})
+            except RetriableException:
+                time.sleep(0.25)
+        assert 2 in [r.key["id"] for r in changes(poll_until(second, 1))]
+    finally:
+        pg.execute(f"DROP TABLE IF EXISTS {unique_name}")
+
+
 def test_a_broken_replication_connection_is_reopened_and_resumes_without_loss(tasks, props, pg, unique_name):
     pg.execute(f"CREATE TABLE {unique_name} (id int PRIMARY KEY)")
     try:
