@@ -15,96 +15,18 @@ timestamptz, jsonb); N rows inserted by one INSERT ... SELECT.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import psycopg
-from _measure import delete_topics
+from _cdc import INSERT_SQL, TABLE_SQL, connector_config, wait_streaming
+from _measure import Worker, delete_topics
 from confluent_kafka import Consumer, Producer, TopicPartition
 from psycopg.conninfo import conninfo_to_dict
-
-TABLE_SQL = """CREATE TABLE {t} (id bigint PRIMARY KEY, i int, l bigint, n numeric, d double precision,
-  b boolean, s text, v varchar(64), ts timestamptz, j jsonb)"""
-INSERT_SQL = """INSERT INTO {t} SELECT g, g % 1000, g * 7, g / 3.0, g * 0.5, g % 2 = 0, 'text value ' || g,
-  'varchar ' || g, now(), jsonb_build_object('k', g, 'tag', 'x') FROM generate_series({lo}, {hi}) g"""
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class Worker:
-    """`connect standalone` in its own process, with one Postgres connector."""
-
-    def __init__(self, workdir: Path, kafka: str, connector: dict[str, str]) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        (workdir / "worker.properties").write_text(
-            "\n".join(
-                [
-                    f"bootstrap.servers={kafka}",
-                    "key.converter=JsonConverter",
-                    "value.converter=JsonConverter",
-                    "key.converter.schemas.enable=false",
-                    "value.converter.schemas.enable=false",
-                    f"offset.storage.file.filename={workdir / 'offsets.json'}",
-                    "listeners=http://127.0.0.1:0",
-                ]
-            )
-        )
-        (workdir / "connector.json").write_text(json.dumps({"name": "pg", "config": connector}))
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sluice.cli",
-                "--log-level",
-                "WARNING",
-                "standalone",
-                str(workdir / "worker.properties"),
-                str(workdir / "connector.json"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=open(workdir / "worker.log", "w"),  # noqa: SIM115
-        )
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def connector_config(pg: dict[str, object], name: str, table: str, mode: str) -> dict[str, str]:
-    return {
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "database.hostname": str(pg.get("host", "127.0.0.1")),
-        "database.port": str(pg.get("port", 5432)),
-        "database.user": str(pg["user"]),
-        "database.password": str(pg.get("password", "")),
-        "database.dbname": str(pg["dbname"]),
-        "topic.prefix": name,
-        "slot.name": name,
-        "publication.name": name,
-        "publication.autocreate.mode": "filtered",
-        "table.include.list": f"public.{table}",
-        "snapshot.mode": mode,
-        "slot.drop.on.stop": "true",
-    }
 
 
 def wait_for_records(kafka: str, topic: str, count: int, timeout: float = 900.0) -> float:
@@ -138,16 +60,6 @@ def record_size(kafka: str, topic: str) -> int:
     finally:
         consumer.close()
     return 0
-
-
-def wait_streaming(conn: psycopg.Connection, slot: str, timeout: float = 60.0) -> float:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
-        if row and row[0]:
-            return time.monotonic()
-        time.sleep(0.01)
-    raise TimeoutError(f"slot {slot} never became active")
 
 
 def main() -> None:
@@ -204,7 +116,7 @@ def main() -> None:
         conn.execute(f"TRUNCATE {name}")
 
         # (2) the worker streaming the same rows.
-        worker = Worker(workdir / "stream", kafka, connector_config(pg, name, name, "no_data"))
+        worker = Worker(workdir / "stream", kafka, {"pg": connector_config(pg, name, name, "no_data")})
         workers.append(worker)
         startup = wait_streaming(conn, name) - worker.started
         time.sleep(1)
@@ -244,7 +156,7 @@ def main() -> None:
                     bare.poll(0.05)
         bare.flush(120)
         bare_rate = n / (time.monotonic() - started)
-        snap = Worker(workdir / "snapshot", kafka, connector_config(pg, name + "_s", name, "initial_only"))
+        snap = Worker(workdir / "snapshot", kafka, {"pg": connector_config(pg, name + "_s", name, "initial_only")})
         workers.append(snap)
         done = wait_for_records(kafka, f"{name}_s.public.{name}", n)
         snapshot = n / (done - snap.started)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _measure import delete_topics
+from _measure import Worker, delete_topics
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -159,87 +158,36 @@ def ceiling_in_fresh_process(bootstrap: str, topic: str, records: int) -> tuple[
     return rate, cpu
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def proc_status(pid: int) -> dict[str, str]:
-    with open(f"/proc/{pid}/status") as f:
-        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def runtime(bootstrap: str, topic: str, records: int, workdir: Path) -> dict[str, float]:
     """Run `connect standalone` with a datagen connector; time the records' arrival in Kafka."""
-    (workdir / "worker.properties").write_text(
-        "\n".join(
-            [
-                f"bootstrap.servers={bootstrap}",
-                "key.converter=JsonConverter",
-                "key.converter.schemas.enable=false",
-                "value.converter=JsonConverter",
-                "value.converter.schemas.enable=false",
-                f"offset.storage.file.filename={workdir / f'{topic}.offsets'}",
-                f"listeners=http://127.0.0.1:{free_port()}",
-            ]
-        )
-        + "\n"
-    )
-    (workdir / "datagen.json").write_text(
-        json.dumps({"name": topic, "config": {"connector.class": "datagen", **datagen_props(topic, records)}})
-    )
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}"})
     tp = TopicPartition(topic, 0)
-    log = (workdir / "worker.log").open("wb")
-    spawned = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sluice.cli",
-            "--log-level",
-            "WARNING",
-            "standalone",
-            str(workdir / "worker.properties"),
-            str(workdir / "datagen.json"),
-        ],
-        stdout=log,
-        stderr=log,
+    worker = Worker(
+        workdir / topic, bootstrap, {topic: {"connector.class": "datagen", **datagen_props(topic, records)}}
     )
     try:
         first_at, first_count, first_cpu, end = None, 0, 0.0, 0
-        deadline = time.perf_counter() + 300
+        deadline = time.monotonic() + 300
         while end < records:
-            if proc.poll() is not None or time.perf_counter() > deadline:
+            if worker.proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(
-                    f"worker stopped or stalled at {end} records:\n"
-                    + (workdir / "worker.log").read_text(errors="replace")[-3000:]
+                    f"worker stopped or stalled at {end} records:\n" + worker.log.read_text(errors="replace")[-3000:]
                 )
             end = consumer.get_watermark_offsets(tp, timeout=10, cached=False)[1]
-            now = time.perf_counter()
+            now = time.monotonic()
             if first_at is None and end > 0:
-                first_at, first_count, first_cpu = now, end, cpu_seconds(proc.pid)
+                first_at, first_count, first_cpu = now, end, worker.cpu_seconds()
             time.sleep(0.01)
-        done_at = time.perf_counter()
-        status = proc_status(proc.pid)
-        cpu = cpu_seconds(proc.pid)
+        done_at = time.monotonic()
+        peak_rss, cpu = worker.peak_rss_mb(), worker.cpu_seconds()
     finally:
-        proc.terminate()
-        proc.wait(30)
+        worker.stop()
         consumer.close()
-        log.close()
     assert first_at is not None
     return {
         "rate": (end - first_count) / (done_at - first_at),
-        "startup_s": first_at - spawned,
-        "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,
+        "startup_s": first_at - worker.started,
+        "peak_rss_mb": peak_rss,
         "cpu_s": cpu,
         "cpu_us": (cpu - first_cpu) / (end - first_count) * 1e6,
     }
