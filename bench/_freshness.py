@@ -106,3 +106,24 @@ def figures(
         missing_kafka,
         missing_search,
     )
+
+
+def sink_legs(
+    measured: Sequence[Commit],
+    events: Mapping[int, tuple[int, int]],
+    arrived: Mapping[int, int],
+    answered: Mapping[int, int],
+    searchable: Mapping[int, int],
+) -> tuple[Summary | None, Summary | None, Summary | None]:
+    """Kafka → searchable in three legs, from the bulk tracing proxy's times (ns): broker append (ms) → the
+    `_bulk` holding the row reached Elasticsearch → Elasticsearch answered it → a search first returned it."""
+    legs: tuple[list[float], list[float], list[float]] = ([], [], [])
+    for commit in measured:
+        for row in commit.rows:
+            event, came, done, found = events.get(row), arrived.get(row), answered.get(row), searchable.get(row)
+            if event is None or came is None or done is None or found is None:
+                continue
+            legs[0].append((came - event[0] * 1_000_000) / 1e9)
+            legs[1].append((done - came) / 1e9)
+            legs[2].append((found - done) / 1e9)
+    return summarize(legs[0]), summarize(legs[1]), summarize(legs[2])

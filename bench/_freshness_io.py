@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 import uuid
 from array import array
 from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from struct import Struct
 from typing import Any
 
 import httpx
@@ -17,9 +21,15 @@ from _freshness import first_row
 from _measure import process_cpu_seconds
 from confluent_kafka import OFFSET_BEGINNING, TIMESTAMP_LOG_APPEND_TIME, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from psycopg.conninfo import conninfo_to_dict
+
+from connectors.postgres.pgoutput import PG_EPOCH_OFFSET_US
+from connectors.postgres.replication import ReplicationConnection
 
 CONNECT_PIDFILE = Path("/var/tmp/sluice-services/run/kafka-connect.pid")
 JSON = {"content-type": "application/json"}
+_BULK_ID = re.compile(rb'"_id":"(-?[0-9]+)"')  # in the action lines the sink writes (orjson: no spaces)
+_COMMIT_TS = Struct(">q")  # pgoutput COMMIT: 'C', flags (1), commit LSN (8), end LSN (8), commit_ts (8)
 
 
 # -- Postgres ---------------------------------------------------------------------------------
@@ -72,6 +82,29 @@ def drop_slots(conn: psycopg.Connection, prefix: str) -> None:
             print(f"(slots left behind, drop them: {', '.join(slot for slot, _ in rows)})")
             return
         time.sleep(0.5)
+
+
+def receive_bare(dsn: str, slot: str, publication: str, ready: Any, stop: Any, out: Any) -> None:
+    """The floor of COMMIT → a CDC client: a replication connection on its own slot that only reads the
+    stream (our protocol layer, no decoding); sets `ready` once streaming, then puts (commit_ts µs, time_ns
+    each transaction's COMMIT message arrived) until `stop`."""
+    conn = ReplicationConnection(conninfo_to_dict(dsn))
+    commits, arrived = array("q"), array("q")
+    try:
+        conn.start(slot, conn.create_slot(slot, export_snapshot=False)[0], publication, messages=False)
+        ready.set()
+        while not stop.is_set():
+            batch = conn.read(10_000, 0.1)
+            now = time.time_ns()
+            for _, payload in batch:
+                if payload[:1] == b"C":
+                    commits.append(_COMMIT_TS.unpack_from(payload, 18)[0] + PG_EPOCH_OFFSET_US)
+                    arrived.append(now)
+            if batch:
+                conn.confirm(batch[-1][0])
+    finally:
+        conn.close()
+        out.put((commits.tobytes(), arrived.tobytes()))
 
 
 # -- Elasticsearch ----------------------------------------------------------------------------
@@ -147,6 +180,54 @@ def probe_index(url: str, index: str, every: float, stop: Any, out: Any) -> None
         time.sleep(max(0.0, due - time.monotonic()))
     client.close()
     out.put((ids.tobytes(), acked.tobytes()))
+
+
+def trace_bulk(url: str, port: Any, stop: Any, out: Any) -> None:
+    """A timing proxy in front of Elasticsearch for the sink (`--trace-bulk`): forwards every request,
+    and for each `_bulk` notes the time its body had arrived and the time Elasticsearch answered, for each
+    document id in it. Writes the port it listens on to `port`; puts (ids, arrived ns, answered ns) at `stop`."""
+    ids, arrived, answered = array("q"), array("q"), array("q")
+    lock, local = threading.Lock(), threading.local()
+    skip = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "date", "server"}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            came = time.time_ns()
+            client = getattr(local, "client", None) or httpx.Client(base_url=url, timeout=120)
+            local.client = client
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in skip and k.lower() != "host"}
+            response = client.request(self.command, self.path, content=body, headers=headers)
+            if "/_bulk" in self.path and response.is_success:
+                done = time.time_ns()
+                found = [int(i) for i in _BULK_ID.findall(body)]
+                with lock:
+                    ids.extend(found)
+                    arrived.extend([came] * len(found))
+                    answered.extend([done] * len(found))
+            self.send_response(response.status_code)
+            for k, v in response.headers.items():
+                if k.lower() not in skip:
+                    self.send_header(k, v)
+            self.send_header("content-length", str(len(response.content)))
+            self.end_headers()
+            self.wfile.write(response.content)
+
+        do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _forward
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port.value = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop.wait()
+    server.shutdown()
+    with lock:
+        out.put((ids.tobytes(), arrived.tobytes(), answered.tobytes()))
 
 
 # -- Kafka ------------------------------------------------------------------------------------

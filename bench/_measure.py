@@ -152,3 +152,11 @@ def process_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process used so far (its threads included)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def box_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole box so far, all cores (/proc/stat): how loaded it was over a window."""
+    with open("/proc/stat") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    busy = user + nice + system + irq + softirq + steal
+    return busy / TICKS, (busy + idle + iowait) / TICKS

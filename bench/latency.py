@@ -1,7 +1,8 @@
 """Freshness bench: p50/p99/max from Postgres COMMIT to the record in Kafka and to searchable in Elasticsearch.
 
     python bench/latency.py [--rate 5000] [--tx-rows 10] [--writers 4] [--seconds 30] [--warmup 5]
-                            [--es-poll-ms 50] [--debezium] [--pg ...] [--kafka ...] [--es ...] [--connect-url ...]
+                            [--es-poll-ms 50] [--debezium] [--trace-bulk] [--worker-prop KEY=VALUE]
+                            [--sink-prop KEY=VALUE] [--pg ...] [--kafka ...] [--es ...] [--connect-url ...]
 
 What runs: one worker (`python -m sluice.cli standalone`, its own process, JsonConverter without schemas
 as in BENCH.md) with our Postgres source on BENCH.md's 10-column table and the Elasticsearch sink
@@ -38,9 +39,16 @@ Clocks. Everything runs on one box and reads the same realtime clock.
   trip (printed). The index is created beforehand with `refresh_interval: 1s` (as the target says;
   setting it explicitly also keeps Elasticsearch from skipping refreshes on an index it thinks idle).
   The refresh alone makes a document wait 0.5 s on average and up to 1 s.
-Also printed: the worker's CPU over the measured window and its peak RSS, and the load average (the
-box is shared: its figures move with what else runs). Everything the run creates (table, slots,
-publications, topics, index, consumer group, the Debezium connector) is removed at the end.
+Floors, measured in the same run: COMMIT → a bare replication client (our protocol layer on a slot of its
+own, reading the stream and nothing else: what Postgres and the box leave to any CDC connector), and a
+one-document `_bulk` acknowledged → searchable (a probe writing to the same index: what Elasticsearch's
+refresh leaves to any sink). `--trace-bulk` puts a timing proxy between the sink and Elasticsearch and
+splits Kafka → searchable into the sink's part (up to the `_bulk` reaching Elasticsearch), indexing (to
+its answer) and refresh (to searchable); the hop costs a little, so the default run goes without it.
+Also printed: the worker's CPU over the measured window and its peak RSS, the share of the box's CPU in
+use, the load average and Elasticsearch's uptime (the box is shared: its figures move with what else
+runs). Everything the run creates (table, slots, publications, topics, index, consumer group, the
+Debezium connector) is removed at the end.
 """
 
 from __future__ import annotations
@@ -60,7 +68,7 @@ from typing import Any
 import httpx
 import psycopg
 from _cdc import INSERT_SQL, TABLE_SQL, connector_config, wait_streaming
-from _freshness import Commit, commit_times, commits, figures
+from _freshness import Commit, commit_times, commits, figures, sink_legs
 from _freshness_io import (
     anchor_usage,
     create_topic,
@@ -70,10 +78,12 @@ from _freshness_io import (
     poll_searchable,
     probe_index,
     read_events,
+    receive_bare,
     topic_has_records,
+    trace_bulk,
     write_steadily,
 )
-from _measure import Worker, delete_topics
+from _measure import Worker, box_cpu, delete_topics
 from _percentiles import duration, report, summarize
 from confluent_kafka.admin import AdminClient
 from psycopg.conninfo import conninfo_to_dict
@@ -94,6 +104,10 @@ def sink_config(es: str, topic: str) -> dict[str, str]:
         "transforms": "unwrap",
         "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
     }
+
+
+def props(given: list[str]) -> dict[str, str]:
+    return dict(prop.split("=", 1) for prop in given)
 
 
 def wait_until(what: str, check: Any, helpers: list[Any], timeout: float = 90.0) -> None:
@@ -123,6 +137,7 @@ class Usage:
     window: float
     starved: float
     rss: float
+    box_busy: float  # the share of the box's CPU time in use over the window, all processes
     anchor_cpu: float | None
     anchor_rss: float | None
 
@@ -135,6 +150,8 @@ class Measured:
     searchable: dict[int, int]
     search_trips: array
     floor: list[float]
+    bare: list[float]
+    bulk: tuple[dict[int, int], dict[int, int]] | None
     usage: Usage
 
 
@@ -153,7 +170,7 @@ class Run:
         self.workdir = Path(tempfile.mkdtemp(prefix="latency_"))
         self.ctx = mp.get_context("fork")
         self.stop, self.seen = self.ctx.Event(), self.ctx.Value("q", 0)
-        self.found, self.probed = self.ctx.Queue(), self.ctx.Queue()
+        self.found, self.probed, self.received, self.traced = (self.ctx.Queue() for _ in range(4))
         self.helpers: list[Any] = []
         self.worker: Worker | None = None
 
@@ -164,14 +181,20 @@ class Run:
         create_topic(self.admin, self.topic)
         settings = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
         self.es.put(f"/{self.topic}", json={"settings": settings}).raise_for_status()
+        es_for_sink = args.es
+        if args.trace_bulk:
+            port = self.ctx.Value("i", 0)
+            self.start_helper(trace_bulk, args.es, port, self.stop, self.traced)
+            wait_until("the bulk tracing proxy did not start", lambda: port.value > 0, self.helpers, 10)
+            es_for_sink = f"http://127.0.0.1:{port.value}"
         self.worker = Worker(
             self.workdir,
             args.kafka,
             {
                 f"{name}-pg": connector_config(self.pg, name, name, "no_data"),
-                f"{name}-search": sink_config(args.es, self.topic),
+                f"{name}-search": {**sink_config(es_for_sink, self.topic), **props(args.sink_prop)},
             },
-            dict(prop.split("=", 1) for prop in args.worker_prop),
+            props(args.worker_prop),
         )
         if self.connect is not None:
             create_topic(self.admin, self.dbz_topic)
@@ -181,12 +204,14 @@ class Run:
                 raise RuntimeError(f"the anchor refused the Debezium connector: {response.text}")
             wait_streaming(self.conn, name + "_dbz", timeout=120)
         wait_streaming(self.conn, name)
-        for target, extra in (
-            (poll_searchable, (args.es_poll_ms / 1000, self.stop, self.seen, self.found)),
-            (probe_index, (PROBE_EVERY, self.stop, self.probed)),
-        ):
-            self.helpers.append(self.ctx.Process(target=target, args=(args.es, self.topic, *extra), daemon=True))
-            self.helpers[-1].start()
+        self.conn.execute(f"CREATE PUBLICATION {name}_bare FOR TABLE {name}")
+        ready = self.ctx.Event()
+        self.start_helper(receive_bare, args.pg, name + "_bare", name + "_bare", ready, self.stop, self.received)
+        wait_until("the bare replication client did not start", ready.is_set, self.helpers, 120)
+        self.start_helper(
+            poll_searchable, args.es, self.topic, args.es_poll_ms / 1000, self.stop, self.seen, self.found
+        )
+        self.start_helper(probe_index, args.es, self.topic, PROBE_EVERY, self.stop, self.probed)
         # One row through every leg first: the sink's group joined and writing, Debezium streaming.
         self.conn.execute(INSERT_SQL.format(t=name, lo=0, hi=0))
         wait_until("the first row did not become searchable", lambda: self.seen.value >= 1, self.helpers)
@@ -196,6 +221,10 @@ class Run:
                 lambda: topic_has_records(args.kafka, self.dbz_topic),
                 self.helpers,
             )
+
+    def start_helper(self, target: Any, *args: Any) -> None:
+        self.helpers.append(self.ctx.Process(target=target, args=args, daemon=True))
+        self.helpers[-1].start()
 
     def measure(self) -> Measured:
         """Writers at the steady rate; then wait until every row is searchable."""
@@ -215,10 +244,11 @@ class Run:
         for p in writers:
             p.start()
         time.sleep(max(0.0, start + args.warmup - time.time()))
-        cpu0, wait0, anchor0, window0 = (
+        cpu0, wait0, anchor0, box0, window0 = (
             worker.cpu_seconds(),
             worker.cpu_wait_seconds(),
             anchor_usage(),
+            box_cpu(),
             time.monotonic(),
         )
         results = [out.get(timeout=args.warmup + args.seconds + 600) for _ in writers]
@@ -226,13 +256,14 @@ class Run:
             p.join()
         rows = args.writers * per_writer * args.tx_rows
         wait_until("not every row became searchable", lambda: self.seen.value >= rows + 1, self.helpers, 180)
-        anchor1 = anchor_usage()
+        anchor1, box1 = anchor_usage(), box_cpu()
         same_anchor = anchor0 is not None and anchor1 is not None and anchor0[0] == anchor1[0]
         usage = Usage(
             worker.cpu_seconds() - cpu0,
             time.monotonic() - window0,
             max(0.0, worker.cpu_wait_seconds() - wait0),
             worker.peak_rss_mb(),
+            (box1[0] - box0[0]) / max(box1[1] - box0[1], 1e-9),
             anchor1[1] - anchor0[1] if same_anchor else None,  # type: ignore[index]
             anchor1[2] if same_anchor else None,  # type: ignore[index]
         )
@@ -241,14 +272,27 @@ class Run:
         probe_ids, probe_acked = self.probed.get(timeout=60)
         searchable = as_map(found_ids, found_at)
         floor = [(searchable[i] - t) / 1e9 for i, t in as_map(probe_ids, probe_acked).items() if i in searchable]
+        measure_from_ns = int((start + args.warmup) * 1e9)
+        bare_commits, bare_arrived = self.received.get(timeout=60)
+        bare = [
+            (arrived - ts * 1000) / 1e9
+            for ts, arrived in zip(array("q", bare_commits), array("q", bare_arrived), strict=True)
+            if ts * 1000 >= measure_from_ns
+        ]
+        bulk = None
+        if args.trace_bulk:
+            ids, arrived, answered = self.traced.get(timeout=60)
+            bulk = as_map(ids, arrived), as_map(ids, answered)
         stamps = {w: array("q", s) for w, s, _ in results}
         return Measured(
             commits(stamps, args.writers, args.tx_rows),
-            int((start + args.warmup) * 1e9),
+            measure_from_ns,
             max(r[2] for r in results),
             searchable,
             array("d", trips),
             floor,
+            bare,
+            bulk,
             usage,
         )
 
@@ -263,7 +307,7 @@ class Run:
         if self.connect is not None:
             self.connect.delete(f"/connectors/{self.name}")
         drop_slots(self.conn, self.name)
-        for pub in (self.name, self.name + "_dbz"):
+        for pub in (self.name, self.name + "_dbz", self.name + "_bare"):
             self.conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
         self.conn.execute(f"DROP TABLE IF EXISTS {self.name}")
         self.es.delete(f"/{self.topic}")
@@ -312,8 +356,14 @@ def print_report(run: Run, m: Measured, load_before: float) -> None:
                 f"  Debezium / sluice: p50 {theirs.kafka.p50 / ours.kafka.p50:.1f}x, "
                 f"p99 {theirs.kafka.p99 / ours.kafka.p99:.1f}x"
             )
+    print(report("  floor: COMMIT → a bare replication client", summarize(m.bare)))
     print(report("COMMIT → searchable in ES  sluice  ", ours.search, SEARCH_TARGET, trend=True))
     print(report("  of which Kafka → searchable      ", ours.kafka_to_search, trend=True))
+    if m.bulk is not None:
+        legs = sink_legs(measured, events, *m.bulk, m.searchable)
+        print(report("    Kafka → _bulk at Elasticsearch (the sink)", legs[0], trend=True))
+        print(report("    _bulk at Elasticsearch → answered        ", legs[1], trend=True))
+        print(report("    _bulk answered → searchable              ", legs[2], trend=True))
     print(report("  floor: one-doc _bulk acked → searchable", floor))
     print(
         f"ES reader: _search every {args.es_poll_ms:g} ms"
@@ -328,7 +378,7 @@ def print_report(run: Run, m: Measured, load_before: float) -> None:
     print(
         f"worker (source + ES sink, one process): {u.cpu:.1f} CPU-s over {u.window:.1f} s "
         f"({100 * u.cpu / u.window:.0f}% of a core), peak RSS {u.rss:.0f} MB; its threads waited {u.starved:.1f} s "
-        "for a CPU (run-queue time, /proc schedstat)"
+        f"for a CPU (run-queue time, /proc schedstat); the box's CPU was {100 * u.box_busy:.0f}% busy"
     )
     if run.connect is not None and u.anchor_cpu is not None:
         print(
@@ -353,11 +403,19 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--es-poll-ms", type=float, default=50, help="how often the reader searches")
     ap.add_argument("--debezium", action="store_true", help="Debezium on the Kafka Connect anchor, same run")
     ap.add_argument(
+        "--trace-bulk",
+        action="store_true",
+        help="put a timing proxy between the sink and Elasticsearch: splits Kafka → searchable into its legs",
+    )
+    ap.add_argument(
         "--worker-prop",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help="an extra worker property, to try a setting (e.g. consumer.fetch.queue.backoff.ms=50)",
+    )
+    ap.add_argument(
+        "--sink-prop", action="append", default=[], metavar="KEY=VALUE", help="an extra Elasticsearch sink setting"
     )
     ap.add_argument(
         "--pg", default=os.environ.get("SLUICE_PG_DSN", "postgresql://sluice:sluice@127.0.0.1:15432/sluice")
