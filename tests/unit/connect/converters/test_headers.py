@@ -156,3 +156,20 @@ def test_null_and_undecodable_headers():
 
 def test_float64_arrays_widen_their_integers():
     assert parse("[1,1.5E300]") == SchemaAndValue(Schema.array(FLOAT64_SCHEMA), [1.0, 1.5e300])
+
+
+@given(st.lists(st.binary(max_size=40) | SIMPLE.map(lambda v: render(v).encode("utf-8", "surrogatepass")), min_size=1))
+def test_a_converter_reads_a_value_seen_before_as_a_fresh_one_does(headers):
+    """Parsed values are remembered per converter: what a long-running task reads equals what a new one reads."""
+    seasoned = SimpleHeaderConverter()
+    for data in headers * 2:
+        assert seasoned.to_connect_header("t", "h", data) == SimpleHeaderConverter().to_connect_header("t", "h", data)
+
+
+def test_a_list_header_a_transform_changed_does_not_change_the_next_record():
+    c = SimpleHeaderConverter()
+    first = c.to_connect_header("t", "h", b"[1,2]")
+    first.value.append(3)  # a transform editing the record's header in place
+    assert c.to_connect_header("t", "h", b"[1,2]").value == [1, 2]
+    assert c.to_connect_header("t", "h", memoryview(b"42")) == SchemaAndValue(INT8_SCHEMA, 42)
+    assert c.to_connect_header("t", "h", b"42").value == 42
