@@ -5,18 +5,18 @@
                             [--sink-prop KEY=VALUE] [--pg ...] [--kafka ...] [--es ...] [--connect-url ...]
 
 What runs: one worker (`python -m sluice.cli standalone`, its own process, JsonConverter without schemas
-as in BENCH.md) with our Postgres source on BENCH.md's 10-column table and the Elasticsearch sink
-(ExtractNewRecordState, document id = the row's key) on its topic. `--writers` writer processes insert
-`--rate` rows/s between them, `--tx-rows` rows per transaction (`BEGIN; INSERT ... SELECT` then
-`COMMIT`), each on a fixed schedule (a writer that falls behind sends at once, never skips; the lag is
-printed, and so is the rate reached: that is what the box sustained). The first `--warmup` seconds of
-transactions are written but not counted. With `--debezium`, Debezium 3.7's PostgreSQL connector on the
-Kafka Connect anchor (`SLUICE_CONNECT_URL`, from `scripts/services env`) captures the same table into its
-own topic in the same run, so both COMMIT → Kafka figures come from the same transactions; it has no
-Elasticsearch sink there (the anchor holds no Confluent sink), so its search figure is not measured.
-The anchor's JVM is the shared test service, tuned for start-up (C1 only, serial GC, 512 MB heap) and
-running whatever else the suite gave it: its CPU and RSS are printed for what they are, not as Debezium's.
-
+as in BENCH.md; with `--sink-worker`, one for each connector) with our Postgres source on BENCH.md's
+10-column table and the Elasticsearch sink (ExtractNewRecordState, document id = the row's key) on its
+topic. `--writers` writer processes insert `--rate` rows/s between them, `--tx-rows` rows per transaction
+(`BEGIN; INSERT ... SELECT` then `COMMIT`), each on a fixed schedule (a writer that falls behind sends at
+once, never skips; the lag is printed, and so is the rate reached: that is what the box sustained). The
+first `--warmup` seconds of transactions are written but not counted. With `--debezium`, Debezium 3.7's
+PostgreSQL connector on the Kafka Connect anchor (`SLUICE_CONNECT_URL`, from `scripts/services env`)
+captures the same table into its own topic in the same run, so both COMMIT → Kafka figures come from the
+same transactions; it has no Elasticsearch sink there (the anchor holds no Confluent sink), so its search
+figure is not measured. The anchor's JVM is the shared test service, tuned for start-up (C1 only, serial
+GC, 512 MB heap) and running whatever else the suite gave it: its CPU and RSS are printed for what they
+are, not as Debezium's.
 Clocks. Everything runs on one box and reads the same realtime clock.
 - COMMIT: the transaction's commit timestamp as Postgres wrote it in the WAL and pgoutput sends it in
   BEGIN (µs), which the events carry as `source.ts_us` (Debezium's ms figure, `source.ts_ms`, would add
@@ -130,13 +130,19 @@ def as_map(keys: bytes, values: bytes) -> dict[int, int]:
 
 
 @dataclass
-class Usage:
-    """The worker over the measured window (from the end of the warm-up to the last row searchable)."""
+class WorkerUsage:
+    """One worker process over the measured window (from the end of the warm-up to the last row searchable)."""
 
+    what: str
     cpu: float
+    starved: float  # seconds its threads were runnable but waiting for a CPU
+    rss: float  # peak
+
+
+@dataclass
+class Usage:
+    workers: list[WorkerUsage]
     window: float
-    starved: float
-    rss: float
     box_busy: float  # the share of the box's CPU time in use over the window, all processes
     anchor_cpu: float | None
     anchor_rss: float | None
@@ -172,7 +178,7 @@ class Run:
         self.stop, self.seen = self.ctx.Event(), self.ctx.Value("q", 0)
         self.found, self.probed, self.received, self.traced = (self.ctx.Queue() for _ in range(4))
         self.helpers: list[Any] = []
-        self.worker: Worker | None = None
+        self.workers: dict[str, Worker] = {}  # what it runs → the worker process
 
     def start(self) -> None:
         """Table, topics and index first (the topics stamped on append), then the pipelines, streaming."""
@@ -187,15 +193,12 @@ class Run:
             self.start_helper(trace_bulk, args.es, port, self.stop, self.traced)
             wait_until("the bulk tracing proxy did not start", lambda: port.value > 0, self.helpers, 10)
             es_for_sink = f"http://127.0.0.1:{port.value}"
-        self.worker = Worker(
-            self.workdir,
-            args.kafka,
-            {
-                f"{name}-pg": connector_config(self.pg, name, name, "no_data"),
-                f"{name}-search": {**sink_config(es_for_sink, self.topic), **props(args.sink_prop)},
-            },
-            props(args.worker_prop),
-        )
+        source = {f"{name}-pg": connector_config(self.pg, name, name, "no_data")}
+        sink = {f"{name}-search": {**sink_config(es_for_sink, self.topic), **props(args.sink_prop)}}
+        parts = {"source": source, "ES sink": sink} if args.sink_worker else {"source + ES sink": {**source, **sink}}
+        for what, connectors in parts.items():
+            workdir = self.workdir / what.replace(" ", "_").replace("+", "and")
+            self.workers[what] = Worker(workdir, args.kafka, connectors, props(args.worker_prop))
         if self.connect is not None:
             create_topic(self.admin, self.dbz_topic)
             config = debezium_config(self.pg, name + "_dbz", name)
@@ -228,8 +231,7 @@ class Run:
 
     def measure(self) -> Measured:
         """Writers at the steady rate; then wait until every row is searchable."""
-        args, worker = self.args, self.worker
-        assert worker is not None
+        args = self.args
         tx_per_s = args.rate / args.tx_rows / args.writers
         per_writer = max(1, round((args.warmup + args.seconds) * tx_per_s))
         start = time.time() + 0.5
@@ -244,13 +246,8 @@ class Run:
         for p in writers:
             p.start()
         time.sleep(max(0.0, start + args.warmup - time.time()))
-        cpu0, wait0, anchor0, box0, window0 = (
-            worker.cpu_seconds(),
-            worker.cpu_wait_seconds(),
-            anchor_usage(),
-            box_cpu(),
-            time.monotonic(),
-        )
+        before = {what: (w.cpu_seconds(), w.cpu_wait_seconds()) for what, w in self.workers.items()}
+        anchor0, box0, window0 = anchor_usage(), box_cpu(), time.monotonic()
         results = [out.get(timeout=args.warmup + args.seconds + 600) for _ in writers]
         for p in writers:
             p.join()
@@ -259,10 +256,16 @@ class Run:
         anchor1, box1 = anchor_usage(), box_cpu()
         same_anchor = anchor0 is not None and anchor1 is not None and anchor0[0] == anchor1[0]
         usage = Usage(
-            worker.cpu_seconds() - cpu0,
+            [
+                WorkerUsage(
+                    what,
+                    w.cpu_seconds() - before[what][0],
+                    max(0.0, w.cpu_wait_seconds() - before[what][1]),
+                    w.peak_rss_mb(),
+                )
+                for what, w in self.workers.items()
+            ],
             time.monotonic() - window0,
-            max(0.0, worker.cpu_wait_seconds() - wait0),
-            worker.peak_rss_mb(),
             (box1[0] - box0[0]) / max(box1[1] - box0[1], 1e-9),
             anchor1[1] - anchor0[1] if same_anchor else None,  # type: ignore[index]
             anchor1[2] if same_anchor else None,  # type: ignore[index]
@@ -302,8 +305,9 @@ class Run:
             p.join(5)
             if p.is_alive():
                 p.terminate()
-        if self.worker is not None and self.worker.proc.poll() is None:
-            self.worker.stop()
+        for worker in self.workers.values():
+            if worker.proc.poll() is None:
+                worker.stop()
         if self.connect is not None:
             self.connect.delete(f"/connectors/{self.name}")
         drop_slots(self.conn, self.name)
@@ -375,11 +379,14 @@ def print_report(run: Run, m: Measured, load_before: float) -> None:
         if fig is not None and (fig.missing_kafka or fig.missing_search):
             print(f"MISSING ({label}): {fig.missing_kafka:,} rows not in Kafka, {fig.missing_search:,} not searchable")
     u = m.usage
-    print(
-        f"worker (source + ES sink, one process): {u.cpu:.1f} CPU-s over {u.window:.1f} s "
-        f"({100 * u.cpu / u.window:.0f}% of a core), peak RSS {u.rss:.0f} MB; its threads waited {u.starved:.1f} s "
-        f"for a CPU (run-queue time, /proc schedstat); the box's CPU was {100 * u.box_busy:.0f}% busy"
-    )
+    rows = len(measured) * args.tx_rows
+    for w in u.workers:
+        print(
+            f"worker ({w.what}): {w.cpu:.1f} CPU-s over {u.window:.1f} s ({100 * w.cpu / u.window:.0f}% of a core, "
+            f"{w.cpu / rows * 1e6:.0f} µs per row measured), peak RSS {w.rss:.0f} MB; its threads waited "
+            f"{w.starved:.1f} s for a CPU (run-queue time, /proc schedstat)"
+        )
+    print(f"the box's CPU was {100 * u.box_busy:.0f}% busy over the window (all its cores, all processes)")
     if run.connect is not None and u.anchor_cpu is not None:
         print(
             f"Kafka Connect anchor JVM (shared: Debezium and whatever else runs there): {u.anchor_cpu:.1f} CPU-s "
@@ -402,6 +409,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--warmup", type=float, default=5, help="seconds written first and not measured")
     ap.add_argument("--es-poll-ms", type=float, default=50, help="how often the reader searches")
     ap.add_argument("--debezium", action="store_true", help="Debezium on the Kafka Connect anchor, same run")
+    ap.add_argument(
+        "--sink-worker", action="store_true", help="run the sink in a worker process of its own (default: one worker)"
+    )
     ap.add_argument(
         "--trace-bulk",
         action="store_true",
