@@ -156,6 +156,13 @@ def poll_searchable(url: str, index: str, every: float, stop: Any, seen: Any, ou
     out.put((ids.tobytes(), at.tobytes(), trips.tobytes()))
 
 
+def es_refreshes(client: httpx.Client, index: str) -> tuple[int, float]:
+    """(refreshes so far, seconds spent in them) of an index: how often Elasticsearch made writes searchable,
+    and how long each took."""
+    stats = client.get(f"/{index}/_stats/refresh").json()["_all"]["primaries"]["refresh"]
+    return stats["total"], stats["total_time_in_millis"] / 1000
+
+
 def es_uptime(client: httpx.Client) -> float:
     """Seconds the Elasticsearch node has been up (the shared node is restarted by outage tests; a fresh JVM
     runs cold for its first minutes)."""

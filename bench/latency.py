@@ -74,6 +74,7 @@ from _freshness_io import (
     create_topic,
     debezium_config,
     drop_slots,
+    es_refreshes,
     es_uptime,
     poll_searchable,
     probe_index,
@@ -144,6 +145,7 @@ class Usage:
     workers: list[WorkerUsage]
     window: float
     box_busy: float  # the share of the box's CPU time in use over the window, all processes
+    refreshes: tuple[int, float]  # the index's refreshes over the window, and the seconds they took
     anchor_cpu: float | None
     anchor_rss: float | None
 
@@ -178,11 +180,18 @@ class Run:
         self.stop, self.seen = self.ctx.Event(), self.ctx.Value("q", 0)
         self.found, self.probed, self.received, self.traced = (self.ctx.Queue() for _ in range(4))
         self.helpers: list[Any] = []
+        self.dbz_created = False
         self.workers: dict[str, Worker] = {}  # what it runs → the worker process
 
     def start(self) -> None:
         """Table, topics and index first (the topics stamped on append), then the pipelines, streaming."""
         args, name = self.args, self.name
+        if self.connect is not None:
+            try:
+                self.connect.get("/connectors", timeout=15).raise_for_status()
+            except httpx.HTTPError as exc:
+                anchor = args.connect_url
+                raise SystemExit(f"--debezium: the Kafka Connect anchor at {anchor} does not answer: {exc!r}") from None
         self.conn.execute(TABLE_SQL.format(t=name))
         create_topic(self.admin, self.topic)
         settings = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
@@ -205,6 +214,7 @@ class Run:
             response = self.connect.post("/connectors", json={"name": name, "config": config})
             if response.status_code != 201:
                 raise RuntimeError(f"the anchor refused the Debezium connector: {response.text}")
+            self.dbz_created = True
             wait_streaming(self.conn, name + "_dbz", timeout=120)
         wait_streaming(self.conn, name)
         self.conn.execute(f"CREATE PUBLICATION {name}_bare FOR TABLE {name}")
@@ -247,13 +257,18 @@ class Run:
             p.start()
         time.sleep(max(0.0, start + args.warmup - time.time()))
         before = {what: (w.cpu_seconds(), w.cpu_wait_seconds()) for what, w in self.workers.items()}
-        anchor0, box0, window0 = anchor_usage(), box_cpu(), time.monotonic()
+        anchor0, box0, refresh0, window0 = (
+            anchor_usage(),
+            box_cpu(),
+            es_refreshes(self.es, self.topic),
+            time.monotonic(),
+        )
         results = [out.get(timeout=args.warmup + args.seconds + 600) for _ in writers]
         for p in writers:
             p.join()
         rows = args.writers * per_writer * args.tx_rows
         wait_until("not every row became searchable", lambda: self.seen.value >= rows + 1, self.helpers, 180)
-        anchor1, box1 = anchor_usage(), box_cpu()
+        anchor1, box1, refresh1 = anchor_usage(), box_cpu(), es_refreshes(self.es, self.topic)
         same_anchor = anchor0 is not None and anchor1 is not None and anchor0[0] == anchor1[0]
         usage = Usage(
             [
@@ -267,6 +282,7 @@ class Run:
             ],
             time.monotonic() - window0,
             (box1[0] - box0[0]) / max(box1[1] - box0[1], 1e-9),
+            (refresh1[0] - refresh0[0], refresh1[1] - refresh0[1]),
             anchor1[1] - anchor0[1] if same_anchor else None,  # type: ignore[index]
             anchor1[2] if same_anchor else None,  # type: ignore[index]
         )
@@ -308,8 +324,11 @@ class Run:
         for worker in self.workers.values():
             if worker.proc.poll() is None:
                 worker.stop()
-        if self.connect is not None:
-            self.connect.delete(f"/connectors/{self.name}")
+        if self.connect is not None and self.dbz_created:
+            try:
+                self.connect.delete(f"/connectors/{self.name}")
+            except httpx.HTTPError as exc:
+                print(f"(Debezium connector {self.name} not deleted from the anchor: {exc!r})")
         drop_slots(self.conn, self.name)
         for pub in (self.name, self.name + "_dbz", self.name + "_bare"):
             self.conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
@@ -375,6 +394,12 @@ def print_report(run: Run, m: Measured, load_before: float) -> None:
         + f"; the floor probe writes one document per {PROBE_EVERY * 1000:g} ms to the same index "
         "(refresh_interval 1 s alone makes a document wait 0.5 s on average, 1 s at most)"
     )
+    count, took = m.usage.refreshes
+    if count:
+        print(
+            f"ES refreshes of the index over the window: {count} in {m.usage.window:.1f} s (one per "
+            f"{m.usage.window / count:.2f} s, refresh_interval 1 s), {1000 * took / count:.0f} ms each on average"
+        )
     for label, fig in (("sluice", ours), ("Debezium", theirs)):
         if fig is not None and (fig.missing_kafka or fig.missing_search):
             print(f"MISSING ({label}): {fig.missing_kafka:,} rows not in Kafka, {fig.missing_search:,} not searchable")
