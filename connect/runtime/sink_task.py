@@ -37,6 +37,19 @@ log = logging.getLogger(__name__)
 _TIMESTAMP_TYPES = {1: "CreateTime", 2: "LogAppendTime"}
 
 
+def consume_available(consumer: Consumer, max_records: int, timeout: float) -> list[Message]:
+    """Up to `max_records` messages as soon as there are any, waiting at most `timeout` for the first (Java's
+    `poll`). librdkafka's batch consume waits until the batch is full or the timeout passed: at 1k records/s
+    a batch of 500 held its records 250 ms on average, 500 ms at worst."""
+    msgs = consumer.consume(max_records, 0)
+    if msgs or timeout <= 0:
+        return msgs
+    msgs = consumer.consume(1, timeout)
+    if msgs and max_records > 1:
+        msgs.extend(consumer.consume(max_records - 1, 0))
+    return msgs
+
+
 class SinkTaskContextImpl:
     def __init__(self, runner: WorkerSinkTask) -> None:
         self._runner = runner
@@ -207,7 +220,7 @@ class WorkerSinkTask(WorkerTask):
         self._resume_consumer_if_needed()
         if self.rewind:  # asked for by put() since the last consume: nothing fetched past it is delivered
             self._apply_rewind()
-        msgs = self._consumer.consume(self._max_poll, timeout)
+        msgs = consume_available(self._consumer, self._max_poll, timeout)
         self._kafka.check(self._consumer)
         if self.rewind:  # asked for by open() during this consume (an assignment): its fetch for them is stale
             rewound = self._apply_rewind()
