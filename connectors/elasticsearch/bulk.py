@@ -102,7 +102,11 @@ class BulkWriter:
         self._flush_requested = False
         self.fatal: BaseException | None = None  # a request-level error no retry can fix
         self._closed = False
-        self._cond = threading.Condition()
+        lock = threading.RLock()
+        self._cond = threading.Condition(lock)  # state changes, for the task waiting in wait_idle
+        # Senders wait apart and are woken one at a time: waking every sender on each submit (one per put, so
+        # per consumed batch) cost more than the request itself at low rates (GIL handoffs on a busy box).
+        self._work = threading.Condition(lock)
         self._wakeup = threading.Event()  # interrupts backoff sleeps on close
         self._threads = [
             threading.Thread(target=self._run, name=f"es-bulk-{i}", daemon=True) for i in range(max_in_flight)
@@ -118,7 +122,7 @@ class BulkWriter:
             if not self._pending:
                 self._oldest_at = time.monotonic()
             self._pending.extend(actions)
-            self._cond.notify_all()
+            self._work.notify()
 
     @property
     def buffered(self) -> int:
@@ -139,7 +143,7 @@ class BulkWriter:
         with self._cond:
             if self._pending:
                 self._flush_requested = True
-                self._cond.notify_all()
+                self._work.notify()
 
     def wait_idle(self, timeout: float) -> bool:
         """Send everything and wait until nothing is pending or in flight; False on timeout."""
@@ -149,7 +153,7 @@ class BulkWriter:
                 if self.fatal is not None:
                     return False
                 self._flush_requested = True
-                self._cond.notify_all()
+                self._work.notify()
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -168,6 +172,7 @@ class BulkWriter:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+            self._work.notify_all()
         self._wakeup.set()
         for t in self._threads:
             t.join(timeout=5)
@@ -193,6 +198,8 @@ class BulkWriter:
                             self._busy[key] = n
                         else:
                             del self._busy[key]
+                    if self._pending:  # what waited for these documents, or for a free sender
+                        self._work.notify()
                     self._cond.notify_all()
 
     def _take_batch(self) -> list[Action] | None:
@@ -214,12 +221,14 @@ class BulkWriter:
                             else:
                                 self._oldest_at = time.monotonic()
                             self._in_flight += len(batch)
+                            if self._pending:  # more than one batch's worth: the next sender takes it
+                                self._work.notify()
                             return batch
-                        self._cond.wait()  # every pending document is busy: wait for a batch to finish
+                        self._work.wait()  # every pending document is busy: wait for a batch to finish
                         continue
-                    self._cond.wait(self._linger - (time.monotonic() - self._oldest_at))
+                    self._work.wait(self._linger - (time.monotonic() - self._oldest_at))
                 else:
-                    self._cond.wait()
+                    self._work.wait()
 
     def _select(self) -> list[Action]:
         """Up to batch_size pending actions, skipping (with all their later writes) documents in flight."""
