@@ -34,15 +34,16 @@ def connector_config(pg: Mapping[str, object], name: str, table: str, mode: str)
 
 
 def wait_streaming(conn: psycopg.Connection, slot: str, timeout: float = 60.0) -> float:
-    """Wait until a replication slot is created and in use; the monotonic time it was.
+    """Wait until a replication slot's walsender streams; the monotonic time it did.
 
-    A slot being created is already listed as active, but has no confirmed_flush_lsn until Postgres has
-    waited out every transaction open on the server: a row committed before then is never streamed.
+    A slot being created is already listed as active, while Postgres waits out every transaction open on
+    the server: a row committed before its consistent point is never streamed.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         row = conn.execute(
-            "SELECT active AND confirmed_flush_lsn IS NOT NULL FROM pg_replication_slots WHERE slot_name = %s",
+            "SELECT r.state = 'streaming' FROM pg_replication_slots s "
+            "JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = %s",
             (slot,),
         ).fetchone()
         if row and row[0]:

@@ -38,9 +38,9 @@ from typing import Any
 
 import httpx
 import psycopg
+from _cdc import connector_config, wait_streaming
 from _measure import delete_topics
 from confluent_kafka import Consumer, TopicPartition
-from pg_cdc import connector_config
 from psycopg.conninfo import conninfo_to_dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -240,7 +240,7 @@ def datagen(kafka: str, root: Path, workers: list[int], records: int, tasks: int
 
 # -- (2) CDC ----------------------------------------------------------------------------------------
 def cdc_connector(pg: dict[str, Any], name: str) -> dict[str, str]:
-    """pg_cdc.py's connector, streaming only (no snapshot), topics of one partition."""
+    """The CDC benches' connector (_cdc.py), streaming only (no snapshot), topics of one partition."""
     config = connector_config(pg, name, name, "no_data")
     config.update({"topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1"})
     return config
@@ -265,7 +265,8 @@ def cdc(kafka: str, dsn: str, root: Path, workers: list[int], rows: int, connect
                     else:
                         worker = Cluster(root / names[0], kafka, processes, configs)
                         worker.create()
-                    _wait_slots_active(conn, names)
+                    for slot in names:
+                        wait_streaming(conn, slot, timeout=120)
 
                     def insert(names: list[str] = names) -> None:
                         """One INSERT per table, all at once (one connection each): the tables stream together."""
@@ -297,22 +298,6 @@ def cdc(kafka: str, dsn: str, root: Path, workers: list[int], rows: int, connect
 def _insert(dsn: str, table: str, rows: int) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"INSERT INTO {table} SELECT g, 'value ' || g, g / 3.0, now() FROM generate_series(1, {rows}) g")
-
-
-def _wait_slots_active(conn: psycopg.Connection, slots: list[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # A slot is active while it is still being created (waiting for running transactions to end): rows
-        # committed before its consistent point are not streamed, so wait for its walsender to stream.
-        active = conn.execute(
-            "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid "
-            "WHERE s.slot_name = ANY(%s) AND r.state = 'streaming'",
-            (slots,),
-        ).fetchone()
-        if active and active[0] == len(slots):
-            return
-        time.sleep(0.05)
-    raise TimeoutError("the connectors' slots did not all stream")
 
 
 # -- (3) handover -----------------------------------------------------------------------------------
