@@ -18,7 +18,7 @@ import orjson
 import psycopg
 from _cdc import INSERT_SQL, connector_config
 from _freshness import first_row
-from _measure import process_cpu_seconds
+from _measure import TICKS, process_cpu_seconds
 from confluent_kafka import OFFSET_BEGINNING, TIMESTAMP_LOG_APPEND_TIME, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from psycopg.conninfo import conninfo_to_dict
@@ -27,6 +27,7 @@ from connectors.postgres.pgoutput import PG_EPOCH_OFFSET_US
 from connectors.postgres.replication import ReplicationConnection
 
 CONNECT_PIDFILE = Path("/var/tmp/sluice-services/run/kafka-connect.pid")
+KAFKA_PIDFILE = Path("/var/tmp/sluice-services/run/kafka.pid")
 JSON = {"content-type": "application/json"}
 _BULK_ID = re.compile(rb'"_id":"(-?[0-9]+)"')  # in the action lines the sink writes (orjson: no spaces)
 _COMMIT_TS = Struct(">q")  # pgoutput COMMIT: 'C', flags (1), commit LSN (8), end LSN (8), commit_ts (8)
@@ -163,11 +164,30 @@ def es_refreshes(client: httpx.Client, index: str) -> tuple[int, float]:
     return stats["total"], stats["total_time_in_millis"] / 1000
 
 
-def es_uptime(client: httpx.Client) -> float:
-    """Seconds the Elasticsearch node has been up (the shared node is restarted by outage tests; a fresh JVM
-    runs cold for its first minutes)."""
-    nodes = client.get("/_nodes/stats/jvm", params={"filter_path": "nodes.*.jvm.uptime_in_millis"}).json()["nodes"]
-    return min(node["jvm"]["uptime_in_millis"] for node in nodes.values()) / 1000
+def uptimes(conn: psycopg.Connection, es: httpx.Client) -> dict[str, float | None]:
+    """Seconds each shared service has been up (outage tests elsewhere stop and start them; a restarted JVM
+    also runs cold for its first minutes); None where it cannot be told."""
+    row = conn.execute("SELECT extract(epoch FROM now() - pg_postmaster_start_time())").fetchone()
+    try:
+        nodes = es.get("/_nodes/stats/jvm", params={"filter_path": "nodes.*.jvm.uptime_in_millis"}).json()["nodes"]
+        es_up: float | None = min(node["jvm"]["uptime_in_millis"] for node in nodes.values()) / 1000
+    except (httpx.HTTPError, KeyError, ValueError):
+        es_up = None
+    return {
+        "Postgres": None if row is None else float(row[0]),
+        "Kafka": process_age(KAFKA_PIDFILE),
+        "Elasticsearch": es_up,
+    }
+
+
+def process_age(pidfile: Path) -> float | None:
+    """Seconds since the process a pid file names started (/proc: its start in ticks after boot)."""
+    try:
+        pid = int(pidfile.read_text().strip())
+        started = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]) / TICKS
+        return float(Path("/proc/uptime").read_text().split()[0]) - started
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def probe_index(url: str, index: str, every: float, stop: Any, out: Any) -> None:

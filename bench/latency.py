@@ -44,10 +44,10 @@ own, reading the stream and nothing else: what Postgres and the box leave to any
 one-document `_bulk` acknowledged → searchable (a probe writing to the same index: what Elasticsearch's
 refresh leaves to any sink). `--trace-bulk` puts a timing proxy between the sink and Elasticsearch and
 splits Kafka → searchable into the sink's part (up to the `_bulk` reaching Elasticsearch), indexing (to
-its answer) and refresh (to searchable); the hop costs a little, so the default run goes without it.
-Also printed: the worker's CPU over the measured window and its peak RSS, the share of the box's CPU in
-use, the load average and Elasticsearch's uptime (the box is shared: its figures move with what else
-runs). Everything the run creates (table, slots, publications, topics, index, consumer group, the
+its answer) and refresh (to searchable); the hop costs a little, so the default run goes without it. Also
+printed: the worker's CPU over the measured window and its peak RSS, the share of the box's CPU in use,
+the load average and how long the services have been up (the box is shared: its figures move with what
+else runs). Everything the run creates (table, slots, publications, topics, index, consumer group, the
 Debezium connector) is removed at the end.
 """
 
@@ -75,13 +75,13 @@ from _freshness_io import (
     debezium_config,
     drop_slots,
     es_refreshes,
-    es_uptime,
     poll_searchable,
     probe_index,
     read_events,
     receive_bare,
     topic_has_records,
     trace_bulk,
+    uptimes,
     write_steadily,
 )
 from _measure import Worker, box_cpu, delete_topics
@@ -168,6 +168,7 @@ class Run:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self.began = time.monotonic()
         self.pg = conninfo_to_dict(args.pg)
         self.name = name = f"bench_lat_{uuid.uuid4().hex[:8]}"
         self.topic, self.dbz_topic = f"{name}.public.{name}", f"{name}_dbz.public.{name}"
@@ -315,6 +316,26 @@ class Run:
             usage,
         )
 
+    @property
+    def group(self) -> str:
+        return f"connect-{self.name}-search"
+
+    def _drop_postgres(self) -> None:
+        with psycopg.connect(self.args.pg, autocommit=True) as conn:  # the run's own may have been cut
+            drop_slots(conn, self.name)
+            for pub in (self.name, self.name + "_dbz", self.name + "_bare"):
+                conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
+            conn.execute(f"DROP TABLE IF EXISTS {self.name}")
+
+    def _delete_topics(self) -> None:
+        # The table's topics, and `<prefix>.message` ones: a logical decoding message another session emits
+        # reaches every slot, ours and Debezium's too.
+        topics = self.admin.list_topics(timeout=30).topics
+        delete_topics(self.args.kafka, sorted(t for t in topics if t.startswith(self.name)))
+
+    def _delete_group(self) -> None:
+        self.admin.delete_consumer_groups([self.group], request_timeout=30)[self.group].result()
+
     def cleanup(self, keep_files: bool) -> None:
         self.stop.set()
         for p in self.helpers:
@@ -329,17 +350,16 @@ class Run:
                 self.connect.delete(f"/connectors/{self.name}")
             except httpx.HTTPError as exc:
                 print(f"(Debezium connector {self.name} not deleted from the anchor: {exc!r})")
-        drop_slots(self.conn, self.name)
-        for pub in (self.name, self.name + "_dbz", self.name + "_bare"):
-            self.conn.execute(f"DROP PUBLICATION IF EXISTS {pub}")
-        self.conn.execute(f"DROP TABLE IF EXISTS {self.name}")
-        self.es.delete(f"/{self.topic}")
-        delete_topics(self.args.kafka, [self.topic] + ([self.dbz_topic] if self.connect is not None else []))
-        group = f"connect-{self.name}-search"
-        try:
-            self.admin.delete_consumer_groups([group], request_timeout=30)[group].result()
-        except Exception as exc:
-            print(f"(consumer group {group} not deleted: {exc})")
+        for what, step in (
+            ("slots, publications and table", self._drop_postgres),
+            ("index", lambda: self.es.delete(f"/{self.topic}")),
+            ("topics", self._delete_topics),
+            ("consumer group", self._delete_group),
+        ):
+            try:  # every step, even when one fails (a service another session restarted meanwhile)
+                step()
+            except Exception as exc:
+                print(f"(cleanup: {what} of {self.name} not removed, remove by hand: {exc!r})")
         if keep_files:
             print(f"(worker files and log kept in {self.workdir})")
         else:
@@ -417,12 +437,16 @@ def print_report(run: Run, m: Measured, load_before: float) -> None:
             f"Kafka Connect anchor JVM (shared: Debezium and whatever else runs there): {u.anchor_cpu:.1f} CPU-s "
             f"over the same window, RSS {u.anchor_rss:.0f} MB"
         )
-    up = es_uptime(run.es)
     print(
         f"box: {os.cpu_count()} cores; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
-        f"(shared with other work: figures move with it); Elasticsearch up {up:,.0f} s"
-        + (" (restarted during the run)" if up < m.usage.window + args.warmup + 5 else "")
+        "(shared with other work: figures move with it)"
     )
+    ran = time.monotonic() - run.began
+    up = uptimes(run.conn, run.es)
+    print("services up: " + ", ".join(f"{name} {'?' if s is None else f'{s:,.0f} s'}" for name, s in up.items()))
+    restarted = [name for name, s in up.items() if s is not None and s < ran]
+    if restarted:
+        print(f"RESTARTED DURING THE RUN (by other work on the box): {', '.join(restarted)}: these figures say little")
 
 
 def parse_args() -> argparse.Namespace:
