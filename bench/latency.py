@@ -56,6 +56,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import queue
 import shutil
 import tempfile
 import time
@@ -264,7 +265,14 @@ class Run:
             es_refreshes(self.es, self.topic),
             time.monotonic(),
         )
-        results = [out.get(timeout=args.warmup + args.seconds + 600) for _ in writers]
+        results = []
+        deadline = time.monotonic() + args.warmup + args.seconds + 600
+        while len(results) < len(writers):
+            try:
+                results.append(out.get(timeout=1))
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in writers) or time.monotonic() > deadline:
+                    raise RuntimeError("a writer process failed or stalled (its error is above)") from None
         for p in writers:
             p.join()
         rows = args.writers * per_writer * args.tx_rows
